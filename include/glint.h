@@ -1,0 +1,333 @@
+/*
+ * glint — a small, fast, embeddable inference engine for neural glyph models.
+ *
+ * Usage (error handling shortened):
+ *
+ *     glint_engine_options opt;
+ *     glint_engine_options_init(&opt);          // defaults: device auto, fp32
+ *     glint_engine *engine = NULL;
+ *     char err[256];
+ *     if (glint_engine_create_from_file("models/glyph_generator.onnx", &opt,
+ *                                       &engine, err, sizeof err) != GLINT_OK) {
+ *         fprintf(stderr, "%s\n", err);
+ *         return 1;
+ *     }
+ *     glint_context *ctx = NULL;                 // one per thread
+ *     glint_context_create(engine, &ctx, err, sizeof err);
+ *
+ *     float content[64 * 64], style[64], glyph[64 * 64];
+ *     glint_tensor in[2] = {
+ *         {"content", GLINT_DTYPE_FLOAT32, 4, {1, 1, 64, 64}, content, sizeof content},
+ *         {"style",   GLINT_DTYPE_FLOAT32, 2, {1, 64},        style,   sizeof style},
+ *     };
+ *     glint_tensor out[1] = {{"glyph", GLINT_DTYPE_FLOAT32, 0, {0}, glyph, sizeof glyph}};
+ *     if (glint_run(ctx, in, 2, out, 1) != GLINT_OK)
+ *         fprintf(stderr, "%s\n", glint_context_last_error(ctx));
+ *
+ *     glint_context_free(ctx);
+ *     glint_engine_free(engine);
+ *
+ * Objects and ownership
+ *   glint_engine   A loaded model with its weights and per-bucket plans.
+ *                  Immutable once created; share it freely between threads.
+ *                  Freed by glint_engine_free after every context is freed.
+ *   glint_context  Execution state for one caller at a time: scratch arena,
+ *                  and on CUDA a stream, pinned staging buffers and captured
+ *                  graphs. Create one per thread. Freed by glint_context_free.
+ *
+ * Threading: every function is safe to call from any thread on distinct
+ * objects. An engine may be used by many threads at once. A context must not
+ * be used by two threads at the same time. Functions that say otherwise say so.
+ *
+ * Errors: every fallible function returns a glint_status. The message of the
+ * last failure is kept on the handle (glint_context_last_error); creation
+ * functions, which have no handle yet, write it to a caller buffer. The
+ * library never aborts or exits and keeps no global mutable state.
+ */
+#ifndef GLINT_H
+#define GLINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define GLINT_API
+#else
+#define GLINT_API __attribute__((visibility("default")))
+#endif
+
+#define GLINT_VERSION_MAJOR 0
+#define GLINT_VERSION_MINOR 1
+#define GLINT_VERSION_PATCH 0
+
+/* "0.1.0". Thread-safe. */
+GLINT_API const char *glint_version(void);
+
+/* ---------------------------------------------------------------- status */
+
+/* X(name, code, message): the one table of status codes. */
+#define GLINT_STATUS_TABLE(X)                                                        \
+    X(OK, 0, "success")                                                              \
+    X(ERR_INVALID_ARGUMENT, 1, "invalid argument")                                   \
+    X(ERR_INVALID_MODEL, 2, "invalid model")                                         \
+    X(ERR_UNSUPPORTED, 3, "unsupported operator, attribute or type")                 \
+    X(ERR_OUT_OF_MEMORY, 4, "out of memory")                                         \
+    X(ERR_NO_DEVICE, 5, "no usable device")                                          \
+    X(ERR_DEVICE, 6, "device error")                                                 \
+    X(ERR_IO, 7, "input/output error")                                               \
+    X(ERR_TIMEOUT, 8, "deadline exceeded")                                           \
+    X(ERR_SHUTDOWN, 9, "shut down")                                                  \
+    X(ERR_NOT_FOUND, 10, "not found")                                                \
+    X(ERR_INTERNAL, 11, "internal error")
+
+typedef enum glint_status {
+#define GLINT_STATUS_ENUM_(name, code, msg) GLINT_##name = code,
+    GLINT_STATUS_TABLE(GLINT_STATUS_ENUM_)
+#undef GLINT_STATUS_ENUM_
+    GLINT_STATUS_COUNT_
+} glint_status;
+
+/* Static description of a status ("out of memory"). Thread-safe. */
+GLINT_API const char *glint_status_str(glint_status status);
+/* Its symbolic name ("GLINT_ERR_OUT_OF_MEMORY"). Thread-safe. */
+GLINT_API const char *glint_status_name(glint_status status);
+
+/* ------------------------------------------------------------ enumerations */
+
+/* Element types; the numbers are ONNX TensorProto.DataType's. */
+typedef enum glint_dtype {
+    GLINT_DTYPE_UNDEFINED = 0,
+    GLINT_DTYPE_FLOAT32 = 1,
+    GLINT_DTYPE_UINT8 = 2,
+    GLINT_DTYPE_INT8 = 3,
+    GLINT_DTYPE_UINT16 = 4,
+    GLINT_DTYPE_INT16 = 5,
+    GLINT_DTYPE_INT32 = 6,
+    GLINT_DTYPE_INT64 = 7,
+    GLINT_DTYPE_STRING = 8,
+    GLINT_DTYPE_BOOL = 9,
+    GLINT_DTYPE_FLOAT16 = 10,
+    GLINT_DTYPE_FLOAT64 = 11,
+    GLINT_DTYPE_UINT32 = 12,
+    GLINT_DTYPE_UINT64 = 13,
+    GLINT_DTYPE_BFLOAT16 = 16
+} glint_dtype;
+
+/* "float32", "int64", ...; "undefined" for unknown values. Thread-safe. */
+GLINT_API const char *glint_dtype_name(glint_dtype dtype);
+/* Bytes per element, 0 for strings and unknown values. Thread-safe. */
+GLINT_API size_t glint_dtype_size(glint_dtype dtype);
+
+typedef enum glint_device {
+    GLINT_DEVICE_AUTO = 0, /* CUDA when a usable GPU is present, else CPU */
+    GLINT_DEVICE_CPU = 1,
+    GLINT_DEVICE_CUDA = 2
+} glint_device;
+
+/* "auto", "cpu", "cuda". Thread-safe. */
+GLINT_API const char *glint_device_name(glint_device device);
+
+/* Compute precision of an engine. Inputs and outputs stay float32. */
+typedef enum glint_precision {
+    GLINT_PRECISION_FP32 = 0,
+    GLINT_PRECISION_FP16 = 1,
+    GLINT_PRECISION_BF16 = 2,
+    GLINT_PRECISION_INT8 = 3
+} glint_precision;
+
+/* "fp32", "fp16", "bf16", "int8". Thread-safe. */
+GLINT_API const char *glint_precision_name(glint_precision precision);
+/* Parses those names; GLINT_ERR_INVALID_ARGUMENT for anything else. */
+GLINT_API glint_status glint_precision_parse(const char *name, glint_precision *out);
+GLINT_API glint_status glint_device_parse(const char *name, glint_device *out);
+
+/* ------------------------------------------------------------------ options */
+
+/* Memory hooks for every host allocation the library makes. All three must
+ * be set, or the whole struct left NULL for libc. They may be called from any
+ * thread. realloc(user, NULL, n) must behave like malloc. */
+typedef struct glint_allocator {
+    void *(*malloc)(void *user, size_t size);
+    void *(*realloc)(void *user, void *ptr, size_t size);
+    void (*free)(void *user, void *ptr);
+    void *user;
+} glint_allocator;
+
+/* A shape class planned ahead: batch × height × width of the image inputs.
+ * Requests are served by the smallest bucket that holds them exactly; a new
+ * shape is planned once on first use and then cached (that first call pays
+ * the planning cost, which glint_engine_info reports). */
+typedef struct glint_bucket {
+    int32_t batch;
+    int32_t height;
+    int32_t width;
+} glint_bucket;
+
+typedef enum glint_log_level {
+    GLINT_LOG_ERROR = 0,
+    GLINT_LOG_WARN = 1,
+    GLINT_LOG_INFO = 2,
+    GLINT_LOG_DEBUG = 3
+} glint_log_level;
+
+/* Called with one line (no trailing newline). May be called from any thread
+ * the library runs on, so it must be thread-safe. */
+typedef void (*glint_log_fn)(void *user, glint_log_level level, const char *message);
+
+/* Test hooks. Not for production use. */
+enum {
+    /* The CUDA backend reports a lost device on the next run after creation,
+     * so that the recovery path (rebuild and re-warm) can be tested. */
+    GLINT_FLAG_INJECT_DEVICE_LOSS = 1u << 0,
+    /* Skip warm-up runs at creation (to measure the first inference). */
+    GLINT_FLAG_NO_WARMUP = 1u << 1
+};
+
+typedef struct glint_engine_options {
+    glint_device device;          /* default GLINT_DEVICE_AUTO */
+    glint_precision precision;    /* default GLINT_PRECISION_FP32 */
+    int threads;                  /* CPU worker threads per context; 0 = all cores */
+    const glint_bucket *buckets;  /* planned at creation; NULL = none (plan on use) */
+    size_t bucket_count;
+    size_t device_memory_limit_bytes; /* cap on glint's device memory; 0 = none */
+    int cuda_device;              /* CUDA device ordinal, default 0 */
+    const char *plan_cache_dir;   /* directory for cached plans; NULL = none */
+    const glint_allocator *allocator; /* NULL = libc; copied at creation */
+    glint_log_fn log;             /* NULL = silent */
+    void *log_user;
+    glint_log_level log_level;    /* default GLINT_LOG_WARN */
+    uint32_t flags;               /* GLINT_FLAG_* test hooks, default 0 */
+} glint_engine_options;
+
+/* Fills defaults. Thread-safe. */
+GLINT_API void glint_engine_options_init(glint_engine_options *options);
+
+/* ------------------------------------------------------------------ engine */
+
+typedef struct glint_engine glint_engine;
+typedef struct glint_context glint_context;
+
+/* Loads an ONNX model and plans its buckets. On success *engine owns
+ * everything it needs (the file or buffer may be freed at once). On failure
+ * *engine is NULL and a one-line message is written to error (when not NULL,
+ * truncated to error_size). options may be NULL for defaults. Thread-safe. */
+GLINT_API glint_status glint_engine_create_from_file(const char *path,
+                                                     const glint_engine_options *options,
+                                                     glint_engine **engine, char *error,
+                                                     size_t error_size);
+GLINT_API glint_status glint_engine_create_from_memory(const void *data, size_t size,
+                                                       const glint_engine_options *options,
+                                                       glint_engine **engine, char *error,
+                                                       size_t error_size);
+
+/* Frees an engine. Every context of it must already be freed. NULL is a
+ * no-op. Not thread-safe with other uses of the same engine. */
+GLINT_API void glint_engine_free(glint_engine *engine);
+
+/* The device the engine runs on (never AUTO) and its precision. */
+GLINT_API glint_device glint_engine_device(const glint_engine *engine);
+GLINT_API glint_precision glint_engine_precision(const glint_engine *engine);
+
+/* Graph inputs and outputs. Dims of -1 are dynamic. Strings are owned by the
+ * engine and live as long as it. */
+typedef struct glint_io_info {
+    const char *name;
+    glint_dtype dtype;
+    int32_t rank;
+    int64_t dims[8];
+} glint_io_info;
+
+GLINT_API size_t glint_engine_input_count(const glint_engine *engine);
+GLINT_API size_t glint_engine_output_count(const glint_engine *engine);
+/* GLINT_ERR_INVALID_ARGUMENT when index is out of range. */
+GLINT_API glint_status glint_engine_input_info(const glint_engine *engine, size_t index,
+                                               glint_io_info *info);
+GLINT_API glint_status glint_engine_output_info(const glint_engine *engine, size_t index,
+                                                glint_io_info *info);
+
+/* The model's metadata_props value for key, or NULL. Owned by the engine. */
+GLINT_API const char *glint_engine_metadata(const glint_engine *engine, const char *key);
+
+/* Model facts for tools such as `glint info`. Strings owned by the engine. */
+typedef struct glint_model_info {
+    int64_t opset;
+    int64_t ir_version;
+    const char *producer;
+    int64_t parameter_count;     /* elements of all initializers */
+    size_t node_count;           /* after graph passes */
+    size_t operator_type_count;  /* distinct op types in the loaded graph */
+} glint_model_info;
+GLINT_API void glint_engine_model_info(const glint_engine *engine, glint_model_info *info);
+/* i-th distinct operator type of the original graph and how many nodes use it. */
+GLINT_API glint_status glint_engine_operator(const glint_engine *engine, size_t index,
+                                             const char **op_type, size_t *count);
+
+/* Plan facts of one bucket, planning it if needed (which may allocate).
+ * Thread-safe. */
+typedef struct glint_plan_info {
+    glint_bucket bucket;
+    size_t arena_bytes;          /* scratch memory of one context */
+    int64_t flops;               /* multiply-adds × 2 of the planned graph */
+    size_t step_count;           /* kernels per run */
+    double plan_ms;              /* time it took to plan */
+} glint_plan_info;
+GLINT_API glint_status glint_engine_plan_info(glint_engine *engine, glint_bucket bucket,
+                                              glint_plan_info *info, char *error,
+                                              size_t error_size);
+
+/* Device memory owned by the engine and its contexts, in bytes (0 on CPU).
+ * Thread-safe. */
+typedef struct glint_memory_info {
+    size_t weights_bytes;
+    size_t arena_bytes;          /* all contexts' scratch arenas */
+    size_t workspace_bytes;
+    size_t staging_bytes;        /* pinned host staging (host memory) */
+    size_t device_total_bytes;   /* weights + arenas + workspaces on the device */
+} glint_memory_info;
+GLINT_API void glint_engine_memory_info(const glint_engine *engine, glint_memory_info *info);
+
+/* ----------------------------------------------------------------- context */
+
+/* Creates execution state for one thread and builds (and, on CUDA, warms)
+ * every planned bucket on it. The engine must outlive the context.
+ * Thread-safe. On failure *context is NULL and a one-line message is written
+ * to error (when not NULL). */
+GLINT_API glint_status glint_context_create(glint_engine *engine, glint_context **context,
+                                            char *error, size_t error_size);
+/* NULL is a no-op. */
+GLINT_API void glint_context_free(glint_context *context);
+
+/* Message of the last failed call on this context ("" if none). Valid until
+ * the next call on it. */
+GLINT_API const char *glint_context_last_error(const glint_context *context);
+
+/* A tensor passed to or returned from glint_run. For inputs every field is
+ * read. For outputs the caller sets name (or NULL to take outputs in graph
+ * order), data and bytes (capacity); glint writes dtype, rank and dims. When
+ * the capacity is too small glint still writes dtype, rank and dims, writes
+ * no data, and returns GLINT_ERR_INVALID_ARGUMENT. */
+typedef struct glint_tensor {
+    const char *name;
+    glint_dtype dtype;
+    int32_t rank;
+    int64_t dims[8];
+    void *data;
+    size_t bytes;
+} glint_tensor;
+
+/* Runs the model synchronously. Inputs are matched by name, outputs by name
+ * (or position when name is NULL). The run path allocates nothing once the
+ * bucket is built. Not thread-safe for one context. */
+GLINT_API glint_status glint_run(glint_context *context, const glint_tensor *inputs,
+                                 size_t input_count, glint_tensor *outputs,
+                                 size_t output_count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GLINT_H */

@@ -1,0 +1,61 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/common.h"
+
+glint_status gl_fail(gl_err *err, glint_status status, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->status = status;
+    }
+    return status;
+}
+
+glint_status gl_err_prefix(gl_err *err, const char *fmt, ...) {
+    if (!err) return GLINT_ERR_INTERNAL;
+    char prefix[GL_ERR_MAX], old[GL_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    return err->status;
+}
+
+void gl_err_clear(gl_err *err) {
+    if (err) {
+        err->status = GLINT_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+void gl_err_copy_out(const gl_err *err, char *buf, size_t size) {
+    if (!buf || size == 0) return;
+    snprintf(buf, size, "%s", err ? err->msg : "");
+}
+
+static const char *const g_status_msg[] = {
+#define GL_STATUS_MSG_(name, code, msg) [code] = msg,
+    GLINT_STATUS_TABLE(GL_STATUS_MSG_)
+#undef GL_STATUS_MSG_
+};
+static const char *const g_status_name[] = {
+#define GL_STATUS_NAME_(name, code, msg) [code] = "GLINT_" #name,
+    GLINT_STATUS_TABLE(GL_STATUS_NAME_)
+#undef GL_STATUS_NAME_
+};
+
+const char *glint_status_str(glint_status s) {
+    if ((unsigned)s >= GL_ARRAY_LEN(g_status_msg) || !g_status_msg[s]) return "unknown status";
+    return g_status_msg[s];
+}
+
+const char *glint_status_name(glint_status s) {
+    if ((unsigned)s >= GL_ARRAY_LEN(g_status_name) || !g_status_name[s]) return "GLINT_UNKNOWN";
+    return g_status_name[s];
+}

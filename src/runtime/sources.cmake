@@ -1,0 +1,1 @@
+list(APPEND GLINT_SOURCES)
