@@ -326,6 +326,19 @@ GLINT_API glint_status glint_run(glint_context *context, const glint_tensor *inp
                                  size_t input_count, glint_tensor *outputs,
                                  size_t output_count);
 
+/* ---------------------------------------------------------------- telemetry */
+/* (telemetry block: latency histograms and counters; src/runtime/telemetry.c) */
+/* end of telemetry block */
+
+/* ---------------------------------------------------------------- batcher */
+/* (batcher block: asynchronous batching queue; src/runtime/batcher.c) */
+/* end of batcher block */
+
+/* ---------------------------------------------------------------- glyph */
+/* (glyph block: fonts in, glyph images out; src/glyph/, library glint_glyph,
+ * built when FreeType and libpng are found) */
+/* end of glyph block */
+
 #ifdef __cplusplus
 }
 #endif
