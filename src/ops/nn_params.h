@@ -28,10 +28,13 @@ typedef struct gl_conv_params {
     int64_t output_padding[GL_MAX_SPATIAL]; /* ConvTranspose */
     int n_output_shape;                      /* ConvTranspose output_shape, 0 = none */
     int64_t output_shape[GL_MAX_SPATIAL];
+    int n_attr_spatial;                      /* spatial rank any list attribute implies,
+                                                0 = none did (checked against the input) */
 } gl_conv_params;
 
 /* Concrete geometry of one convolution for given input and weight shapes.
- * Spatial dims beyond `spatial` are 1 (a 1-D conv is H=1). */
+ * Index i < spatial is the input's spatial dim 2+i in order (a 1-D conv uses
+ * index 0 only); entries from `spatial` on are 1 (pads 0). */
 typedef struct gl_conv_geom {
     int spatial;                      /* 1, 2 or 3 */
     int64_t n, c_in, c_out, group;

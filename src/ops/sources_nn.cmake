@@ -1,1 +1,5 @@
-list(APPEND GLINT_SOURCES)
+list(APPEND GLINT_SOURCES
+  src/ops/nn_common.c
+  src/ops/op_conv.c
+  src/ops/op_conv_transpose.c
+  src/ops/op_fused_conv.c)

@@ -1,0 +1,57 @@
+/* Helpers shared by the neural-network operator files (op_conv.c, op_pool.c,
+ * op_resize.c, ...): attribute readers that name the operator in their
+ * messages, dtype checks, window geometry shared by convolution and pooling,
+ * and the convolution reference kernels that FusedConv reuses.
+ * Private to src/ops; backends use nn_params.h. */
+#ifndef GL_NN_COMMON_H
+#define GL_NN_COMMON_H
+
+#include "ops/nn_params.h"
+#include "ops/op.h"
+
+/* Attribute readers. Absent: the default. Wrong type: GLINT_ERR_INVALID_MODEL
+ * "Op: attribute 'name' has type X, expected Y". Lists point into the node. */
+const gl_attr *gl_nn_attr(const gl_node *n, const char *name);
+glint_status gl_nn_attr_int(const gl_node *n, const char *name, int64_t dflt, int64_t *out,
+                            gl_err *err);
+glint_status gl_nn_attr_float(const gl_node *n, const char *name, float dflt, float *out,
+                              gl_err *err);
+glint_status gl_nn_attr_string(const gl_node *n, const char *name, const char *dflt,
+                               const char **out, gl_err *err);
+glint_status gl_nn_attr_ints(const gl_node *n, const char *name, const int64_t **out,
+                             size_t *count, gl_err *err);
+glint_status gl_nn_attr_floats(const gl_node *n, const char *name, const float **out,
+                               size_t *count, gl_err *err);
+
+/* GLINT_ERR_UNSUPPORTED "Op: input 'what' has dtype D; only float32 is supported". */
+glint_status gl_nn_need_f32(const char *op, const char *what, const gl_tensor *t, gl_err *err);
+
+/* Reads kernel_shape, strides, dilations, pads and auto_pad (the attributes
+ * Conv, ConvTranspose and the pools share) into p, checking that every list
+ * agrees on the number of spatial dims (at most GL_MAX_SPATIAL) and that
+ * values are in range. Leaves group/transpose/output_* alone. */
+glint_status gl_nn_parse_window(const gl_node *n, const char *op, gl_conv_params *p,
+                                gl_err *err);
+
+/* Output size and leading pad of one sliding-window dim (Conv, pools):
+ * in, kernel k, stride s, dilation d, explicit pads pb/pe (NOTSET) or
+ * auto_pad, ceil_mode (pools only). Fails when the output would be empty. */
+glint_status gl_nn_window_dim(const char *op, int axis, int64_t in, int64_t k, int64_t s,
+                              int64_t d, int64_t pb, int64_t pe, gl_auto_pad auto_pad,
+                              bool ceil_mode, int64_t *out, int64_t *pad_begin, gl_err *err);
+
+/* Convolution reference kernels over a resolved geometry. b may be NULL.
+ * Every element of y is written. */
+void gl_nn_conv_ref(const gl_conv_geom *g, const float *x, const float *w, const float *b,
+                    float *y);
+void gl_nn_conv_transpose_ref(const gl_conv_geom *g, const float *x, const float *w,
+                              const float *b, float *y);
+/* 2 × multiply-adds of a resolved convolution (either direction). */
+int64_t gl_nn_conv_flops(const gl_conv_geom *g, bool transpose);
+
+/* Shared infer/run for Conv and FusedConv: checks dtypes and bias, resolves
+ * the geometry, sets out (infer) — used by op_conv.c and op_fused_conv.c. */
+glint_status gl_nn_conv_infer(const char *op, const gl_conv_params *p, const gl_tensor *in,
+                              int n_in, gl_tensor *out, gl_conv_geom *geom, gl_err *err);
+
+#endif
