@@ -17,13 +17,23 @@ glint_status gl_fail(gl_err *err, glint_status status, const char *fmt, ...) {
 
 glint_status gl_err_prefix(gl_err *err, const char *fmt, ...) {
     if (!err) return GLINT_ERR_INTERNAL;
-    char prefix[GL_ERR_MAX], old[GL_ERR_MAX];
+    char old[GL_ERR_MAX];
+    memcpy(old, err->msg, sizeof old);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
-    memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    size_t used = n < 0 ? 0 : (size_t)n < sizeof err->msg ? (size_t)n : sizeof err->msg - 1;
+    size_t room = sizeof err->msg - used;
+    if (room > 2) {
+        memcpy(err->msg + used, ": ", 2);
+        used += 2;
+        room -= 2;
+        size_t len = strnlen(old, sizeof old - 1);
+        if (len >= room) len = room - 1;
+        memcpy(err->msg + used, old, len);
+        err->msg[used + len] = '\0';
+    }
     return err->status;
 }
 

@@ -1,0 +1,76 @@
+/* Engine and context internals, shared by the runtime's files (and by the
+ * batcher and telemetry, which reach the engine through these). */
+#ifndef GL_ENGINE_H
+#define GL_ENGINE_H
+
+#include <pthread.h>
+
+#include "backend/backend.h"
+#include "common/common.h"
+#include "model/graph.h"
+#include "plan/plan.h"
+
+struct gl_telemetry;
+
+/* One planned input-shape class: the plan and the backend's prepared form. */
+typedef struct gl_plan_entry {
+    gl_plan *plan;
+    void *prepared;
+    glint_bucket bucket;        /* batch/height/width of the first image input */
+} gl_plan_entry;
+
+typedef struct gl_op_use {
+    const char *op_type;        /* owned by the engine */
+    size_t count;
+} gl_op_use;
+
+struct glint_engine {
+    glint_allocator alloc;      /* copy of the user's, or libc */
+    glint_engine_options options;
+    gl_graph *graph;
+    const gl_backend *backend;
+    void *backend_state;
+    gl_backend_config backend_config;
+
+    pthread_mutex_t plans_lock; /* guards plans: the only lock outside the batcher */
+    gl_plan_entry **plans;
+    int n_plans, plans_cap;
+
+    glint_io_info *input_info, *output_info;
+    gl_op_use *op_uses;         /* distinct op types of the model as loaded */
+    size_t n_op_uses;
+    int64_t parameter_count;
+    size_t node_count_loaded;
+    struct gl_telemetry *telemetry;
+};
+
+struct glint_context {
+    glint_engine *engine;
+    void *backend_ctx;
+    gl_plan_entry **bound;      /* plans bound to this context, most recent first */
+    int n_bound, bound_cap;
+    const void **input_ptrs;    /* per graph input, reused every run */
+    void **output_ptrs;         /* per graph output */
+    gl_shape *shapes;           /* scratch: request input shapes */
+    void **spare_outputs;       /* buffers for outputs the caller did not ask for */
+    size_t *spare_bytes;
+    gl_err err;
+};
+
+/* Logs through the user's callback when level passes the filter. */
+void gl_log(const glint_engine *e, glint_log_level level, const char *fmt, ...) GL_PRINTF(3, 4);
+
+/* The plan entry for these input shapes, building and preparing it on first
+ * use. Thread-safe (takes plans_lock). */
+glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes, gl_plan_entry **out,
+                                gl_err *err);
+
+/* Input shapes for a bucket: batch fills dim 0 of every input whose dim 0 is
+ * dynamic; height and width fill the last two dynamic dims of inputs of rank
+ * ≥ 3. Any other dynamic dim is an error. */
+glint_status gl_engine_bucket_shapes(const glint_engine *e, glint_bucket b, gl_shape *shapes,
+                                     gl_err *err);
+
+struct gl_telemetry *gl_engine_telemetry(glint_engine *e);
+
+#endif
