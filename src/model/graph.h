@@ -89,6 +89,7 @@ typedef struct gl_graph {
     char *producer;
     gl_meta *meta;
     int n_meta;
+    void *priv;       /* private to graph.c: array capacities, name index */
 } gl_graph;
 
 /* ------------------------------------------------------------- building */
@@ -105,12 +106,29 @@ gl_const *gl_const_new(const glint_allocator *a, gl_dtype dtype, const gl_shape 
                        gl_err *err);
 void gl_const_free(const glint_allocator *a, gl_const *c);
 void gl_attr_clear(const glint_allocator *a, gl_attr *attr);
+/* Appends a zeroed attribute to node `node` (the caller fills it, with
+ * strings and arrays allocated from g->alloc); NULL on allocation failure. */
+gl_attr *gl_node_add_attr(gl_graph *g, int node, gl_err *err);
+/* Appends a graph input / output / metadata entry (strings copied). */
+glint_status gl_graph_add_input(gl_graph *g, int value, gl_err *err);
+glint_status gl_graph_add_output(gl_graph *g, int value, gl_err *err);
+glint_status gl_graph_add_meta(gl_graph *g, const char *key, const char *value, gl_err *err);
+/* A fresh value named `base` or, if taken, `base_1`, `base_2`... */
+int gl_graph_new_value(gl_graph *g, const char *base, gl_err *err);
 
 /* Checks references and single assignment, sorts nodes topologically
  * (a cycle is GLINT_ERR_INVALID_MODEL naming a node on it), resolves every
  * operator (unknown: GLINT_ERR_UNSUPPORTED naming op and node) and parses
  * attributes. */
 glint_status gl_graph_finalize(gl_graph *g, gl_err *err);
+
+/* Load-time passes on a finalized graph, which stays finalized (topological
+ * order, ops resolved). In order: Identity and inference-mode Dropout
+ * removed by rewiring; constant folding (nodes whose inputs are all constant,
+ * evaluated with their reference kernels, results up to 16 MiB each);
+ * BatchNormalization folded into a preceding Conv with constant weights;
+ * dead nodes removed. Graph input and output names are kept. See passes.c. */
+glint_status gl_graph_optimize(gl_graph *g, gl_err *err);
 
 /* ------------------------------------------------------------- reading */
 const gl_attr *gl_node_attr(const gl_node *n, const char *name);
