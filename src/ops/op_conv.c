@@ -114,6 +114,11 @@ glint_status gl_conv_resolve(const gl_conv_params *p, const gl_shape *x, const g
         g->k[i] = w->d[2 + i];
         g->stride[i] = p->stride[i];
         g->dilation[i] = p->dilation[i];
+        if (g->stride[i] < 1 || g->dilation[i] < 1 || p->pads[i] < 0 ||
+            p->pads[GL_MAX_SPATIAL + i] < 0 || p->output_padding[i] < 0)
+            return gl_fail(err, GLINT_ERR_INVALID_MODEL,
+                           "%s: spatial dim %d has stride %lld, dilation %lld (must be >= 1)",
+                           op, i, (long long)g->stride[i], (long long)g->dilation[i]);
         if (p->n_kernel && p->kernel[i] != g->k[i])
             return gl_fail(err, GLINT_ERR_INVALID_MODEL,
                            "%s: kernel_shape[%d] = %lld but weight W %s has %lld", op, i,
