@@ -188,9 +188,25 @@ static void free_backend(glint_engine *e) {
     e->backend_state = NULL;
 }
 
+/* A model whose inputs have no dynamic dim has exactly one plan: make it at
+ * creation, so that whatever it cannot run is refused at load. */
+static glint_status plan_static_shapes(glint_engine *e, gl_err *err) {
+    const gl_graph *g = e->graph;
+    gl_shape shapes[64];
+    if (g->n_inputs > 64) return gl_fail(err, GLINT_ERR_UNSUPPORTED, "more than 64 graph inputs");
+    for (int i = 0; i < g->n_inputs; i++) {
+        shapes[i] = g->values[g->inputs[i]].shape;
+        for (int d = 0; d < shapes[i].rank; d++)
+            if (shapes[i].d[d] < 0) return GLINT_OK;
+    }
+    gl_plan_entry *pe;
+    return gl_engine_get_plan(e, shapes, &pe, err);
+}
+
 static glint_status init_backend(glint_engine *e, const gl_backend *be, gl_err *err) {
     e->backend = be;
     glint_status st = be->engine_init(&e->backend_config, e->graph, &e->backend_state, err);
+    if (st == GLINT_OK) st = plan_static_shapes(e, err);
     for (size_t i = 0; st == GLINT_OK && i < e->options.bucket_count; i++) {
         gl_shape shapes[64];
         gl_plan_entry *pe;
