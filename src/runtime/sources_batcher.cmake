@@ -3,3 +3,6 @@
 list(APPEND GLINT_SOURCES
   src/runtime/telemetry.c
   src/runtime/telemetry_export.c)
+list(APPEND GLINT_SOURCES
+  src/runtime/batcher.c
+  src/runtime/batcher_engine.c)

@@ -1,0 +1,47 @@
+/* glint_batcher_create: the batcher core driven by engine contexts, one
+ * glint_context per worker, each batch run with glint_run. */
+#include <stdio.h>
+
+#include "runtime/batcher.h"
+
+/* Defined by src/runtime/engine.c; weak so the batcher also links where the
+ * engine keeps no telemetry (then the batcher records none). */
+gl_telemetry *gl_engine_telemetry(glint_engine *engine) __attribute__((weak));
+
+static glint_status ctx_open(void *user, void **state, gl_err *err) {
+    glint_context *ctx = NULL;
+    char msg[GL_ERR_MAX];
+    msg[0] = '\0';
+    glint_status st = glint_context_create(user, &ctx, msg, sizeof msg);
+    if (st != GLINT_OK) return gl_fail(err, st, "%s", msg[0] ? msg : glint_status_str(st));
+    *state = ctx;
+    return GLINT_OK;
+}
+
+static void ctx_close(void *user, void *state) { glint_context_free(state); }
+
+static glint_status ctx_run(void *user, void *state, const glint_tensor *in, size_t n_in,
+                            glint_tensor *out, size_t n_out, gl_err *err) {
+    glint_status st = glint_run(state, in, n_in, out, n_out);
+    if (st != GLINT_OK) return gl_fail(err, st, "%s", glint_context_last_error(state));
+    return GLINT_OK;
+}
+
+glint_status glint_batcher_create(glint_engine *engine, const glint_batcher_options *options,
+                                  glint_batcher **batcher, char *error, size_t error_size) {
+    gl_err err;
+    gl_err_clear(&err);
+    if (batcher) *batcher = NULL;
+    if (!engine || !batcher) {
+        gl_fail(&err, GLINT_ERR_INVALID_ARGUMENT, "glint_batcher_create: engine or batcher is NULL");
+        gl_err_copy_out(&err, error, error_size);
+        return err.status;
+    }
+    gl_batch_runner r = {ctx_open, ctx_close, ctx_run, engine};
+    gl_telemetry *tm = gl_engine_telemetry ? gl_engine_telemetry(engine) : NULL;
+    /* the engine's allocator is not reachable through the public API; the
+     * batcher's few allocations (tickets, staging) use libc */
+    glint_status st = gl_batcher_create_with_runner(&r, options, NULL, tm, batcher, &err);
+    if (st != GLINT_OK) gl_err_copy_out(&err, error, error_size);
+    return st;
+}
