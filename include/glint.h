@@ -511,6 +511,9 @@ GLINT_API glint_status glint_batcher_submit(glint_batcher *batcher, const glint_
 GLINT_API glint_status glint_ticket_wait(glint_ticket *ticket, int64_t timeout_us);
 /* 1 when the request has completed, else 0. Never blocks. */
 GLINT_API int glint_ticket_done(const glint_ticket *ticket);
+/* One-line message of a failed request ("" while pending or on success).
+ * Valid until the ticket is freed. */
+GLINT_API const char *glint_ticket_error(const glint_ticket *ticket);
 /* Frees a ticket, first waiting for its request if it is still pending.
  * NULL is a no-op. */
 GLINT_API void glint_ticket_free(glint_ticket *ticket);
