@@ -5,4 +5,5 @@ list(APPEND GLINT_SOURCES
   src/model/onnx_tensor.c
   src/model/onnx_node.c
   src/model/onnx_graph.c
-  src/model/onnx_model.c)
+  src/model/onnx_model.c
+  src/model/passes.c)
