@@ -521,7 +521,139 @@ GLINT_API void glint_ticket_free(glint_ticket *ticket);
 
 /* ---------------------------------------------------------------- glyph */
 /* (glyph block: fonts in, glyph images out; src/glyph/, library glint_glyph,
- * built when FreeType and libpng are found) */
+ * built when FreeType and libpng are found)
+ *
+ * Two objects:
+ *   glint_font            One face of a font file, rasterised by the models'
+ *                         placement rule (docs/raster.md). Thread-safe: calls
+ *                         on one font are serialised by a lock inside it.
+ *   glint_glyph_renderer  The generator and style-encoder engines, a style
+ *                         cache (one style vector per font file and face) and
+ *                         a glyph cache (LRU, bounded in bytes). Thread-safe:
+ *                         any number of threads may restyle at once.
+ *
+ * Images are float32, row-major, size × size, ink = 1 and paper = 0. Sizes
+ * are 16 to 256 pixels (GLINT_GLYPH_MIN_SIZE..GLINT_GLYPH_MAX_SIZE).
+ *
+ *     glint_glyph_options o;
+ *     glint_glyph_options_init(&o);
+ *     glint_glyph_renderer *r = NULL;
+ *     char err[256];
+ *     if (glint_glyph_renderer_create("models/glyph_generator.onnx",
+ *             "models/style_encoder.onnx", &o, &r, err, sizeof err) != GLINT_OK)
+ *         fprintf(stderr, "%s\n", err);
+ *     uint32_t cps[2] = {0x0150, 0x0151};       // Ő ő
+ *     float out[2 * 64 * 64];
+ *     glint_glyph_restyle(r, "MyFont.ttf", 0, NULL, cps, 2, 64, out, NULL,
+ *                         err, sizeof err);
+ *     glint_glyph_renderer_free(r);
+ */
+#define GLINT_GLYPH_MIN_SIZE 16
+#define GLINT_GLYPH_MAX_SIZE 256
+
+typedef struct glint_font glint_font;
+
+/* Opens face face_index of a font file. Errors (one line in error):
+ * GLINT_ERR_IO for a missing or unreadable file, GLINT_ERR_INVALID_ARGUMENT
+ * for a file that is not a font and for a face index out of range. */
+GLINT_API glint_status glint_font_open(const char *path, int face_index, glint_font **font,
+                                       char *error, size_t error_size);
+/* NULL is a no-op. */
+GLINT_API void glint_font_close(glint_font *font);
+/* Faces in the file, and the family and style names of this face (owned by
+ * the font). */
+GLINT_API int glint_font_face_count(const glint_font *font);
+GLINT_API const char *glint_font_family(const glint_font *font);
+GLINT_API const char *glint_font_style(const glint_font *font);
+/* 1 when the font maps codepoint to a glyph of its own, else 0. */
+GLINT_API int glint_font_has_char(glint_font *font, uint32_t codepoint);
+/* Rasterises the font's own glyph into out (size × size floats) by the rule
+ * of docs/raster.md (glint-raster-1 ppem=0.75 baseline=0.725).
+ * GLINT_ERR_NOT_FOUND when the font lacks the character (never .notdef),
+ * GLINT_ERR_INVALID_ARGUMENT for a size outside 16..256. */
+GLINT_API glint_status glint_font_raster(glint_font *font, uint32_t codepoint, int size,
+                                         float *out);
+/* Horizontal layout at a box size (em = round(0.75 × size) pixels, as in
+ * the rule): the advance in whole pixels and the kerning between two
+ * characters in whole pixels (0 when the font has no kerning table). */
+GLINT_API glint_status glint_font_advance(glint_font *font, uint32_t codepoint, int size,
+                                          int *advance_px);
+GLINT_API int glint_font_kerning(glint_font *font, uint32_t left, uint32_t right, int size);
+/* Message of the last failed call on this font ("" if none). */
+GLINT_API const char *glint_font_last_error(const glint_font *font);
+
+/* The fallback (content) font when none is given: DejaVu Sans through
+ * fontconfig, else the usual Debian paths. Writes the path into buf;
+ * GLINT_ERR_NOT_FOUND when there is none. Thread-safe. */
+GLINT_API glint_status glint_glyph_default_font(char *buf, size_t size);
+
+typedef struct glint_glyph_options {
+    glint_device device;         /* default GLINT_DEVICE_AUTO */
+    glint_precision precision;   /* default GLINT_PRECISION_FP32 */
+    int threads;                 /* CPU threads per context; 0 = all cores */
+    size_t glyph_cache_bytes;    /* glyph cache budget; default 64 MiB; 0 = no cache */
+    const char *fallback_font;   /* content font; NULL = glint_glyph_default_font */
+    int fallback_face;           /* default 0 */
+    glint_log_fn log;            /* NULL = silent; gets the style-cache choices */
+    void *log_user;
+    glint_log_level log_level;   /* default GLINT_LOG_WARN */
+} glint_glyph_options;
+
+/* Fills defaults. Thread-safe. */
+GLINT_API void glint_glyph_options_init(glint_glyph_options *options);
+
+typedef struct glint_glyph_renderer glint_glyph_renderer;
+
+/* Loads the two models (metadata glint.role must be generator and
+ * style_encoder), opens the fallback font and sizes the caches. On failure
+ * *renderer is NULL and a one-line message is written to error. */
+GLINT_API glint_status glint_glyph_renderer_create(const char *generator_path,
+                                                   const char *style_encoder_path,
+                                                   const glint_glyph_options *options,
+                                                   glint_glyph_renderer **renderer,
+                                                   char *error, size_t error_size);
+/* NULL is a no-op. No call on the renderer may be in flight. */
+GLINT_API void glint_glyph_renderer_free(glint_glyph_renderer *renderer);
+
+/* The generator engine (for telemetry and info); owned by the renderer. */
+GLINT_API glint_engine *glint_glyph_renderer_engine(glint_glyph_renderer *renderer);
+/* Style vector length S of the models. */
+GLINT_API size_t glint_glyph_style_dim(const glint_glyph_renderer *renderer);
+
+/* The style vector of a font (S floats), computed once per (file, face) from
+ * the model's glint.ref_chars and then served from the style cache. A font
+ * lacking some reference characters still works: the fallback font's glyph
+ * stands in for each missing one, and an INFO log line names them. */
+GLINT_API glint_status glint_glyph_style(glint_glyph_renderer *renderer,
+                                         const char *style_font, int style_face,
+                                         float *style, char *error, size_t error_size);
+
+/* Restyles count code points in the style of style_font at size × size,
+ * into out (count × size × size floats, in order). The content glyphs come
+ * from content_font (NULL = the renderer's fallback font). Glyphs are served
+ * from the glyph cache when they can be. A code point the content font lacks
+ * gets an empty (all-zero) image, GLINT_ERR_NOT_FOUND in status[i] (when
+ * status is not NULL) and makes the call return GLINT_ERR_NOT_FOUND after
+ * every other glyph was written. Thread-safe. */
+GLINT_API glint_status glint_glyph_restyle(glint_glyph_renderer *renderer,
+                                           const char *style_font, int style_face,
+                                           const char *content_font,
+                                           const uint32_t *codepoints, size_t count,
+                                           int size, float *out, glint_status *status,
+                                           char *error, size_t error_size);
+
+typedef struct glint_glyph_cache_stats {
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t evictions;
+    size_t entries;
+    size_t bytes;            /* bytes held now (images and keys) */
+    size_t capacity_bytes;   /* the budget */
+    uint64_t style_hits;     /* style cache */
+    uint64_t style_misses;
+} glint_glyph_cache_stats;
+GLINT_API void glint_glyph_cache_stats_get(glint_glyph_renderer *renderer,
+                                           glint_glyph_cache_stats *stats);
 /* end of glyph block */
 
 #ifdef __cplusplus
