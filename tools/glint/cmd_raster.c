@@ -1,0 +1,105 @@
+/* glint raster: a font's own glyphs, drawn by the models' placement rule
+ * (docs/raster.md), to .npy [len(S),1,N,N] or a PNG row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/common.h"
+#include "glyph_cli.h"
+#include "glyph_cmds.h"
+
+static const char *const k_usage =
+    "usage: glint raster --font F [--face I] --chars S --size N --output X.npy|X.png\n"
+    "                    [--keep-going] [--metrics FILE]\n"
+    "Draws the font's own glyphs by the models' placement rule. A character the\n"
+    "font lacks is an error (an empty box is drawn) unless --keep-going.\n";
+
+int cmd_raster(int argc, char **argv) {
+    const char *cmd = "raster";
+    const char *font_path = NULL, *chars = NULL, *output = NULL, *size_s = NULL, *metrics = NULL;
+    long face = 0;
+    bool keep_going = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(k_usage, stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--keep-going")) { keep_going = true; continue; }
+        const char **dst = !strcmp(a, "--font") ? &font_path : !strcmp(a, "--chars") ? &chars
+                         : (!strcmp(a, "--output") || !strcmp(a, "-o")) ? &output
+                         : !strcmp(a, "--size") ? &size_s : !strcmp(a, "--metrics") ? &metrics : NULL;
+        if (dst) {
+            if (!(*dst = cli_value(cmd, argc, argv, &i))) return 2;
+            continue;
+        }
+        if (!strcmp(a, "--face")) {
+            const char *v = cli_value(cmd, argc, argv, &i);
+            if (!v || !cli_int(cmd, "--face", v, 0, 65535, &face)) return 2;
+            continue;
+        }
+        cli_error(cmd, "unknown option '%s' (glint raster --help)", a);
+        return 2;
+    }
+    if (!font_path || !chars || !output || !size_s) {
+        cli_error(cmd, "--font, --chars, --size and --output are required (glint raster --help)");
+        return 2;
+    }
+    int size;
+    gc_format fmt;
+    uint32_t *cps = NULL;
+    size_t n = 0;
+    if (!gc_parse_size(cmd, size_s, &size) || !gc_output_format(cmd, output, false, &fmt) ||
+        !gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, output)) {
+        free(cps);
+        return 2;
+    }
+    char err[GL_ERR_MAX];
+    glint_font *font = NULL;
+    if (glint_font_open(font_path, (int)face, &font, err, sizeof err) != GLINT_OK) {
+        free(cps);
+        return cli_error(cmd, "%s", err);
+    }
+    size_t px = (size_t)size * (size_t)size;
+    float *imgs = malloc(n * px * sizeof(float));
+    bool *missing = calloc(n, sizeof(bool));
+    int rc = 0;
+    if (!imgs || !missing) {
+        rc = cli_error(cmd, "out of memory");
+        goto done;
+    }
+    double t0 = gl_now_us();
+    size_t n_missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        glint_status st = glint_font_raster(font, cps[i], size, imgs + i * px);
+        if (st == GLINT_ERR_NOT_FOUND) {
+            char name[32];
+            fprintf(stderr, "glint raster: %s: font '%s' has no glyph for %s\n", keep_going ? "warning" : "error",
+                    font_path, gc_cp_name(cps[i], name, sizeof name));
+            missing[i] = true;
+            n_missing++;
+        } else if (st != GLINT_OK) {
+            rc = cli_error(cmd, "%s", glint_font_last_error(font));
+            goto done;
+        }
+    }
+    double us = gl_now_us() - t0;
+    if (!gc_write_glyphs(cmd, output, fmt, imgs, n, size, missing)) {
+        rc = 1;
+        goto done;
+    }
+    char extra[256];
+    snprintf(extra, sizeof extra, "{\"command\": \"raster\", \"glyphs\": %zu, \"missing\": %zu, \"raster_us\": %.1f}", n,
+             n_missing, us);
+    if (!gc_write_metrics(cmd, metrics, NULL, extra)) rc = 1;
+    if (n_missing && !keep_going) rc = 1;
+    printf("%s: %zu glyph%s at %dx%d in %.0f us%s\n", output, n, n == 1 ? "" : "s", size, size, us,
+           n_missing ? " (some missing: empty boxes)" : "");
+done:
+    free(imgs);
+    free(missing);
+    free(cps);
+    glint_font_close(font);
+    return rc;
+}
