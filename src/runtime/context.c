@@ -217,5 +217,6 @@ glint_status glint_run(glint_context *c, const glint_tensor *inputs, size_t inpu
                                      (void *const *)c->output_ptrs, err);
     glint_bucket b = pe ? pe->bucket : (glint_bucket){0, 0, 0};
     gl_telemetry_record_run(c->engine->telemetry, b.batch, b.height, b.width, gl_now_us() - t0, st);
+    if (c->engine->cpu_fallback) gl_telemetry_count(c->engine->telemetry, GL_COUNTER_CPU_FALLBACKS, 1);
     return st;
 }

@@ -234,6 +234,7 @@ static glint_status choose_backend(glint_engine *e, gl_err *err) {
         if (want == GLINT_DEVICE_CUDA)
             return gl_fail(err, GLINT_ERR_NO_DEVICE, "device cuda: %s", why.msg);
         gl_log(e, GLINT_LOG_INFO, "no usable GPU (%s); running on the CPU", why.msg);
+        e->cpu_fallback = true;
         return init_backend(e, &gl_backend_cpu, err);
     }
     glint_status st = init_backend(e, cuda, &why);
@@ -244,6 +245,7 @@ static glint_status choose_backend(glint_engine *e, gl_err *err) {
     }
     gl_log(e, GLINT_LOG_WARN, "CUDA backend cannot run this model (%s); running on the CPU",
            why.msg);
+    e->cpu_fallback = true;
     return init_backend(e, &gl_backend_cpu, err);
 }
 

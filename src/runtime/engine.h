@@ -42,6 +42,7 @@ struct glint_engine {
     int64_t parameter_count;
     size_t node_count_loaded;
     struct gl_telemetry *telemetry;
+    bool cpu_fallback;          /* device auto wanted CUDA, got the CPU */
 };
 
 struct glint_context {
