@@ -97,6 +97,7 @@ void gl_graph_free(gl_graph *g) {
     gl_free(a, g->nodes);
     gl_free(a, g->inputs);
     gl_free(a, g->outputs);
+    gl_free(a, g->producer);
     for (int i = 0; i < g->n_meta; i++) {
         gl_free(a, g->meta[i].key);
         gl_free(a, g->meta[i].value);

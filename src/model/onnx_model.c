@@ -12,7 +12,7 @@ enum {
 
 /* OperatorSetIdProto: domain (1), version (2). Records the default domain's. */
 static glint_status decode_opset(const gl_pb_reader *parent, const gl_pb_field *of,
-                                 int64_t *opset, gl_err *err) {
+                                 int64_t *opset, bool *other, gl_err *err) {
     gl_pb_reader r;
     gl_pb_field f;
     bool default_domain = true;
@@ -27,6 +27,7 @@ static glint_status decode_opset(const gl_pb_reader *parent, const gl_pb_field *
     }
     if (s) return gl_err_prefix(err, "opset_import");
     if (default_domain) *opset = version;
+    else *other = true;
     return GLINT_OK;
 }
 
@@ -56,6 +57,7 @@ static glint_status decode_model(gl_graph *g, const void *data, size_t size, gl_
     gl_pb_field f, graph = {0};
     int n_graphs = 0;
     int64_t opset = -1;
+    bool other_domains = false;
     glint_status s = GLINT_OK;
     gl_pb_init(&r, data, size, 0);
     /* Everything but the graph first, so that an unsupported opset is
@@ -76,7 +78,7 @@ static glint_status decode_model(gl_graph *g, const void *data, size_t size, gl_
             graph = f;
             n_graphs++;
             break;
-        case M_OPSET_IMPORT: s = decode_opset(&r, &f, &opset, err); break;
+        case M_OPSET_IMPORT: s = decode_opset(&r, &f, &opset, &other_domains, err); break;
         case M_METADATA: s = decode_meta(g, &r, &f, err); break;
         default: break;
         }
@@ -86,6 +88,9 @@ static glint_status decode_model(gl_graph *g, const void *data, size_t size, gl_
     if (n_graphs > 1) return gl_fail(err, GLINT_ERR_INVALID_MODEL, "model has %d graphs", n_graphs);
     if (graph.wire != GL_PB_LEN)
         return gl_fail(err, GLINT_ERR_INVALID_MODEL, "model: graph is not a message");
+    if (opset < 0 && other_domains)
+        return gl_fail(err, GLINT_ERR_UNSUPPORTED,
+                       "model imports only non-default operator domains, which are not supported");
     if (opset < 0)
         return gl_fail(err, GLINT_ERR_INVALID_MODEL,
                        "model imports no opset for the default ONNX domain");
