@@ -182,7 +182,8 @@ static glint_status bin_apply(const bin_params *p, bin_kind k, const gl_tensor *
 static glint_status binary_run(const void *params, const gl_tensor *in, int n_in, gl_tensor *out,
                                int n_out, void *ws, gl_err *err) {
     const bin_params *p = params;
-    if (n_in == 2) return bin_apply(p, p->kind, &in[0], &in[1], &out[0], err);
+    if (n_in == 2 && p->kind != BIN_MEAN)
+        return bin_apply(p, p->kind, &in[0], &in[1], &out[0], err);
     /* Variadic: accumulate into out. Start from the input that out aliases
      * (when the planner runs it in place), so it is read before it is
      * overwritten; every kind here is commutative. */
