@@ -1,0 +1,210 @@
+/* The CUDA backend's vtable: device discovery, engine state (weights
+ * uploaded once and shared by every context), memory reporting and the
+ * engine half of device-loss recovery. */
+#include <stdio.h>
+#include <string.h>
+
+#include "backend/cuda/cuda_internal.h"
+
+static bool cuda_available(const gl_backend_config *cfg, gl_err *err) {
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        gl_fail(err, GLINT_ERR_NO_DEVICE, "CUDA: no usable driver or GPU: %s",
+                cudaGetErrorString(e));
+        return false;
+    }
+    int dev = cfg ? cfg->cuda_device : 0;
+    if (n <= 0 || dev < 0 || dev >= n) {
+        gl_fail(err, GLINT_ERR_NO_DEVICE, "CUDA: device %d requested but %d GPU(s) visible", dev,
+                n);
+        return false;
+    }
+    return true;
+}
+
+static bool is_float_const(const gl_value *v) {
+    return v->constant && v->constant->dtype == GLINT_DTYPE_FLOAT32 &&
+           gl_shape_numel(&v->constant->shape) > 0;
+}
+
+/* Allocates (alloc = true) or refreshes in place the device copies of the
+ * graph's float constants. */
+static glint_status upload_weights(gl_cuda_engine *eng, bool alloc, gl_err *err) {
+    const gl_graph *g = eng->graph;
+    for (int i = 0; i < g->n_values; i++) {
+        const gl_value *v = &g->values[i];
+        if (!is_float_const(v)) continue;
+        int64_t n = gl_shape_numel(&v->constant->shape);
+        size_t es = eng->fp16 ? 2 : 4;
+        if (alloc) {
+            char what[160];
+            snprintf(what, sizeof what, "weights '%s'", v->name);
+            glint_status st = gl_cuda_malloc(eng, GL_CUDA_MEM_WEIGHTS, (size_t)n * es, what,
+                                             &eng->weights[i], err);
+            if (st) return st;
+            eng->weight_bytes[i] = (size_t)n * es;
+        }
+        glint_status st = gl_cuda_upload(eng, eng->weights[i], v->constant->data,
+                                         GLINT_DTYPE_FLOAT32,
+                                         eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32, n,
+                                         err);
+        if (st) return gl_err_prefix(err, "uploading '%s'", v->name);
+    }
+    return GLINT_OK;
+}
+
+static void free_weights(gl_cuda_engine *eng, int epoch) {
+    if (!eng->weights) return;
+    for (int i = 0; i < eng->graph->n_values; i++) {
+        if (!eng->weights[i]) continue;
+        gl_cuda_free(eng, GL_CUDA_MEM_WEIGHTS, eng->weights[i], eng->weight_bytes[i], epoch);
+        eng->weights[i] = NULL;
+        eng->weight_bytes[i] = 0;
+    }
+}
+
+static void cuda_engine_free(void *state) {
+    gl_cuda_engine *eng = state;
+    if (!eng) return;
+    (void)cudaSetDevice(eng->device);
+    free_weights(eng, eng->reset_epoch);
+    gl_free(eng->alloc, eng->weights);
+    gl_free(eng->alloc, eng->weight_bytes);
+    gl_free(eng->alloc, eng->prepared);
+    pthread_mutex_destroy(&eng->mu);
+    pthread_mutex_destroy(&eng->rec_mu);
+    gl_free(eng->alloc, eng);
+}
+
+static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_graph *g,
+                                     void **state, gl_err *err) {
+    *state = NULL;
+    if (cfg->precision == GLINT_PRECISION_BF16 || cfg->precision == GLINT_PRECISION_INT8)
+        return gl_fail(err, GLINT_ERR_UNSUPPORTED,
+                       "CUDA backend: precision %s is not supported yet (use fp32 or fp16)",
+                       glint_precision_name(cfg->precision));
+    if (!cuda_available(cfg, err)) return err ? err->status : GLINT_ERR_NO_DEVICE;
+    gl_cuda_engine *eng = gl_calloc(cfg->alloc, 1, sizeof *eng);
+    if (!eng) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: engine state");
+    eng->alloc = cfg->alloc;
+    eng->graph = g;
+    eng->device = cfg->cuda_device;
+    eng->fp16 = cfg->precision == GLINT_PRECISION_FP16;
+    eng->flags = cfg->flags;
+    eng->limit_bytes = cfg->device_memory_limit_bytes;
+    eng->log = cfg->log;
+    eng->log_user = cfg->log_user;
+    eng->log_level = cfg->log_level;
+    atomic_init(&eng->lost, 0);
+    atomic_init(&eng->lost_genuine, 0);
+    atomic_init(&eng->generation, 0);
+    atomic_init(&eng->inject_pending, (cfg->flags & GLINT_FLAG_INJECT_DEVICE_LOSS) ? 1 : 0);
+    if (pthread_mutex_init(&eng->mu, NULL) != 0) {
+        gl_free(cfg->alloc, eng);
+        return gl_fail(err, GLINT_ERR_INTERNAL, "CUDA: mutex init failed");
+    }
+    if (pthread_mutex_init(&eng->rec_mu, NULL) != 0) {
+        pthread_mutex_destroy(&eng->mu);
+        gl_free(cfg->alloc, eng);
+        return gl_fail(err, GLINT_ERR_INTERNAL, "CUDA: mutex init failed");
+    }
+    glint_status st = gl_cuda_check(eng, cudaSetDevice(eng->device), err, "cudaSetDevice");
+    if (!st) {
+        eng->weights = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(void *));
+        eng->weight_bytes = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(size_t));
+        if (!eng->weights || !eng->weight_bytes)
+            st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: weight table");
+    }
+    if (!st) st = upload_weights(eng, true, err);
+    if (st) {
+        cuda_engine_free(eng);
+        return st;
+    }
+    struct cudaDeviceProp prop;
+    if (cudaGetDeviceProperties(&prop, eng->device) == cudaSuccess)
+        gl_cuda_log(eng, GLINT_LOG_INFO, "CUDA: %s (sm_%d%d), %s, %zu weight bytes", prop.name,
+                    prop.major, prop.minor, eng->fp16 ? "fp16" : "fp32",
+                    eng->used[GL_CUDA_MEM_WEIGHTS]);
+    else
+        (void)cudaGetLastError();
+    *state = eng;
+    return GLINT_OK;
+}
+
+glint_status gl_cuda_engine_recover(gl_cuda_engine *eng, gl_err *err) {
+    pthread_mutex_lock(&eng->rec_mu);
+    if (!atomic_load(&eng->lost)) { /* another context rebuilt it already */
+        pthread_mutex_unlock(&eng->rec_mu);
+        return GLINT_OK;
+    }
+    bool genuine = atomic_load(&eng->lost_genuine) != 0;
+    pthread_mutex_lock(&eng->mu);
+    int old_epoch = eng->reset_epoch;
+    if (genuine) {
+        /* A sticky error poisons the whole CUDA context of this process; the
+         * only way back is a device reset, which also ends every other user
+         * of the device in this process. If the reset itself fails, a new
+         * process is needed. */
+        cudaError_t e = cudaDeviceReset();
+        eng->reset_epoch++;
+        if (e == cudaSuccess) e = cudaSetDevice(eng->device);
+        if (e != cudaSuccess) {
+            pthread_mutex_unlock(&eng->mu);
+            pthread_mutex_unlock(&eng->rec_mu);
+            return gl_fail(err, GLINT_ERR_DEVICE,
+                           "CUDA: device %d could not be reset after a sticky error (%s); "
+                           "a new process is needed",
+                           eng->device, cudaGetErrorString(e));
+        }
+    }
+    pthread_mutex_unlock(&eng->mu);
+
+    glint_status st = GLINT_OK;
+    if (genuine) free_weights(eng, old_epoch); /* uncounts; pointers are dead */
+    st = upload_weights(eng, genuine, err);
+    for (int i = 0; !st && i < eng->n_prepared; i++)
+        st = gl_cuda_prepared_upload(eng->prepared[i], genuine, err);
+    if (st) {
+        pthread_mutex_unlock(&eng->rec_mu);
+        return gl_err_prefix(err, "CUDA: rebuilding device state");
+    }
+    atomic_store(&eng->lost_genuine, 0);
+    atomic_fetch_add(&eng->generation, 1);
+    atomic_store(&eng->lost, 0);
+    pthread_mutex_unlock(&eng->rec_mu);
+    gl_cuda_log(eng, GLINT_LOG_WARN, "CUDA: device state rebuilt after a %s device loss",
+                genuine ? "real" : "injected");
+    return GLINT_OK;
+}
+
+static void cuda_memory(void *state, glint_memory_info *info) {
+    gl_cuda_engine *eng = state;
+    memset(info, 0, sizeof *info);
+    if (!eng) return;
+    pthread_mutex_lock(&eng->mu);
+    info->weights_bytes = eng->used[GL_CUDA_MEM_WEIGHTS];
+    info->arena_bytes = eng->used[GL_CUDA_MEM_ARENA];
+    info->workspace_bytes = eng->used[GL_CUDA_MEM_WORKSPACE];
+    info->staging_bytes = eng->used[GL_CUDA_MEM_STAGING];
+    info->device_total_bytes = info->weights_bytes + info->arena_bytes + info->workspace_bytes;
+    pthread_mutex_unlock(&eng->mu);
+}
+
+static const gl_backend g_cuda_backend = {
+    .name = "cuda",
+    .device = GLINT_DEVICE_CUDA,
+    .available = cuda_available,
+    .engine_init = cuda_engine_init,
+    .engine_free = cuda_engine_free,
+    .plan_prepare = gl_cuda_plan_prepare,
+    .plan_release = gl_cuda_plan_release,
+    .context_create = gl_cuda_context_create,
+    .context_free = gl_cuda_context_free,
+    .context_bind = gl_cuda_context_bind,
+    .run = gl_cuda_run,
+    .memory = cuda_memory,
+};
+
+const gl_backend *gl_backend_cuda(void) { return &g_cuda_backend; }

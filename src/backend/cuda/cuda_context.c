@@ -1,0 +1,267 @@
+/* Contexts of the CUDA backend: one stream, one device arena (sized for the
+ * largest bound plan), pinned staging, and per bound plan a CUDA graph that
+ * holds the input copies, every kernel and the output copies. The run path
+ * copies into pinned staging, replays the graph, waits, and copies out; it
+ * allocates nothing. GLINT_CUDA_NO_GRAPH=1 launches kernel by kernel instead
+ * (the same kernels in the same order, for comparison). */
+#include <stdio.h>
+#include <string.h>
+
+#include "backend/cuda/cuda_internal.h"
+
+static const char *kind_name(gk_kind k) {
+    static const char *n[] = {"copy", "cast_in", "cast_out", "conv", "conv_wmma", "conv_transpose",
+                              "unary", "binary", "resize", "concat", "gather", "gemm",
+                              "global_avg_pool", "norm", "pad", "batchnorm"};
+    return (unsigned)k < GL_ARRAY_LEN(n) ? n[k] : "?";
+}
+
+/* Enqueues one whole run of pp on the context's stream. */
+static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *err) {
+    gl_cuda_engine *eng = c->eng;
+    for (int i = 0; i < pp->n_in; i++) {
+        const gl_cuda_io *io = &pp->in[i];
+        cudaError_t e = cudaMemcpyAsync(gl_cuda_ptr(pp, io->staged, c->arena),
+                                        c->stage_in + io->stage_offset, io->host_bytes,
+                                        cudaMemcpyHostToDevice, c->stream);
+        if (e) return gl_cuda_check(eng, e, err, "cudaMemcpyAsync(input, host to device)");
+    }
+    for (int j = 0; j < pp->n_k; j++) {
+        const gk_desc *d = &pp->k[j];
+        for (int a = 0; a < GK_MAX_ARGS; a++)
+            c->ptr_scratch[a] = a < d->n_args ? gl_cuda_ptr(pp, d->args[a], c->arena) : NULL;
+        cudaError_t e = (cudaError_t)gk_launch(d, c->ptr_scratch, eng->fp16, c->stream);
+        if (e) {
+            char what[256], label[160] = "staging";
+            if (d->node >= 0) gl_node_label(pp->plan->graph, d->node, label, sizeof label);
+            snprintf(what, sizeof what, "launching %s kernel %d for %s", kind_name(d->kind), j,
+                     label);
+            return gl_cuda_check(eng, e, err, what);
+        }
+    }
+    for (int i = 0; i < pp->n_out; i++) {
+        const gl_cuda_io *io = &pp->out[i];
+        cudaError_t e = cudaMemcpyAsync(c->stage_out + io->stage_offset,
+                                        gl_cuda_ptr(pp, io->staged, c->arena), io->host_bytes,
+                                        cudaMemcpyDeviceToHost, c->stream);
+        if (e) return gl_cuda_check(eng, e, err, "cudaMemcpyAsync(output, device to host)");
+    }
+    return GLINT_OK;
+}
+
+static glint_status sync_stream(gl_cuda_ctx *c, gl_err *err) {
+    return gl_cuda_check(c->eng, cudaStreamSynchronize(c->stream), err, "cudaStreamSynchronize");
+}
+
+static void destroy_exec(gl_cuda_ctx *c, gl_cuda_binding *b) {
+    if (b->exec && c->reset_epoch == c->eng->reset_epoch) (void)cudaGraphExecDestroy(b->exec);
+    b->exec = NULL;
+}
+
+/* Captures the graph of binding b and replays it once (warm-up). */
+static glint_status capture(gl_cuda_ctx *c, gl_cuda_binding *b, gl_err *err) {
+    gl_cuda_engine *eng = c->eng;
+    destroy_exec(c, b);
+    if (!c->use_graph) { /* warm up kernel by kernel */
+        glint_status st = enqueue(c, b->pp, err);
+        return st ? st : sync_stream(c, err);
+    }
+    /* Thread-local mode: other threads may allocate while this one captures. */
+    glint_status st = gl_cuda_check(
+        eng, cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal), err,
+        "cudaStreamBeginCapture");
+    if (st) return st;
+    glint_status est = enqueue(c, b->pp, err);
+    cudaGraph_t graph = NULL;
+    cudaError_t e = cudaStreamEndCapture(c->stream, &graph);
+    if (est) {
+        if (graph) (void)cudaGraphDestroy(graph);
+        (void)cudaGetLastError();
+        return est;
+    }
+    st = gl_cuda_check(eng, e, err, "cudaStreamEndCapture");
+    if (!st) st = gl_cuda_check(eng, cudaGraphInstantiate(&b->exec, graph, 0), err,
+                                "cudaGraphInstantiate");
+    if (graph) (void)cudaGraphDestroy(graph);
+    if (st) {
+        b->exec = NULL;
+        return st;
+    }
+    st = gl_cuda_check(eng, cudaGraphLaunch(b->exec, c->stream), err, "cudaGraphLaunch (warm-up)");
+    return st ? st : sync_stream(c, err);
+}
+
+static void free_buffers(gl_cuda_ctx *c) {
+    gl_cuda_free(c->eng, GL_CUDA_MEM_ARENA, c->arena, c->arena_bytes, c->reset_epoch);
+    gl_cuda_host_free(c->eng, c->stage_in, c->stage_in_bytes, c->reset_epoch);
+    gl_cuda_host_free(c->eng, c->stage_out, c->stage_out_bytes, c->reset_epoch);
+    c->arena = NULL;
+    c->stage_in = c->stage_out = NULL;
+    c->arena_bytes = c->stage_in_bytes = c->stage_out_bytes = 0;
+}
+
+/* Grows the arena and staging to hold pp. New buffers are allocated before
+ * the old ones are released, so a failure leaves the context as it was;
+ * after a growth every bound graph is captured again (they hold pointers). */
+static glint_status ensure_capacity(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *err) {
+    size_t na = GL_MAX(c->arena_bytes, pp->arena_bytes);
+    size_t ni = GL_MAX(c->stage_in_bytes, pp->stage_in_bytes);
+    size_t no = GL_MAX(c->stage_out_bytes, pp->stage_out_bytes);
+    if (c->arena && na == c->arena_bytes && ni == c->stage_in_bytes && no == c->stage_out_bytes)
+        return GLINT_OK;
+    void *arena = NULL, *sin = NULL, *sout = NULL;
+    glint_status st = gl_cuda_malloc(c->eng, GL_CUDA_MEM_ARENA, na, "context arena", &arena, err);
+    if (!st) st = gl_cuda_host_alloc(c->eng, ni, "pinned input staging", &sin, err);
+    if (!st) st = gl_cuda_host_alloc(c->eng, no, "pinned output staging", &sout, err);
+    if (st) {
+        int ep = c->eng->reset_epoch;
+        gl_cuda_free(c->eng, GL_CUDA_MEM_ARENA, arena, na, ep);
+        gl_cuda_host_free(c->eng, sin, ni, ep);
+        gl_cuda_host_free(c->eng, sout, no, ep);
+        return st;
+    }
+    memset(sin, 0, ni);
+    memset(sout, 0, no);
+    if (c->arena) (void)cudaStreamSynchronize(c->stream);
+    for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
+    free_buffers(c);
+    c->arena = arena;
+    c->arena_bytes = na;
+    c->stage_in = sin;
+    c->stage_in_bytes = ni;
+    c->stage_out = sout;
+    c->stage_out_bytes = no;
+    c->reset_epoch = c->eng->reset_epoch;
+    /* Zeroed so that warm-up runs read numbers, not stale NaNs. */
+    st = gl_cuda_check(c->eng, cudaMemsetAsync(arena, 0, na, c->stream), err, "cudaMemsetAsync(arena)");
+    for (int i = 0; !st && i < c->n_b; i++) st = capture(c, &c->b[i], err);
+    return st;
+}
+
+glint_status gl_cuda_context_create(void *state, void **out, gl_err *err) {
+    gl_cuda_engine *eng = state;
+    *out = NULL;
+    gl_cuda_ctx *c = gl_calloc(eng->alloc, 1, sizeof *c);
+    if (!c) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: context");
+    c->eng = eng;
+    c->use_graph = !gl_cuda_env_flag("GLINT_CUDA_NO_GRAPH");
+    c->generation = atomic_load(&eng->generation);
+    c->reset_epoch = eng->reset_epoch;
+    glint_status st = gl_cuda_check(eng, cudaSetDevice(eng->device), err, "cudaSetDevice");
+    if (!st) st = gl_cuda_check(eng, cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
+                                err, "cudaStreamCreateWithFlags");
+    if (st) {
+        gl_free(eng->alloc, c);
+        return st;
+    }
+    *out = c;
+    return GLINT_OK;
+}
+
+void gl_cuda_context_free(void *ctx) {
+    gl_cuda_ctx *c = ctx;
+    if (!c) return;
+    (void)cudaSetDevice(c->eng->device);
+    bool alive = c->reset_epoch == c->eng->reset_epoch;
+    if (alive && c->stream) (void)cudaStreamSynchronize(c->stream);
+    for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
+    free_buffers(c);
+    if (alive && c->stream) (void)cudaStreamDestroy(c->stream);
+    (void)cudaGetLastError();
+    gl_free(c->eng->alloc, c->b);
+    gl_free(c->eng->alloc, c);
+}
+
+static gl_cuda_binding *find_binding(gl_cuda_ctx *c, const gl_cuda_prepared *pp) {
+    for (int i = 0; i < c->n_b; i++)
+        if (c->b[i].pp == pp) return &c->b[i];
+    return NULL;
+}
+
+glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err) {
+    gl_cuda_ctx *c = ctx;
+    const gl_cuda_prepared *pp = prepared;
+    glint_status st = gl_cuda_check(c->eng, cudaSetDevice(c->eng->device), err, "cudaSetDevice");
+    if (st) return st;
+    if (find_binding(c, pp)) return GLINT_OK;
+    if (c->n_b == c->cap_b) {
+        int cap = c->cap_b ? c->cap_b * 2 : 8;
+        gl_cuda_binding *b = gl_realloc_array(c->eng->alloc, c->b, (size_t)cap, sizeof *b);
+        if (!b) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: binding table");
+        c->b = b;
+        c->cap_b = cap;
+    }
+    /* Capacity first: on failure (out of memory) this plan is not bound and
+     * the others keep working. */
+    st = ensure_capacity(c, pp, err);
+    if (st) return gl_err_prefix(err, "binding plan");
+    gl_cuda_binding *b = &c->b[c->n_b];
+    b->pp = pp;
+    b->exec = NULL;
+    st = capture(c, b, err);
+    if (st) {
+        destroy_exec(c, b);
+        return st;
+    }
+    c->n_b++;
+    return GLINT_OK;
+}
+
+/* After a device loss: a fresh stream, arena, staging and graphs for every
+ * bound plan, each warmed once. */
+static glint_status rebuild(gl_cuda_ctx *c, gl_err *err) {
+    gl_cuda_engine *eng = c->eng;
+    bool alive = c->reset_epoch == eng->reset_epoch;
+    if (alive) (void)cudaStreamSynchronize(c->stream);
+    for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
+    free_buffers(c);
+    if (alive) (void)cudaStreamDestroy(c->stream);
+    (void)cudaGetLastError();
+    c->stream = NULL;
+    c->reset_epoch = eng->reset_epoch;
+    glint_status st = gl_cuda_check(eng, cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
+                                    err, "cudaStreamCreateWithFlags");
+    for (int i = 0; !st && i < c->n_b; i++) st = ensure_capacity(c, c->b[i].pp, err);
+    for (int i = 0; !st && i < c->n_b; i++)
+        if (!c->b[i].exec) st = capture(c, &c->b[i], err);
+    if (!st) c->generation = atomic_load(&eng->generation);
+    return st;
+}
+
+glint_status gl_cuda_run(void *ctx, const void *prepared, const void *const *inputs,
+                         void *const *outputs, gl_err *err) {
+    gl_cuda_ctx *c = ctx;
+    gl_cuda_engine *eng = c->eng;
+    const gl_cuda_prepared *pp = prepared;
+    glint_status st = gl_cuda_check(eng, cudaSetDevice(eng->device), err, "cudaSetDevice");
+    if (st) return st;
+    if (atomic_load(&eng->lost)) {
+        st = gl_cuda_engine_recover(eng, err);
+        if (st) return st;
+    }
+    if (c->generation != atomic_load(&eng->generation) || !c->stream) {
+        st = rebuild(c, err);
+        if (st) return gl_err_prefix(err, "CUDA: rebuilding the context after a device loss");
+    }
+    if (atomic_exchange(&eng->inject_pending, 0)) {
+        atomic_store(&eng->lost, 1);
+        return gl_fail(err, GLINT_ERR_DEVICE,
+                       "CUDA: device lost (injected by GLINT_FLAG_INJECT_DEVICE_LOSS); the device "
+                       "state is rebuilt on the next call");
+    }
+    gl_cuda_binding *b = find_binding(c, pp);
+    if (!b) return gl_fail(err, GLINT_ERR_INTERNAL, "CUDA: run of a plan not bound to this context");
+    for (int i = 0; i < pp->n_in; i++)
+        memcpy(c->stage_in + pp->in[i].stage_offset, inputs[i], pp->in[i].host_bytes);
+    if (c->use_graph && !b->exec) { /* a capture failed earlier (e.g. while rebuilding) */
+        st = capture(c, b, err);
+        if (st) return st;
+    }
+    if (c->use_graph) st = gl_cuda_check(eng, cudaGraphLaunch(b->exec, c->stream), err, "cudaGraphLaunch");
+    else st = enqueue(c, pp, err);
+    if (!st) st = sync_stream(c, err);
+    if (st) return st;
+    for (int i = 0; i < pp->n_out; i++)
+        memcpy(outputs[i], c->stage_out + pp->out[i].stage_offset, pp->out[i].host_bytes);
+    return GLINT_OK;
+}

@@ -1,0 +1,120 @@
+/* FP16 tensor-core convolution: an implicit GEMM with WMMA 16x16x16
+ * fragments and FP32 accumulation. Output pixels (n, oy, ox) are the GEMM
+ * rows, output channels its columns, and K runs over (c, ky, kx) — the
+ * weight layout [M, C, kh, kw] is already K-contiguous per output channel.
+ * One block of 4 warps computes 64 pixels x 32 channels; the input tile is
+ * gathered through the same addressing as the direct kernel (padding,
+ * stride, dilation, folded upsample and concat), so both agree. Used for
+ * group-1 convolutions with enough work; everything else takes the direct
+ * kernel, as does everything under GLINT_CUDA_SIMPLE=1. */
+#include <mma.h>
+
+#include "backend/cuda/cuda_device.cuh"
+
+using namespace nvcuda;
+
+#define WM_BM 64          /* pixels per block */
+#define WM_BN 32          /* output channels per block */
+#define WM_BK 32          /* K per shared-memory stage */
+#define WM_LDA (WM_BK + 8) /* halves; a multiple of 8 as WMMA requires */
+#define WM_LDC (WM_BN + 4) /* floats; a multiple of 4 */
+#define WM_THREADS 128
+
+bool gk_conv_wmma_ok(const gk_conv *c) {
+    int64_t k = (int64_t)c->c_in * c->kh * c->kw;
+    int64_t p = (int64_t)c->n * c->oh * c->ow;
+    return c->group == 1 && c->c_out >= 8 && k >= 32 && p < ((int64_t)1 << 30);
+}
+
+__global__ void __launch_bounds__(WM_THREADS)
+conv_wmma_kernel(gk_conv p, const __half *x, const __half *x2, const __half *w, const __half *b,
+                 gk_ptrs ops, __half *y) {
+    __shared__ __align__(32) __half As[WM_BM * WM_LDA];
+    __shared__ __align__(32) __half Bs[WM_BN * WM_LDA];
+    __shared__ __align__(32) float Cs[WM_BM * WM_LDC];
+
+    const int tid = threadIdx.x, warp = tid >> 5;
+    const int plane = p.oh * p.ow;
+    const int P = p.n * plane;
+    const int M = p.c_out;
+    const int khw = p.kh * p.kw;
+    const int K = p.c_in * khw;
+    const int p0 = blockIdx.x * WM_BM, m0 = blockIdx.y * WM_BN;
+
+    /* This thread always gathers pixel row ar of the A tile, at K columns
+     * ak0, ak0 + 2, ..., so the pixel is decoded once. */
+    const int ar = tid % WM_BM, ak0 = tid / WM_BM;
+    const int pa = p0 + ar;
+    const bool pa_ok = pa < P;
+    int an = 0, aoy = 0, aox = 0;
+    if (pa_ok) {
+        an = pa / plane;
+        int r = pa - an * plane;
+        aoy = r / p.ow;
+        aox = r - aoy * p.ow;
+    }
+    const int iy0 = aoy * p.sh - p.ph, ix0 = aox * p.sw - p.pw;
+
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2];
+    wmma::fill_fragment(acc[0], 0.0f);
+    wmma::fill_fragment(acc[1], 0.0f);
+
+    for (int k0 = 0; k0 < K; k0 += WM_BK) {
+        __syncthreads(); /* the previous stage's fragments are loaded */
+        for (int i = 0; i < WM_BK / 2; i++) {
+            int kc = ak0 + 2 * i, k = k0 + kc;
+            float v = 0.0f;
+            if (pa_ok && k < K) {
+                int ci = k / khw, r = k - ci * khw;
+                int ky = r / p.kw, kx = r - ky * p.kw;
+                int iy = iy0 + ky * p.dh, ix = ix0 + kx * p.dw;
+                if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) v = conv_in(p, x, x2, an, ci, iy, ix);
+            }
+            As[ar * WM_LDA + kc] = __float2half_rn(v);
+        }
+        for (int i = 0; i < (WM_BN * WM_BK) / WM_THREADS; i++) {
+            int e = tid + i * WM_THREADS;
+            int n = e / WM_BK, kc = e % WM_BK;
+            int m = m0 + n, k = k0 + kc;
+            Bs[n * WM_LDA + kc] = (m < M && k < K) ? w[(int64_t)m * K + k] : __float2half_rn(0.0f);
+        }
+        __syncthreads();
+        for (int kk = 0; kk < WM_BK; kk += 16) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+            wmma::load_matrix_sync(fa, As + warp * 16 * WM_LDA + kk, WM_LDA);
+            for (int j = 0; j < 2; j++) {
+                wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb;
+                wmma::load_matrix_sync(fb, Bs + j * 16 * WM_LDA + kk, WM_LDA);
+                wmma::mma_sync(acc[j], fa, fb, acc[j]);
+            }
+        }
+    }
+    for (int j = 0; j < 2; j++)
+        wmma::store_matrix_sync(Cs + warp * 16 * WM_LDC + j * 16, acc[j], WM_LDC,
+                                wmma::mem_row_major);
+    __syncthreads();
+    /* Epilogue: pixel index fastest so that NCHW stores are coalesced. */
+    for (int e = tid; e < WM_BM * WM_BN; e += WM_THREADS) {
+        int r = e % WM_BM, cn = e / WM_BM;
+        int pix = p0 + r, m = m0 + cn;
+        if (pix >= P || m >= M) continue;
+        float v = Cs[r * WM_LDC + cn];
+        if (b) v += __half2float(b[m]);
+        int n = pix / plane, i = pix - n * plane;
+        for (int q = 0; q < p.n_epi; q++) v = gk_epi<__half>(p.epi[q], v, ops, n, m, M, i, plane);
+        y[((int64_t)n * M + m) * plane + i] = __float2half_rn(v);
+    }
+}
+
+cudaError_t gk_run_conv_wmma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    const gk_conv &p = d->u.conv;
+    gk_ptrs ops;
+    for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = i < d->n_args ? ptrs[i] : nullptr;
+    const __half *x2 = p.split_arg >= 0 ? (const __half *)ptrs[p.split_arg] : nullptr;
+    int P = p.n * p.oh * p.ow;
+    dim3 grid((unsigned)((P + WM_BM - 1) / WM_BM), (unsigned)((p.c_out + WM_BN - 1) / WM_BN));
+    conv_wmma_kernel<<<grid, WM_THREADS, 0, s>>>(p, (const __half *)ptrs[0], x2,
+                                                 (const __half *)ptrs[1], (const __half *)ptrs[2],
+                                                 ops, (__half *)ptrs[p.out_arg]);
+    return cudaGetLastError();
+}

@@ -1,0 +1,97 @@
+/* Device-side helpers shared by the kernel files: typed loads and stores that
+ * compute in float whatever the storage type, and launch sizing. */
+#ifndef GL_CUDA_DEVICE_CUH
+#define GL_CUDA_DEVICE_CUH
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "backend/cuda/cuda_kernels.h"
+
+__device__ __forceinline__ float gk_ld(const float *p, int64_t i) { return p[i]; }
+__device__ __forceinline__ float gk_ld(const __half *p, int64_t i) { return __half2float(p[i]); }
+__device__ __forceinline__ void gk_st(float *p, int64_t i, float v) { p[i] = v; }
+__device__ __forceinline__ void gk_st(__half *p, int64_t i, float v) { p[i] = __float2half_rn(v); }
+
+#define GK_THREADS 256
+
+/* Blocks for a grid-stride loop over count elements: enough to fill the GPU,
+ * never more than the grid limit. */
+static inline unsigned gk_blocks(int64_t count) {
+    int64_t b = (count + GK_THREADS - 1) / GK_THREADS;
+    if (b < 1) b = 1;
+    if (b > 65535LL * 16) b = 65535LL * 16;
+    return (unsigned)b;
+}
+
+#define GK_FOR(i, count)                                                                  \
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (count);          \
+         i += (int64_t)gridDim.x * blockDim.x)
+
+/* Operand pointers of a fused epilogue, indexed by step-input position. */
+struct gk_ptrs {
+    const void *p[GK_MAX_ARGS];
+};
+
+/* One epilogue step on value y of output element (n, c, i) — the semantics of
+ * gl_epi_apply in src/ops. */
+template <typename T>
+__device__ __forceinline__ float gk_epi(const gl_epi_step &e, float y, const gk_ptrs &ops,
+                                        int64_t n, int64_t c, int64_t c_total, int64_t i,
+                                        int64_t plane) {
+    float o = 0.0f;
+    if (e.operand >= 0) {
+        const T *op = (const T *)ops.p[e.operand];
+        int64_t idx = 0;
+        switch (e.bcast) {
+        case GL_BCAST_SCALAR: idx = 0; break;
+        case GL_BCAST_CHANNEL: idx = c; break;
+        case GL_BCAST_SAMPLE_CHANNEL: idx = n * c_total + c; break;
+        default: idx = (n * c_total + c) * plane + i; break;
+        }
+        o = gk_ld(op, idx);
+    }
+    switch (e.kind) {
+    case GL_EPI_RELU: return y > 0.0f ? y : 0.0f;
+    case GL_EPI_LEAKY_RELU: return y >= 0.0f ? y : e.alpha * y;
+    case GL_EPI_SIGMOID: return 1.0f / (1.0f + expf(-y));
+    case GL_EPI_TANH: return tanhf(y);
+    case GL_EPI_SILU: return y / (1.0f + expf(-y));
+    case GL_EPI_GELU: return 0.5f * y * (1.0f + erff(y * 0.70710678118654752f));
+    case GL_EPI_CLIP: return fminf(fmaxf(y, e.alpha), e.beta);
+    case GL_EPI_MUL: return y * o;
+    case GL_EPI_ADD: return y + o;
+    case GL_EPI_SUB: return y - o;
+    case GL_EPI_RSUB: return o - y;
+    }
+    return y;
+}
+
+
+
+/* Reads logical input element (n, c, iy, ix) of the conv input, applying the
+ * folded concat (channels >= c_split from x2) and upsample (up = 2 reads
+ * the half-size tensor). Callers guarantee 0 <= iy < h, 0 <= ix < w. */
+template <typename T>
+__device__ __forceinline__ float conv_in(const gk_conv &p, const T *x, const T *x2, int n, int c,
+                                         int iy, int ix) {
+    int hh = p.h / p.up, ww = p.w / p.up;
+    const T *src = x;
+    int cs = c, csrc = p.c_in;
+    if (p.split_arg >= 0) {
+        if (c >= p.c_split) { src = x2; cs = c - p.c_split; csrc = p.c_in - p.c_split; }
+        else csrc = p.c_split;
+    }
+    int64_t idx = (((int64_t)n * csrc + cs) * hh + iy / p.up) * ww + ix / p.up;
+    return gk_ld(src, idx);
+}
+
+/* Per-family host launchers (one .cu file each), dispatched by gk_launch. */
+cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
+cudaError_t gk_run_conv_wmma(const gk_desc *d, void *const *ptrs, cudaStream_t s);
+cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
+cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
+cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
+cudaError_t gk_run_reduce(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
+#endif

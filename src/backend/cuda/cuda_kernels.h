@@ -1,0 +1,185 @@
+/* Kernel descriptors of the CUDA backend: plain C structs filled by the
+ * lowering (cuda_lower*.c) and launched by cuda_launch.cu. Shared between C
+ * and CUDA, so no CUDA types appear here except through void pointers.
+ *
+ * Layout is NCHW (the plan's layout), so every kernel can be checked against
+ * the CPU reference element for element. Float tensors are stored in the
+ * engine's activation type: float (FP32) or half (FP16, FP32 accumulation). */
+#ifndef GL_CUDA_KERNELS_H
+#define GL_CUDA_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ops/nn_params.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GK_MAX_ARGS 16
+#define GK_MAX_RANK 8
+
+typedef enum gk_kind {
+    GK_COPY,          /* bytes: dst = src (any dtype) */
+    GK_CAST_IN,       /* float src -> act dst (FP16 input staging) */
+    GK_CAST_OUT,      /* act src -> float dst (FP16 output staging) */
+    GK_CONV,          /* Conv / glint::FusedConv, NCHW, direct */
+    GK_CONV_WMMA,     /* same semantics, FP16 tensor-core implicit GEMM */
+    GK_CONVT,         /* ConvTranspose, NCHW, gather form */
+    GK_UNARY,
+    GK_BINARY,        /* broadcasting */
+    GK_RESIZE,        /* 2-D nearest / linear on the two last axes */
+    GK_CONCAT_PART,   /* one input of a Concat copied into its slot */
+    GK_SLICE,         /* strided gather (Slice, Transpose share it) */
+    GK_GEMM,          /* Gemm / MatMul, row-major, batched */
+    GK_GAP,           /* GlobalAveragePool */
+    GK_NORM,          /* Instance / Group normalization */
+    GK_PAD,
+    GK_BATCHNORM
+} gk_kind;
+
+typedef enum gk_unary_op {
+    GKU_RELU, GKU_LEAKY_RELU, GKU_SIGMOID, GKU_TANH, GKU_CLIP, GKU_ERF, GKU_EXP,
+    GKU_NEG, GKU_ABS, GKU_SQRT, GKU_SILU, GKU_GELU, GKU_ELU, GKU_SOFTPLUS,
+    GKU_HARD_SIGMOID, GKU_RECIPROCAL, GKU_LOG
+} gk_unary_op;
+
+typedef enum gk_binary_op { GKB_ADD, GKB_SUB, GKB_MUL, GKB_DIV, GKB_MAX, GKB_MIN, GKB_POW } gk_binary_op;
+
+/* Conv geometry, 2-D (a 1-D conv has h = oh = kh = 1). args: 0 X, 1 W,
+ * 2 B or -1, 3.. epilogue operands at their step-input index, output last
+ * (out_arg). Folded input addressing: when up == 2 the conv reads
+ * X[c][iy/2][ix/2] of an (h/2)×(w/2) tensor (a nearest 2x upsample); when
+ * split_arg >= 0, channels >= c_split come from args[split_arg] (a concat). */
+typedef struct gk_conv {
+    int n, c_in, h, w, c_out, group, oh, ow;
+    int kh, kw, sh, sw, dh, dw, ph, pw;
+    int up;                 /* 1, or 2 for a folded nearest 2x upsample */
+    int split_arg;          /* -1, or the arg holding channels >= c_split */
+    int c_split;
+    int n_epi;
+    gl_epi_step epi[GL_MAX_EPILOGUE]; /* operand = arg index */
+    int out_arg;
+} gk_conv;
+
+typedef struct gk_convt {
+    int n, c_in, h, w, c_out, group, oh, ow;
+    int kh, kw, sh, sw, dh, dw, ph, pw;
+    int has_bias;
+} gk_convt;
+
+typedef struct gk_unary {
+    int op;
+    float alpha, beta;
+    int64_t count;
+} gk_unary;
+
+/* Output of rank `rank` with dims out[]; per input the element strides
+ * (0 on broadcast axes). */
+typedef struct gk_binary {
+    int op, rank;
+    int64_t count;
+    int64_t out[GK_MAX_RANK];
+    int64_t sa[GK_MAX_RANK], sb[GK_MAX_RANK];
+} gk_binary;
+
+typedef struct gk_resize {
+    int nc, h, w, oh, ow;
+    int linear;
+    int coord;              /* gl_resize_coord */
+    int nearest;            /* gl_resize_nearest */
+    float scale_h, scale_w; /* output / input, as ONNX defines */
+} gk_resize;
+
+/* Copies src (outer × inner_src) into dst rows at column offset. */
+typedef struct gk_concat_part {
+    int64_t outer, inner_src, inner_dst, offset;
+    int elem_bytes;
+} gk_concat_part;
+
+/* out[i] = in[base + sum_d idx_d(i) * stride_d]; covers Slice and Transpose. */
+typedef struct gk_slice {
+    int rank, elem_bytes;
+    int64_t count, base;
+    int64_t out[GK_MAX_RANK];
+    int64_t stride[GK_MAX_RANK];
+} gk_slice;
+
+/* C[b] (m×n) = alpha · op(A[b]) op(B[b]) + beta · bias (broadcast by
+ * element strides bias_sm, bias_sn). Batch strides 0 broadcast. */
+typedef struct gk_gemm {
+    int m, n, k, batch;
+    int trans_a, trans_b;
+    int64_t lda, ldb;           /* row strides of A and B as stored */
+    int64_t stride_a, stride_b, stride_c;
+    float alpha, beta;
+    int has_bias;
+    int64_t bias_sm, bias_sn;
+} gk_gemm;
+
+typedef struct gk_gap {
+    int64_t rows, plane;
+} gk_gap;
+
+/* Normalizes each of n × groups groups of `group_size` contiguous elements
+ * (channels_per_group × plane), then y = x̂ · scale[c] + bias[c]. */
+typedef struct gk_norm {
+    int64_t n, c, plane;
+    int groups;
+    float eps;
+    int per_group_affine;       /* scale/bias have `groups` entries */
+} gk_norm;
+
+typedef struct gk_pad {
+    int rank, mode;             /* 0 constant, 1 reflect, 2 edge */
+    float value;
+    int64_t count;
+    int64_t in[GK_MAX_RANK], out[GK_MAX_RANK], begin[GK_MAX_RANK];
+} gk_pad;
+
+typedef struct gk_batchnorm {
+    int64_t n, c, plane;
+    float eps;
+} gk_batchnorm;
+
+typedef struct gk_copy {
+    size_t bytes;
+} gk_copy;
+
+typedef struct gk_desc {
+    gk_kind kind;
+    int node;                   /* graph node for messages, -1 for staging */
+    int n_args;
+    int args[GK_MAX_ARGS];      /* lowered tensor ids; -1 none; the output is last */
+    union {
+        gk_conv conv;
+        gk_convt convt;
+        gk_unary unary;
+        gk_binary binary;
+        gk_resize resize;
+        gk_concat_part concat;
+        gk_slice slice;
+        gk_gemm gemm;
+        gk_gap gap;
+        gk_norm norm;
+        gk_pad pad;
+        gk_batchnorm bn;
+        gk_copy copy;
+    } u;
+} gk_desc;
+
+/* Launches one kernel on stream (a cudaStream_t) with args resolved to device
+ * pointers. fp16: float tensors are half. Returns a cudaError_t as int
+ * (0 = success), checked with cudaGetLastError after the launch. */
+int gk_launch(const gk_desc *d, void *const *ptrs, bool fp16, void *stream);
+
+/* Whether the tensor-core conv applies to this geometry (FP16 only). */
+bool gk_conv_wmma_ok(const gk_conv *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

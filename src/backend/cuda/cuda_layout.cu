@@ -1,0 +1,156 @@
+/* Data-movement kernels: Concat (one launch per input), strided gathers
+ * (Slice, Transpose), Pad and Resize. The gathers copy raw elements, so
+ * they work for every dtype of 1, 2, 4 or 8 bytes. */
+#include "backend/cuda/cuda_device.cuh"
+
+template <typename E>
+__global__ void concat_part_kernel(gk_concat_part p, const E *x, E *y) {
+    int64_t count = p.outer * p.inner_src;
+    GK_FOR(i, count) {
+        int64_t o = i / p.inner_src, j = i - o * p.inner_src;
+        y[o * p.inner_dst + p.offset + j] = x[i];
+    }
+}
+
+template <typename E>
+__global__ void slice_kernel(gk_slice p, const E *x, E *y) {
+    GK_FOR(i, p.count) {
+        int64_t r = i, src = p.base;
+        for (int d = p.rank - 1; d >= 0; d--) {
+            int64_t c = r % p.out[d];
+            r /= p.out[d];
+            src += c * p.stride[d];
+        }
+        y[i] = x[src];
+    }
+}
+
+template <typename E>
+static cudaError_t launch_bytes(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    void *out = ptrs[d->n_args - 1];
+    if (d->kind == GK_CONCAT_PART) {
+        const gk_concat_part &p = d->u.concat;
+        concat_part_kernel<E><<<gk_blocks(p.outer * p.inner_src), GK_THREADS, 0, s>>>(
+            p, (const E *)ptrs[0], (E *)out);
+    } else {
+        slice_kernel<E><<<gk_blocks(d->u.slice.count), GK_THREADS, 0, s>>>(
+            d->u.slice, (const E *)ptrs[0], (E *)out);
+    }
+    return cudaGetLastError();
+}
+
+template <typename T>
+__global__ void pad_kernel(gk_pad p, const T *x, T *y) {
+    GK_FOR(i, p.count) {
+        int64_t r = i, src = 0, stride = 1;
+        bool inside = true;
+        for (int d = p.rank - 1; d >= 0; d--) {
+            int64_t o = r % p.out[d];
+            r /= p.out[d];
+            int64_t k = o - p.begin[d];
+            int64_t n = p.in[d];
+            if (k < 0 || k >= n) {
+                if (p.mode == 0) inside = false;
+                else if (p.mode == 1) {  /* reflect (pads < n, checked at lowering) */
+                    if (k < 0) k = -k;
+                    if (k >= n) k = 2 * (n - 1) - k;
+                } else k = k < 0 ? 0 : n - 1;  /* edge */
+            }
+            src += k * stride;
+            stride *= n;
+        }
+        gk_st(y, i, inside ? gk_ld(x, src) : p.value);
+    }
+}
+
+/* Source coordinate of output coordinate o on one axis (ONNX Resize). */
+__device__ __forceinline__ float resize_coord(int coord, int o, float scale, int in_len,
+                                              int out_len) {
+    switch (coord) {
+    case GL_COORD_HALF_PIXEL: return ((float)o + 0.5f) / scale - 0.5f;
+    case GL_COORD_PYTORCH_HALF_PIXEL:
+        return out_len > 1 ? ((float)o + 0.5f) / scale - 0.5f : 0.0f;
+    case GL_COORD_ALIGN_CORNERS:
+        return out_len > 1 ? (float)o * (float)(in_len - 1) / (float)(out_len - 1) : 0.0f;
+    case GL_COORD_TF_HALF_PIXEL_FOR_NN: return ((float)o + 0.5f) / scale;
+    default: return (float)o / scale;  /* asymmetric */
+    }
+}
+
+__device__ __forceinline__ int clampi(int v, int n) { return v < 0 ? 0 : (v >= n ? n - 1 : v); }
+
+__device__ __forceinline__ int nearest_index(int mode, float x, int n) {
+    float f = floorf(x);
+    int i;
+    switch (mode) {
+    case GL_NEAREST_ROUND_PREFER_FLOOR: i = (int)(x - f == 0.5f ? f : rintf(x)); break;
+    case GL_NEAREST_ROUND_PREFER_CEIL: i = (int)(x - f == 0.5f ? f + 1.0f : rintf(x)); break;
+    case GL_NEAREST_FLOOR: i = (int)f; break;
+    default: i = (int)ceilf(x); break;
+    }
+    return clampi(i, n);
+}
+
+template <typename T>
+__global__ void resize_kernel(gk_resize p, const T *x, T *y) {
+    int64_t plane = (int64_t)p.oh * p.ow;
+    int64_t count = (int64_t)p.nc * plane;
+    GK_FOR(i, count) {
+        int64_t nc = i / plane;
+        int oy = (int)((i / p.ow) % p.oh), ox = (int)(i % p.ow);
+        const T *xp = x + nc * p.h * p.w;
+        float fy = resize_coord(p.coord, oy, p.scale_h, p.h, p.oh);
+        float fx = resize_coord(p.coord, ox, p.scale_w, p.w, p.ow);
+        float v;
+        if (!p.linear) {
+            v = gk_ld(xp, (int64_t)nearest_index(p.nearest, fy, p.h) * p.w +
+                              nearest_index(p.nearest, fx, p.w));
+        } else {
+            float y0f = floorf(fy), x0f = floorf(fx);
+            float ly = fy - y0f, lx = fx - x0f;
+            int y0 = clampi((int)y0f, p.h), y1 = clampi((int)y0f + 1, p.h);
+            int x0 = clampi((int)x0f, p.w), x1 = clampi((int)x0f + 1, p.w);
+            float a = gk_ld(xp, (int64_t)y0 * p.w + x0), b = gk_ld(xp, (int64_t)y0 * p.w + x1);
+            float c = gk_ld(xp, (int64_t)y1 * p.w + x0), e = gk_ld(xp, (int64_t)y1 * p.w + x1);
+            float top = a + (b - a) * lx, bot = c + (e - c) * lx;
+            v = top + (bot - top) * ly;
+        }
+        gk_st(y, i, v);
+    }
+}
+
+template <typename T>
+static cudaError_t launch_float(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    void *out = ptrs[d->n_args - 1];
+    if (d->kind == GK_PAD) {
+        pad_kernel<T><<<gk_blocks(d->u.pad.count), GK_THREADS, 0, s>>>(
+            d->u.pad, (const T *)ptrs[0], (T *)out);
+    } else {
+        const gk_resize &p = d->u.resize;
+        resize_kernel<T><<<gk_blocks((int64_t)p.nc * p.oh * p.ow), GK_THREADS, 0, s>>>(
+            p, (const T *)ptrs[0], (T *)out);
+    }
+    return cudaGetLastError();
+}
+
+cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
+    switch (d->kind) {
+    case GK_COPY:
+        return cudaMemcpyAsync(ptrs[1], ptrs[0], d->u.copy.bytes, cudaMemcpyDeviceToDevice, s);
+    case GK_CONCAT_PART:
+    case GK_SLICE: {
+        int eb = d->kind == GK_SLICE ? d->u.slice.elem_bytes : d->u.concat.elem_bytes;
+        switch (eb) {
+        case 1: return launch_bytes<uint8_t>(d, ptrs, s);
+        case 2: return launch_bytes<uint16_t>(d, ptrs, s);
+        case 4: return launch_bytes<uint32_t>(d, ptrs, s);
+        case 8: return launch_bytes<uint64_t>(d, ptrs, s);
+        default: return cudaErrorInvalidValue;
+        }
+    }
+    case GK_PAD:
+    case GK_RESIZE:
+        return fp16 ? launch_float<__half>(d, ptrs, s) : launch_float<float>(d, ptrs, s);
+    default: return cudaErrorInvalidValue;
+    }
+}

@@ -1,0 +1,50 @@
+/* Shared by the lowering files (cuda_lower.c, cuda_lower_ops.c,
+ * cuda_lower_nn.c): the state of lowering one plan to kernel descriptors. */
+#ifndef GL_CUDA_LOWER_H
+#define GL_CUDA_LOWER_H
+
+#include "backend/cuda/cuda_internal.h"
+
+struct gl_cuda_lower {
+    gl_cuda_prepared *pp;
+    const gl_plan *plan;
+    const gl_graph *g;
+    bool fp16;
+    bool simple;        /* GLINT_CUDA_SIMPLE=1: no tensor cores, no folding */
+    int *producer;      /* per plan tensor: step writing it, or -1 */
+    int *readers;       /* per plan tensor: how many step inputs read it */
+    bool *is_output;    /* per plan tensor: a graph output */
+    bool *skip;         /* per step: folded into a later conv */
+    int *fold_up;       /* per step: the Resize step folded into this conv, or -1 */
+    int *fold_cat;      /* per step: the Concat step folded into this conv, or -1 */
+};
+
+/* Appends a zeroed descriptor for node `node`; NULL on allocation failure. */
+gk_desc *gl_cuda_add_desc(gl_cuda_lower *L, gk_kind kind, int node, gl_err *err);
+
+/* Fails with "CUDA backend: node 12 'X' (Einsum) <why>". */
+glint_status gl_cuda_unsupported(gl_cuda_lower *L, int si, gl_err *err, const char *why);
+
+/* Conv family (cuda_lower_nn.c). */
+glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err);
+glint_status gl_cuda_lower_convt(gl_cuda_lower *L, int si, gl_err *err);
+glint_status gl_cuda_lower_resize(gl_cuda_lower *L, int si, gl_err *err);
+glint_status gl_cuda_lower_norm(gl_cuda_lower *L, int si, gl_err *err);
+glint_status gl_cuda_lower_gemm(gl_cuda_lower *L, int si, gl_err *err);
+/* Decides which Resize / Concat producers are folded into convs. */
+void gl_cuda_plan_folds(gl_cuda_lower *L);
+
+/* Helpers on plan tensors. */
+static inline const gl_plan_tensor *gl_cuda_pt(const gl_cuda_lower *L, int id) {
+    return &L->plan->tensors[id];
+}
+/* True when plan tensor id is float32 (stored in the activation type). */
+static inline bool gl_cuda_is_float(const gl_cuda_lower *L, int id) {
+    return id >= 0 && L->plan->tensors[id].dtype == GLINT_DTYPE_FLOAT32;
+}
+/* Reads element i of a constant plan tensor as int64 / float (any numeric
+ * dtype); false when the tensor is not a constant. */
+bool gl_cuda_const_i64(const gl_cuda_lower *L, int id, int64_t i, int64_t *out);
+bool gl_cuda_const_f32(const gl_cuda_lower *L, int id, int64_t i, float *out);
+
+#endif

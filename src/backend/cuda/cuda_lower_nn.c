@@ -1,0 +1,342 @@
+/* Lowering of the neural-network operators: Conv / FusedConv (with a nearest
+ * 2x upsample or a two-way channel Concat folded into the input addressing),
+ * ConvTranspose, Resize, Gemm / MatMul, Instance / Group normalization. */
+#include <string.h>
+
+#include "backend/cuda/cuda_lower.h"
+
+static const gl_node *node_of(const gl_cuda_lower *L, int si) {
+    return &L->g->nodes[L->plan->steps[si].node];
+}
+
+static bool is_op(const gl_plan_step *s, const char *domain, const char *name) {
+    return strcmp(s->op->domain, domain) == 0 && strcmp(s->op->name, name) == 0;
+}
+
+static bool is_conv(const gl_plan_step *s) {
+    return is_op(s, "", "Conv") || is_op(s, "glint", "FusedConv");
+}
+
+/* Nearest-neighbour index of output o under these settings is exactly o/2
+ * for a 2x resize (checked case by case against the ONNX formulas). */
+static bool nearest_is_half(const gl_resize_params *r) {
+    if (r->mode != GL_RESIZE_NEAREST) return false;
+    if (r->upsample) return true; /* Upsample: asymmetric, floor */
+    switch (r->coord) {
+    case GL_COORD_ASYMMETRIC:
+        return r->nearest == GL_NEAREST_FLOOR || r->nearest == GL_NEAREST_ROUND_PREFER_FLOOR;
+    case GL_COORD_HALF_PIXEL:
+    case GL_COORD_PYTORCH_HALF_PIXEL:
+        return r->nearest == GL_NEAREST_ROUND_PREFER_FLOOR ||
+               r->nearest == GL_NEAREST_ROUND_PREFER_CEIL;
+    case GL_COORD_TF_HALF_PIXEL_FOR_NN: return r->nearest == GL_NEAREST_FLOOR;
+    default: return false;
+    }
+}
+
+void gl_cuda_plan_folds(gl_cuda_lower *L) {
+    if (L->simple) return;
+    const gl_plan *p = L->plan;
+    for (int si = 0; si < p->n_steps; si++) {
+        const gl_plan_step *s = &p->steps[si];
+        if (!is_conv(s) || s->n_inputs < 2) continue;
+        int x = s->inputs[0];
+        int prod = x >= 0 ? L->producer[x] : -1;
+        if (prod < 0 || L->readers[x] != 1 || L->is_output[x] || L->skip[prod]) continue;
+        const gl_plan_step *ps = &p->steps[prod];
+        const gl_shape *xs = &p->tensors[x].shape;
+        if (xs->rank != 4 || !gl_cuda_is_float(L, x) || ps->n_outputs != 1) continue;
+        if ((is_op(ps, "", "Resize") || is_op(ps, "", "Upsample")) && ps->params) {
+            int src = ps->inputs[0];
+            const gl_shape *is = &p->tensors[src].shape;
+            if (!nearest_is_half(ps->params) || is->rank != 4 || is->d[0] != xs->d[0] ||
+                is->d[1] != xs->d[1] || is->d[2] * 2 != xs->d[2] || is->d[3] * 2 != xs->d[3] ||
+                p->tensors[src].is_const)
+                continue;
+            L->fold_up[si] = prod;
+            L->skip[prod] = true;
+        } else if (is_op(ps, "", "Concat") && ps->n_inputs == 2) {
+            int64_t axis = 0;
+            if (gl_attr_int(node_of(L, prod), "axis", 0, &axis, NULL) || (axis != 1 && axis != -3))
+                continue;
+            int a = ps->inputs[0], b = ps->inputs[1];
+            const gl_shape *as = &p->tensors[a].shape, *bs = &p->tensors[b].shape;
+            if (!gl_cuda_is_float(L, a) || !gl_cuda_is_float(L, b) || as->rank != 4 ||
+                bs->rank != 4 || as->d[1] <= 0 || bs->d[1] <= 0)
+                continue;
+            L->fold_cat[si] = prod;
+            L->skip[prod] = true;
+        }
+    }
+}
+
+static glint_status conv_geom(gl_cuda_lower *L, int si, const gl_conv_params *cp,
+                              gl_conv_geom *g, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    glint_status st = gl_conv_resolve(cp, &gl_cuda_pt(L, s->inputs[0])->shape,
+                                      &gl_cuda_pt(L, s->inputs[1])->shape, g, err);
+    if (st) return st;
+    if (g->spatial < 1 || g->spatial > 2)
+        return gl_cuda_unsupported(L, si, err, "is a 3-D convolution");
+    const int64_t lim = (int64_t)1 << 30;
+    if (g->n * g->c_in * g->in[0] * (g->spatial > 1 ? g->in[1] : 1) > lim ||
+        g->n * g->c_out * g->out[0] * (g->spatial > 1 ? g->out[1] : 1) > lim)
+        return gl_cuda_unsupported(L, si, err, "has a tensor over 2^30 elements");
+    return GLINT_OK;
+}
+
+/* Fills h, w, k... of a 2-D geometry (a 1-D conv has height 1). */
+#define GEOM_2D(dst, g)                                                                     \
+    do {                                                                                    \
+        int two = (g).spatial == 2;                                                         \
+        (dst).n = (int)(g).n; (dst).c_in = (int)(g).c_in; (dst).c_out = (int)(g).c_out;     \
+        (dst).group = (int)(g).group;                                                       \
+        (dst).h = two ? (int)(g).in[0] : 1; (dst).w = (int)(g).in[two];                     \
+        (dst).oh = two ? (int)(g).out[0] : 1; (dst).ow = (int)(g).out[two];                 \
+        (dst).kh = two ? (int)(g).k[0] : 1; (dst).kw = (int)(g).k[two];                     \
+        (dst).sh = two ? (int)(g).stride[0] : 1; (dst).sw = (int)(g).stride[two];           \
+        (dst).dh = two ? (int)(g).dilation[0] : 1; (dst).dw = (int)(g).dilation[two];       \
+        (dst).ph = two ? (int)(g).pad_begin[0] : 0; (dst).pw = (int)(g).pad_begin[two];     \
+    } while (0)
+
+glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    bool fused = is_op(s, "glint", "FusedConv");
+    const gl_fused_conv_params *fp = fused ? s->params : NULL;
+    const gl_conv_params *cp = fused ? &fp->conv : s->params;
+    if (!cp) return gl_cuda_unsupported(L, si, err, "has no parsed parameters");
+    for (int k = 0; k < s->n_inputs; k++)
+        if (s->inputs[k] >= 0 && !gl_cuda_is_float(L, s->inputs[k]))
+            return gl_cuda_unsupported(L, si, err, "has a non-float32 input");
+    if (!gl_cuda_is_float(L, s->outputs[0]))
+        return gl_cuda_unsupported(L, si, err, "has a non-float32 output");
+    gl_conv_geom g;
+    glint_status st = conv_geom(L, si, cp, &g, err);
+    if (st) return st;
+    if (s->n_inputs + 2 > GK_MAX_ARGS) return gl_cuda_unsupported(L, si, err, "has too many inputs");
+    gk_desc *d = gl_cuda_add_desc(L, GK_CONV, s->node, err);
+    if (!d) return err->status;
+    gk_conv *c = &d->u.conv;
+    GEOM_2D(*c, g);
+    c->up = 1;
+    c->split_arg = -1;
+    for (int k = 0; k < s->n_inputs; k++) d->args[k] = s->inputs[k];
+    int n_args = s->n_inputs < 3 ? 3 : s->n_inputs; /* slot 2 is the (maybe absent) bias */
+    if (L->fold_up[si] >= 0) {
+        d->args[0] = L->plan->steps[L->fold_up[si]].inputs[0];
+        c->up = 2;
+    } else if (L->fold_cat[si] >= 0) {
+        const gl_plan_step *cs = &L->plan->steps[L->fold_cat[si]];
+        d->args[0] = cs->inputs[0];
+        c->split_arg = n_args;
+        d->args[n_args++] = cs->inputs[1];
+        c->c_split = (int)gl_cuda_pt(L, cs->inputs[0])->shape.d[1];
+    }
+    c->out_arg = n_args;
+    d->args[n_args++] = s->outputs[0];
+    d->n_args = n_args;
+    if (fp) {
+        if (fp->n_epi < 0 || fp->n_epi > GL_MAX_EPILOGUE)
+            return gl_cuda_unsupported(L, si, err, "has a bad epilogue");
+        c->n_epi = fp->n_epi;
+        for (int e = 0; e < fp->n_epi; e++) {
+            c->epi[e] = fp->epi[e];
+            int op = fp->epi[e].operand;
+            if (op >= 0 && (op >= s->n_inputs || op < 3 || s->inputs[op] < 0))
+                return gl_cuda_unsupported(L, si, err, "has an epilogue operand out of range");
+        }
+    }
+    if (L->fp16 && !L->simple && gk_conv_wmma_ok(c)) {
+        d->kind = GK_CONV_WMMA;
+        L->pp->n_wmma++;
+    }
+    return GLINT_OK;
+}
+
+glint_status gl_cuda_lower_convt(gl_cuda_lower *L, int si, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_conv_params *cp = s->params;
+    if (!cp) return gl_cuda_unsupported(L, si, err, "has no parsed parameters");
+    for (int k = 0; k < s->n_inputs; k++)
+        if (s->inputs[k] >= 0 && !gl_cuda_is_float(L, s->inputs[k]))
+            return gl_cuda_unsupported(L, si, err, "has a non-float32 input");
+    gl_conv_geom g;
+    glint_status st = conv_geom(L, si, cp, &g, err);
+    if (st) return st;
+    gk_desc *d = gl_cuda_add_desc(L, GK_CONVT, s->node, err);
+    if (!d) return err->status;
+    GEOM_2D(d->u.convt, g);
+    d->n_args = 4;
+    d->args[0] = s->inputs[0];
+    d->args[1] = s->inputs[1];
+    d->args[2] = s->n_inputs > 2 ? s->inputs[2] : -1;
+    d->args[3] = s->outputs[0];
+    d->u.convt.has_bias = d->args[2] >= 0;
+    return GLINT_OK;
+}
+
+glint_status gl_cuda_lower_resize(gl_cuda_lower *L, int si, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_resize_params *r = s->params;
+    if (!r) return gl_cuda_unsupported(L, si, err, "has no parsed parameters");
+    int x = s->inputs[0], y = s->outputs[0];
+    if (!gl_cuda_is_float(L, x)) return gl_cuda_unsupported(L, si, err, "has a non-float32 input");
+    const gl_shape *xs = &gl_cuda_pt(L, x)->shape, *ys = &gl_cuda_pt(L, y)->shape;
+    if (xs->rank < 2 || xs->rank != ys->rank)
+        return gl_cuda_unsupported(L, si, err, "has rank below 2");
+    int R = xs->rank;
+    for (int d = 0; d < R - 2; d++)
+        if (xs->d[d] != ys->d[d])
+            return gl_cuda_unsupported(L, si, err, "resizes an axis other than the last two");
+    gk_desc *d = gl_cuda_add_desc(L, GK_RESIZE, s->node, err);
+    if (!d) return err->status;
+    gk_resize *p = &d->u.resize;
+    p->nc = (int)(gl_shape_numel(xs) / (xs->d[R - 2] * xs->d[R - 1]));
+    p->h = (int)xs->d[R - 2];
+    p->w = (int)xs->d[R - 1];
+    p->oh = (int)ys->d[R - 2];
+    p->ow = (int)ys->d[R - 1];
+    p->linear = r->mode == GL_RESIZE_LINEAR;
+    p->coord = r->upsample ? GL_COORD_ASYMMETRIC : (int)r->coord;
+    p->nearest = r->upsample ? GL_NEAREST_FLOOR : (int)r->nearest;
+    p->scale_h = (float)p->oh / (float)p->h;
+    p->scale_w = (float)p->ow / (float)p->w;
+    int sidx = (is_op(s, "", "Upsample") || s->n_inputs == 2) ? 1 : 2;
+    int sc = sidx < s->n_inputs ? s->inputs[sidx] : -1;
+    if (sc >= 0 && gl_shape_numel(&gl_cuda_pt(L, sc)->shape) == R) {
+        if (!gl_cuda_const_f32(L, sc, R - 2, &p->scale_h) ||
+            !gl_cuda_const_f32(L, sc, R - 1, &p->scale_w))
+            return gl_cuda_unsupported(L, si, err, "has runtime scales");
+    } else if (is_op(s, "", "Upsample") && sc < 0) {
+        const float *sv = NULL;
+        size_t ns = 0;
+        glint_status st = gl_attr_floats(node_of(L, si), "scales", &sv, &ns, err);
+        if (st) return st;
+        if ((int)ns == R) {
+            p->scale_h = sv[R - 2];
+            p->scale_w = sv[R - 1];
+        }
+    }
+    if (!(p->scale_h > 0.0f) || !(p->scale_w > 0.0f))
+        return gl_cuda_unsupported(L, si, err, "has non-positive scales");
+    d->n_args = 2;
+    d->args[0] = x;
+    d->args[1] = y;
+    return GLINT_OK;
+}
+
+glint_status gl_cuda_lower_norm(gl_cuda_lower *L, int si, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_node *n = node_of(L, si);
+    for (int k = 0; k < s->n_inputs; k++)
+        if (s->inputs[k] >= 0 && !gl_cuda_is_float(L, s->inputs[k]))
+            return gl_cuda_unsupported(L, si, err, "has a non-float32 input");
+    if (s->n_inputs != 3 || s->inputs[1] < 0 || s->inputs[2] < 0)
+        return gl_cuda_unsupported(L, si, err, "lacks scale or bias");
+    const gl_shape *x = &gl_cuda_pt(L, s->inputs[0])->shape;
+    if (x->rank < 2) return gl_cuda_unsupported(L, si, err, "has rank below 2");
+    bool group = is_op(s, "", "GroupNormalization");
+    int64_t groups = x->d[1];
+    float eps = 1e-5f;
+    glint_status st = gl_attr_float(n, "epsilon", 1e-5f, &eps, err);
+    if (!st && group) st = gl_attr_int(n, "num_groups", 1, &groups, err);
+    if (st) return st;
+    if (groups <= 0 || x->d[1] % groups)
+        return gl_cuda_unsupported(L, si, err, "has channels not divisible by num_groups");
+    int64_t ns = gl_shape_numel(&gl_cuda_pt(L, s->inputs[1])->shape);
+    int64_t nb = gl_shape_numel(&gl_cuda_pt(L, s->inputs[2])->shape);
+    bool per_group = group && ns == groups && nb == groups && groups != x->d[1];
+    if (!per_group && (ns != x->d[1] || nb != x->d[1]))
+        return gl_cuda_unsupported(L, si, err, "has scale or bias of an unexpected size");
+    gk_desc *d = gl_cuda_add_desc(L, GK_NORM, s->node, err);
+    if (!d) return err->status;
+    d->n_args = 4;
+    for (int k = 0; k < 3; k++) d->args[k] = s->inputs[k];
+    d->args[3] = s->outputs[0];
+    d->u.norm.n = x->d[0];
+    d->u.norm.c = x->d[1];
+    d->u.norm.plane = gl_shape_numel(x) / GL_MAX(x->d[0] * x->d[1], (int64_t)1);
+    d->u.norm.groups = (int)groups;
+    d->u.norm.eps = eps;
+    d->u.norm.per_group_affine = per_group;
+    return GLINT_OK;
+}
+
+static glint_status lower_matmul(gl_cuda_lower *L, int si, gk_gemm *p, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_shape *a = &gl_cuda_pt(L, s->inputs[0])->shape;
+    const gl_shape *b = &gl_cuda_pt(L, s->inputs[1])->shape;
+    const gl_shape *o = &gl_cuda_pt(L, s->outputs[0])->shape;
+    p->m = a->rank >= 2 ? (int)a->d[a->rank - 2] : 1;
+    p->k = (int)a->d[a->rank - 1];
+    p->n = b->rank >= 2 ? (int)b->d[b->rank - 1] : 1;
+    p->lda = p->k;
+    p->ldb = p->n;
+    int64_t ba = gl_shape_numel(a) / ((int64_t)p->m * p->k);
+    int64_t bb = gl_shape_numel(b) / ((int64_t)p->k * p->n);
+    int64_t bo = gl_shape_numel(o) / GL_MAX((int64_t)p->m * p->n, (int64_t)1);
+    if ((ba != bo && ba != 1) || (bb != bo && bb != 1))
+        return gl_cuda_unsupported(L, si, err, "broadcasts batch axes partially");
+    p->batch = (int)bo;
+    p->stride_a = ba == 1 ? 0 : (int64_t)p->m * p->k;
+    p->stride_b = bb == 1 ? 0 : (int64_t)p->k * p->n;
+    p->stride_c = (int64_t)p->m * p->n;
+    p->alpha = 1.0f;
+    return GLINT_OK;
+}
+
+glint_status gl_cuda_lower_gemm(gl_cuda_lower *L, int si, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_node *n = node_of(L, si);
+    for (int k = 0; k < s->n_inputs; k++)
+        if (s->inputs[k] >= 0 && !gl_cuda_is_float(L, s->inputs[k]))
+            return gl_cuda_unsupported(L, si, err, "has a non-float32 input");
+    gk_gemm p;
+    memset(&p, 0, sizeof p);
+    int bias = -1;
+    if (is_op(s, "", "MatMul")) {
+        glint_status st = lower_matmul(L, si, &p, err);
+        if (st) return st;
+    } else {
+        int64_t ta = 0, tb = 0;
+        glint_status st = gl_attr_int(n, "transA", 0, &ta, err);
+        if (!st) st = gl_attr_int(n, "transB", 0, &tb, err);
+        if (!st) st = gl_attr_float(n, "alpha", 1.0f, &p.alpha, err);
+        if (!st) st = gl_attr_float(n, "beta", 1.0f, &p.beta, err);
+        if (st) return st;
+        const gl_shape *a = &gl_cuda_pt(L, s->inputs[0])->shape;
+        const gl_shape *b = &gl_cuda_pt(L, s->inputs[1])->shape;
+        if (a->rank != 2 || b->rank != 2) return gl_cuda_unsupported(L, si, err, "has non-2-D inputs");
+        p.trans_a = ta != 0;
+        p.trans_b = tb != 0;
+        p.m = (int)(ta ? a->d[1] : a->d[0]);
+        p.k = (int)(ta ? a->d[0] : a->d[1]);
+        p.n = (int)(tb ? b->d[0] : b->d[1]);
+        p.lda = a->d[1];
+        p.ldb = b->d[1];
+        p.batch = 1;
+        p.stride_c = (int64_t)p.m * p.n;
+        if (s->n_inputs > 2 && s->inputs[2] >= 0) {
+            bias = s->inputs[2];
+            const gl_shape *c = &gl_cuda_pt(L, bias)->shape;
+            p.has_bias = 1;
+            if (c->rank == 2) {
+                p.bias_sm = c->d[0] == 1 ? 0 : c->d[1];
+                p.bias_sn = c->d[1] == 1 ? 0 : 1;
+            } else if (c->rank == 1) {
+                p.bias_sn = c->d[0] == 1 ? 0 : 1;
+            } else if (c->rank != 0) {
+                return gl_cuda_unsupported(L, si, err, "has a bias of rank above 2");
+            }
+        }
+    }
+    gk_desc *d = gl_cuda_add_desc(L, GK_GEMM, s->node, err);
+    if (!d) return err->status;
+    d->u.gemm = p;
+    d->n_args = 4;
+    d->args[0] = s->inputs[0];
+    d->args[1] = s->inputs[1];
+    d->args[2] = bias;
+    d->args[3] = s->outputs[0];
+    return GLINT_OK;
+}

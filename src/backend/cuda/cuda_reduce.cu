@@ -1,0 +1,108 @@
+/* Kernels with reductions: Gemm / MatMul (one thread per output, for the
+ * small style MLP), GlobalAveragePool and Instance/Group normalization (one
+ * block per reduced group, two passes in FP32). */
+#include "backend/cuda/cuda_device.cuh"
+
+template <typename T>
+__global__ void gemm_kernel(gk_gemm p, const T *a, const T *b, const T *bias, T *c) {
+    int64_t count = (int64_t)p.batch * p.m * p.n;
+    GK_FOR(idx, count) {
+        int j = (int)(idx % p.n);
+        int64_t t = idx / p.n;
+        int i = (int)(t % p.m);
+        int bt = (int)(t / p.m);
+        const T *ab = a + bt * p.stride_a;
+        const T *bb = b + bt * p.stride_b;
+        float acc = 0.0f;
+        for (int k = 0; k < p.k; k++) {
+            float av = p.trans_a ? gk_ld(ab, (int64_t)k * p.lda + i) : gk_ld(ab, (int64_t)i * p.lda + k);
+            float bv = p.trans_b ? gk_ld(bb, (int64_t)j * p.ldb + k) : gk_ld(bb, (int64_t)k * p.ldb + j);
+            acc += av * bv;
+        }
+        float v = p.alpha * acc;
+        if (p.has_bias) v += p.beta * gk_ld(bias, i * p.bias_sm + j * p.bias_sn);
+        gk_st(c, bt * p.stride_c + (int64_t)i * p.n + j, v);
+    }
+}
+
+/* Block-wide sum of v over GK_THREADS threads; every thread gets the total. */
+__device__ float block_sum(float v, float *sh) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();  /* sh may still be read from a previous call */
+    if (lane == 0) sh[warp] = v;
+    __syncthreads();
+    float t = 0.0f;
+    for (int i = 0; i < GK_THREADS / 32; i++) t += sh[i];
+    return t;
+}
+
+template <typename T>
+__global__ void gap_kernel(gk_gap p, const T *x, T *y) {
+    __shared__ float sh[GK_THREADS / 32];
+    for (int64_t r = blockIdx.x; r < p.rows; r += gridDim.x) {
+        const T *xr = x + r * p.plane;
+        float s = 0.0f;
+        for (int64_t i = threadIdx.x; i < p.plane; i += GK_THREADS) s += gk_ld(xr, i);
+        s = block_sum(s, sh);
+        if (threadIdx.x == 0) gk_st(y, r, s / (float)p.plane);
+    }
+}
+
+template <typename T>
+__global__ void norm_kernel(gk_norm p, const T *x, const T *scale, const T *bias, T *y) {
+    __shared__ float sh[GK_THREADS / 32];
+    const int64_t cpg = p.c / p.groups;
+    const int64_t size = cpg * p.plane;
+    for (int64_t r = blockIdx.x; r < p.n * p.groups; r += gridDim.x) {
+        const int g = (int)(r % p.groups);
+        const T *xr = x + r * size;
+        T *yr = y + r * size;
+        float s = 0.0f;
+        for (int64_t i = threadIdx.x; i < size; i += GK_THREADS) s += gk_ld(xr, i);
+        float mean = block_sum(s, sh) / (float)size;
+        float q = 0.0f;
+        for (int64_t i = threadIdx.x; i < size; i += GK_THREADS) {
+            float d = gk_ld(xr, i) - mean;
+            q += d * d;
+        }
+        float inv = rsqrtf(block_sum(q, sh) / (float)size + p.eps);
+        for (int64_t i = threadIdx.x; i < size; i += GK_THREADS) {
+            int64_t c = p.per_group_affine ? g : g * cpg + i / p.plane;
+            float v = (gk_ld(xr, i) - mean) * inv;
+            gk_st(yr, i, v * gk_ld(scale, c) + gk_ld(bias, c));
+        }
+    }
+}
+
+static unsigned row_blocks(int64_t rows) {
+    return (unsigned)(rows < 1 ? 1 : (rows > 65535 ? 65535 : rows));
+}
+
+template <typename T>
+static cudaError_t launch(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    void *out = ptrs[d->n_args - 1];
+    switch (d->kind) {
+    case GK_GEMM: {
+        const gk_gemm &p = d->u.gemm;
+        gemm_kernel<T><<<gk_blocks((int64_t)p.batch * p.m * p.n), GK_THREADS, 0, s>>>(
+            p, (const T *)ptrs[0], (const T *)ptrs[1], p.has_bias ? (const T *)ptrs[2] : nullptr,
+            (T *)out);
+        break;
+    }
+    case GK_GAP:
+        gap_kernel<T><<<row_blocks(d->u.gap.rows), GK_THREADS, 0, s>>>(d->u.gap, (const T *)ptrs[0],
+                                                                       (T *)out);
+        break;
+    case GK_NORM:
+        norm_kernel<T><<<row_blocks(d->u.norm.n * d->u.norm.groups), GK_THREADS, 0, s>>>(
+            d->u.norm, (const T *)ptrs[0], (const T *)ptrs[1], (const T *)ptrs[2], (T *)out);
+        break;
+    default: return cudaErrorInvalidValue;
+    }
+    return cudaGetLastError();
+}
+
+cudaError_t gk_run_reduce(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
+    return fp16 ? launch<__half>(d, ptrs, s) : launch<float>(d, ptrs, s);
+}
