@@ -122,6 +122,15 @@ typedef struct gl_resize_params {
     gl_resize_nearest nearest;
     float extrapolation_value;
     bool exclude_outside;
+    int n_axes;              /* Resize-18 'axes' (normalised to >= 0 in resolve); 0 = all */
+    int64_t axes[GL_MAX_RANK];
 } gl_resize_params;
+
+/* Output shape and per-axis scale of a Resize/Upsample step from its inputs
+ * (scales or sizes must be known: data non-NULL). scale[i] is the value the
+ * coordinate transform divides by: the given scale, or out/in for sizes;
+ * 1 on axes not resized. Implemented in op_resize.c. */
+glint_status gl_resize_resolve(const gl_resize_params *p, const gl_tensor *in, int n_in,
+                               gl_shape *out, double scale[GL_MAX_RANK], gl_err *err);
 
 #endif
