@@ -40,6 +40,22 @@ static glint_status font_fail(glint_font *f, gl_err *err, glint_status st, const
     return gl_fail(err, st, "%s", msg);
 }
 
+/* FreeType's own strings are compiled out of Debian's build; the errors a
+ * user can cause get words here. */
+static const char *ft_err_str(FT_Error e) {
+    switch (e) {
+    case FT_Err_Unknown_File_Format: return "unknown file format";
+    case FT_Err_Invalid_File_Format: return "invalid file format";
+    case FT_Err_Cannot_Open_Resource: return "cannot open the file";
+    case FT_Err_Invalid_Table: return "a font table is broken";
+    case FT_Err_Invalid_Outline: return "broken outline";
+    case FT_Err_Out_Of_Memory: return "out of memory";
+    default: break;
+    }
+    const char *s = FT_Error_String(e);
+    return s ? s : "FreeType error";
+}
+
 void gl_raster_rule_default(gl_raster_rule *rule) {
     rule->ppem = 0.75;
     rule->baseline = 0.725;
@@ -119,7 +135,7 @@ glint_status glint_font_open(const char *path, int face_index, glint_font **out,
     if (fe != 0) {
         st = gl_fail(&err, fe == FT_Err_Cannot_Open_Resource ? GLINT_ERR_IO : GLINT_ERR_INVALID_ARGUMENT,
                      "font '%s': not a font file FreeType can read (%s)", path,
-                     FT_Error_String(fe) ? FT_Error_String(fe) : "error");
+                     ft_err_str(fe));
         glint_font_close(f);
         goto done;
     }
@@ -134,7 +150,7 @@ glint_status glint_font_open(const char *path, int face_index, glint_font **out,
     fe = FT_New_Face(f->lib, path, face_index, &f->face);
     if (fe != 0) {
         st = gl_fail(&err, GLINT_ERR_INVALID_ARGUMENT, "font '%s': face %d cannot be read (%s)", path,
-                     face_index, FT_Error_String(fe) ? FT_Error_String(fe) : "error");
+                     face_index, ft_err_str(fe));
         f->face = NULL;
         glint_font_close(f);
         goto done;
@@ -224,7 +240,7 @@ glint_status gl_font_raster_rule(glint_font *f, uint32_t cp, int size, const gl_
     if (fe == 0) fe = FT_Render_Glyph(f->face->glyph, FT_RENDER_MODE_NORMAL);
     if (fe != 0) {
         st = font_fail(f, err, GLINT_ERR_INVALID_ARGUMENT, "font '%s': glyph of U+%04X cannot be drawn (%s)",
-                       f->path, (unsigned)cp, FT_Error_String(fe) ? FT_Error_String(fe) : "error");
+                       f->path, (unsigned)cp, ft_err_str(fe));
         goto done;
     }
     FT_GlyphSlot slot = f->face->glyph;

@@ -35,8 +35,17 @@ bool gc_parse_text(const char *cmd, const char *opt, const char *text, uint32_t 
 }
 
 bool gc_parse_size(const char *cmd, const char *s, int *size) {
-    long v;
-    if (!cli_int(cmd, "--size", s, GLINT_GLYPH_MIN_SIZE, GLINT_GLYPH_MAX_SIZE, &v)) return false;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end) {
+        cli_error(cmd, "--size '%s' is not a whole number", s);
+        return false;
+    }
+    if (v < GLINT_GLYPH_MIN_SIZE || v > GLINT_GLYPH_MAX_SIZE) {
+        cli_error(cmd, "--size %ld is outside %d..%d pixels", v, GLINT_GLYPH_MIN_SIZE, GLINT_GLYPH_MAX_SIZE);
+        return false;
+    }
     *size = (int)v;
     return true;
 }
