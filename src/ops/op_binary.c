@@ -50,7 +50,9 @@ static glint_status binary_infer(const void *params, const gl_tensor *in, int n_
     glint_status s = gl_check_dtype(p->name, "input 0", in[0].dtype, set, err);
     for (int i = 1; i < n_in && !s; i++) {
         /* Pow's exponent may have its own numeric type */
-        if (p->kind == BIN_POW) s = gl_check_dtype(p->name, "input 1", in[1].dtype, GL_DT_NUM, err);
+        if (p->kind == BIN_POW)
+            s = gl_check_dtype(p->name, "input 1", in[1].dtype,
+                               GL_DT_ANY & ~(GL_DT_BOOL | GL_DT(GLINT_DTYPE_BFLOAT16)), err);
         else s = gl_check_same_dtype(p->name, in, 0, i, err);
     }
     if (!s) s = gl_broadcast_shapes(p->name, in, n_in, &out[0].shape, err);
