@@ -15,6 +15,7 @@
  * usage: run_conformance DATA_ROOT KNOWN_FAILURES [FILTER] */
 #include <dirent.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
