@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Builds run.json and summary.json from one benchmark run directory.
+
+    python3 bench/summarize.py OUTDIR
+
+Reads OUTDIR/glint_suite.json (glint bench --suite) and, when present,
+OUTDIR/torch.json, OUTDIR/ort_cpu.json, OUTDIR/multiproc.json,
+OUTDIR/pressure.json and OUTDIR/steps.json. Writes OUTDIR/run.json (all of
+them plus the ratios to the anchors) and OUTDIR/summary.json: the flat
+object of issue 6 with "spec_pass" true only when every specification metric
+was measured and passes. Missing figures are null, never invented.
+"""
+import datetime
+import json
+import os
+import sys
+
+MB = 1e6
+SPEC = [
+    # key, item, threshold text, test
+    ("spec_single_mean", "single glyph mean latency", "< 5 ms", lambda s: s["glint_b1_mean_us"] < 5000),
+    ("spec_single_p99", "single glyph p99 latency", "< 6 ms", lambda s: s["glint_b1_p99_us"] < 6000),
+    ("spec_batch_per_glyph", "per-glyph latency at batch >= 8 vs single", "<= 60%",
+     lambda s: s["glint_batch_ge8_worst_ratio"] <= 0.60),
+    ("spec_throughput", "sustained throughput (batch 1, sequential)", ">= 200 glyphs/s",
+     lambda s: s["glint_b1_glyphs_per_s"] >= 200),
+    ("spec_memory_b1", "GPU memory, single glyph (process)", "< 500 MB",
+     lambda s: s["memory_b1_bytes"] < 500 * MB),
+    ("spec_memory_b8", "GPU memory, batch of 8 (process)", "< 2 GB", lambda s: s["memory_b8_bytes"] < 2000 * MB),
+    ("spec_drift", "no degradation over 10,000 runs (p50 last vs first 1,000)", "<= +10%",
+     lambda s: s["drift_10k_pct"] <= 10.0),
+]
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def find(lst, key, val):
+    for x in lst or []:
+        if isinstance(x, dict) and x.get(key) == val:
+            return x
+    return {}
+
+
+def anchor(torch, mode, b, field):
+    try:
+        return torch["modes"][mode][f"b{b}"][field]
+    except (KeyError, TypeError):
+        return None
+
+
+def summarize(g, torch, ort):
+    s = {}
+    gpu = g.get("gpu_before") or {}
+    if g.get("device") == "cuda" and gpu.get("name"):
+        s["device"] = gpu["name"]
+    else:
+        s["device"] = "cpu: " + (g.get("cpu") or "unknown")
+    s["date"] = g.get("date") or datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    s["glint_device"] = g.get("device")
+    sweep = g.get("batch_sweep")
+    b1 = find(sweep, "batch", 1)
+    s["glint_b1_p50_us"] = b1.get("p50_us")
+    s["glint_b1_p99_us"] = b1.get("p99_us")
+    s["glint_b1_mean_us"] = b1.get("mean_us")
+    s["glint_b8_per_glyph_us"] = find(sweep, "batch", 8).get("per_glyph_us")
+    ratios = [find(sweep, "batch", b).get("per_glyph_ratio_to_b1") for b in (8, 16, 32)]
+    s["glint_batch_ge8_worst_ratio"] = max(ratios) if all(r is not None for r in ratios) else None
+    tp = g.get("throughput")
+    s["glint_b1_glyphs_per_s"] = find(tp, "batch", 1).get("glyphs_per_s")
+    s["glint_b32_glyphs_per_s"] = find(tp, "batch", 32).get("glyphs_per_s")
+    mem = g.get("memory")
+    m1, m8 = find(mem, "batch", 1), find(mem, "batch", 8)
+    s["glint_device_bytes_b1"] = m1.get("device_total_bytes")
+    s["glint_device_bytes_b8"] = m8.get("device_total_bytes")
+    s["process_device_bytes_b1"] = m1.get("process_device_bytes")
+    s["process_device_bytes_b8"] = m8.get("process_device_bytes")
+    # the spec's memory figure is the process's; without NVML per-process
+    # figures the device-used delta (first engine: includes the CUDA context)
+    s["memory_b1_bytes"] = s["process_device_bytes_b1"] or m1.get("device_used_delta_bytes")
+    s["memory_b8_bytes"] = s["process_device_bytes_b8"] or m8.get("device_used_delta_bytes")
+    if g.get("device") != "cuda":
+        s["memory_b1_bytes"] = s["memory_b8_bytes"] = None
+    s["ready_ms"] = ((g.get("ready") or {}).get("with_warmup") or {}).get("ready_ms")
+    drift = g.get("drift") or {}
+    s["drift_10k_pct"] = drift.get("drift_pct")
+    s["drift_runs"] = drift.get("runs")
+    s["torch_ro_b1_p50_us"] = anchor(torch, "compile_reduce_overhead", 1, "p50_us")
+    s["torch_ro_b32_glyphs_per_s"] = anchor(torch, "compile_reduce_overhead", 32, "glyphs_per_s")
+    s["torch_eager_b1_p50_us"] = anchor(torch, "eager_fp32", 1, "p50_us")
+    s["torch_eager_b32_glyphs_per_s"] = anchor(torch, "eager_fp32", 32, "glyphs_per_s")
+    if ort:
+        s["ort_cpu_b1_p50_us"] = ((ort.get("results") or {}).get("b1") or {}).get("p50_us")
+    items = []
+    passed = True
+    for key, item, thr, test in SPEC:
+        try:
+            ok = bool(test(s))
+        except (TypeError, KeyError):
+            ok = None  # not measured
+        s[key + "_pass"] = ok
+        items.append({"key": key, "item": item, "threshold": thr, "pass": ok})
+        passed = passed and ok is True
+    if g.get("device") != "cuda":
+        passed = False  # the specification is a GPU specification
+    s["spec_pass"] = passed
+    return s, items
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    d = argv[1]
+    g = load(os.path.join(d, "glint_suite.json")) or {}
+    torch = load(os.path.join(d, "torch.json"))
+    ort = load(os.path.join(d, "ort_cpu.json"))
+    s, items = summarize(g, torch, ort)
+    ratios = {}
+    for mode in ("eager_fp32", "eager_fp16", "fp16_channels_last", "compile_default",
+                 "compile_reduce_overhead"):
+        for b in (1, 8, 32):
+            t = anchor(torch, mode, b, "mean_us")
+            gl = find(g.get("batch_sweep"), "batch", b).get("mean_us")
+            if t and gl:
+                ratios[f"{mode}_b{b}_mean_speedup"] = t / gl  # > 1: glint faster
+    run = {"summary": s, "spec": items, "ratios_to_anchors": ratios, "glint": g, "torch": torch,
+           "ort_cpu": ort, "multiproc": load(os.path.join(d, "multiproc.json")),
+           "pressure": load(os.path.join(d, "pressure.json")),
+           "steps": load(os.path.join(d, "steps.json"))}
+    with open(os.path.join(d, "run.json"), "w") as f:
+        json.dump(run, f, indent=1)
+    with open(os.path.join(d, "summary.json"), "w") as f:
+        json.dump(s, f, indent=1)
+    print(json.dumps(s, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
