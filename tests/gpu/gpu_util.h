@@ -1,0 +1,224 @@
+/* GPU test helpers: build a small graph in memory (nodes, attributes, random
+ * weights), plan it, run the plan with the operators' reference kernels
+ * (the oracle) and with the CUDA backend through its vtable, and compare.
+ * Header-only so that each GPU test stays one file. */
+#ifndef GPU_UTIL_H
+#define GPU_UTIL_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "model/graph.h"
+#include "plan/plan.h"
+#include "testlib.h"
+
+/* Skips the binary (exit 77) when this build or machine has no usable GPU. */
+static inline void gu_require_gpu(void) {
+    const gl_backend *b = gl_backend_cuda();
+    if (!b) tl_skip("built without CUDA");
+    gl_backend_config cfg = {.alloc = gl_default_allocator(), .threads = 1};
+    gl_err err;
+    gl_err_clear(&err);
+    if (!b->available(&cfg, &err)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "no usable GPU: %s", err.msg);
+        tl_skip(msg);
+    }
+}
+
+typedef struct gu_graph {
+    gl_graph *g;
+    gl_err err;
+    bool bad;       /* a builder call failed; err says why */
+} gu_graph;
+
+static inline void gu_begin(gu_graph *b, int64_t opset) {
+    memset(b, 0, sizeof *b);
+    b->g = gl_graph_new(gl_default_allocator());
+    if (!b->g) { b->bad = true; snprintf(b->err.msg, sizeof b->err.msg, "gl_graph_new"); return; }
+    b->g->opset = opset;
+    b->g->ir_version = 8;
+}
+
+static inline int gu_value(gu_graph *b, const char *name) {
+    if (b->bad) return -1;
+    int v = gl_graph_value(b->g, name, &b->err);
+    if (v < 0) b->bad = true;
+    return v;
+}
+
+static inline void gu_input(gu_graph *b, const char *name, int rank, const int64_t *d) {
+    int v = gu_value(b, name);
+    if (v < 0) return;
+    gl_value *val = &b->g->values[v];
+    val->dtype = GLINT_DTYPE_FLOAT32;
+    val->shape.rank = rank;
+    for (int i = 0; i < rank; i++) val->shape.d[i] = d[i];
+    val->is_input = true;
+    if (gl_graph_add_input(b->g, v, &b->err)) b->bad = true;
+}
+
+static inline void gu_output(gu_graph *b, const char *name) {
+    int v = gu_value(b, name);
+    if (v < 0) return;
+    b->g->values[v].is_output = true;
+    if (gl_graph_add_output(b->g, v, &b->err)) b->bad = true;
+}
+
+/* A constant: float32 random in [lo, hi], or int64 / float values given. */
+static inline gl_const *gu_const(gu_graph *b, const char *name, gl_dtype dt, int rank,
+                                 const int64_t *d) {
+    int v = gu_value(b, name);
+    if (v < 0) return NULL;
+    gl_shape s = {.rank = rank};
+    for (int i = 0; i < rank; i++) s.d[i] = d[i];
+    gl_const *c = gl_const_new(b->g->alloc, dt, &s, &b->err);
+    if (!c) { b->bad = true; return NULL; }
+    b->g->values[v].constant = c;
+    b->g->values[v].dtype = dt;
+    b->g->values[v].shape = s;
+    return c;
+}
+static inline void gu_weight(gu_graph *b, const char *name, int rank, const int64_t *d, float lo,
+                             float hi) {
+    gl_const *c = gu_const(b, name, GLINT_DTYPE_FLOAT32, rank, d);
+    if (c) tl_fill_uniform(c->data, (size_t)gl_shape_numel(&c->shape), lo, hi);
+}
+static inline void gu_ints(gu_graph *b, const char *name, int n, const int64_t *v) {
+    int64_t d[1] = {n};
+    gl_const *c = gu_const(b, name, GLINT_DTYPE_INT64, 1, d);
+    if (c && n) memcpy(c->data, v, (size_t)n * sizeof(int64_t));
+}
+static inline void gu_floats(gu_graph *b, const char *name, int n, const float *v) {
+    int64_t d[1] = {n};
+    gl_const *c = gu_const(b, name, GLINT_DTYPE_FLOAT32, 1, d);
+    if (c && n) memcpy(c->data, v, (size_t)n * sizeof(float));
+}
+
+/* Adds a node; inputs and outputs are comma-free name lists ("" = omitted). */
+static inline int gu_node(gu_graph *b, const char *op, const char *const *in, int n_in,
+                          const char *const *out, int n_out) {
+    if (b->bad) return -1;
+    int iv[16], ov[4];
+    for (int i = 0; i < n_in; i++) iv[i] = in[i][0] ? gu_value(b, in[i]) : -1;
+    for (int i = 0; i < n_out; i++) ov[i] = gu_value(b, out[i]);
+    if (b->bad) return -1;
+    char name[64];
+    snprintf(name, sizeof name, "%s_%d", op, b->g->n_nodes);
+    int n = gl_graph_add_node(b->g, name, "", op, iv, n_in, ov, n_out, &b->err);
+    if (n < 0) b->bad = true;
+    return n;
+}
+
+static inline gl_attr *gu_attr(gu_graph *b, int node, const char *name, gl_attr_type t) {
+    if (b->bad || node < 0) return NULL;
+    gl_attr *a = gl_node_add_attr(b->g, node, &b->err);
+    if (!a) { b->bad = true; return NULL; }
+    a->name = gl_strdup(b->g->alloc, name);
+    a->type = t;
+    return a;
+}
+static inline void gu_attr_i(gu_graph *b, int node, const char *name, int64_t v) {
+    gl_attr *a = gu_attr(b, node, name, GL_ATTR_INT);
+    if (a) a->i = v;
+}
+static inline void gu_attr_f(gu_graph *b, int node, const char *name, float v) {
+    gl_attr *a = gu_attr(b, node, name, GL_ATTR_FLOAT);
+    if (a) a->f = v;
+}
+static inline void gu_attr_s(gu_graph *b, int node, const char *name, const char *v) {
+    gl_attr *a = gu_attr(b, node, name, GL_ATTR_STRING);
+    if (a) { a->s = gl_strdup(b->g->alloc, v); a->s_len = strlen(v); }
+}
+static inline void gu_attr_ints(gu_graph *b, int node, const char *name, int n, const int64_t *v) {
+    gl_attr *a = gu_attr(b, node, name, GL_ATTR_INTS);
+    if (!a) return;
+    a->ints = gl_malloc(b->g->alloc, (size_t)n * sizeof(int64_t));
+    memcpy(a->ints, v, (size_t)n * sizeof(int64_t));
+    a->count = (size_t)n;
+}
+
+/* ------------------------------------------------------------ execution */
+
+/* Runs plan p with the reference kernels. inputs[i] / outputs[i] are float
+ * host buffers in graph order. Outputs are NaN-poisoned first. */
+static inline glint_status gu_run_reference(const gl_plan *p, float *const *inputs,
+                                            float *const *outputs, gl_err *err) {
+    uint8_t *arena = malloc(p->arena_bytes ? p->arena_bytes : 1);
+    if (!arena) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "reference arena");
+    tl_poison((float *)arena, p->arena_bytes / sizeof(float));
+    for (int i = 0; i < p->graph->n_inputs; i++) {
+        const gl_plan_tensor *t = &p->tensors[p->inputs[i]];
+        memcpy(arena + t->offset, inputs[i], t->bytes);
+    }
+    glint_status st = GLINT_OK;
+    for (int si = 0; si < p->n_steps && !st; si++) {
+        const gl_plan_step *s = &p->steps[si];
+        gl_tensor in[16], out[4];
+        gl_plan_step_views(p, s, arena, in, out);
+        st = s->op->run(s->params, in, s->n_inputs, out, s->n_outputs,
+                        arena + s->workspace_offset, err);
+    }
+    for (int i = 0; !st && i < p->graph->n_outputs; i++) {
+        const gl_plan_tensor *t = &p->tensors[p->outputs[i]];
+        memcpy(outputs[i], t->is_const ? t->data : arena + t->offset, t->bytes);
+    }
+    free(arena);
+    return st;
+}
+
+/* A CUDA engine + prepared plan + bound context for one plan. */
+typedef struct gu_cuda {
+    const gl_backend *be;
+    void *eng, *prep, *ctx;
+} gu_cuda;
+
+static inline glint_status gu_cuda_open(gu_cuda *c, const gl_graph *g, const gl_plan *p,
+                                        glint_precision prec, size_t limit, uint32_t flags,
+                                        gl_err *err) {
+    memset(c, 0, sizeof *c);
+    c->be = gl_backend_cuda();
+    gl_backend_config cfg = {.alloc = gl_default_allocator(), .precision = prec, .threads = 1,
+                             .device_memory_limit_bytes = limit, .flags = flags};
+    glint_status st = c->be->engine_init(&cfg, g, &c->eng, err);
+    if (!st) st = c->be->plan_prepare(c->eng, p, &c->prep, err);
+    if (!st) st = c->be->context_create(c->eng, &c->ctx, err);
+    if (!st) st = c->be->context_bind(c->ctx, c->prep, err);
+    return st;
+}
+
+static inline void gu_cuda_close(gu_cuda *c) {
+    if (!c->be) return;
+    if (c->ctx) c->be->context_free(c->ctx);
+    if (c->prep) c->be->plan_release(c->eng, c->prep);
+    if (c->eng) c->be->engine_free(c->eng);
+    memset(c, 0, sizeof *c);
+}
+
+static inline glint_status gu_cuda_run(gu_cuda *c, float *const *inputs, float *const *outputs,
+                                       gl_err *err) {
+    return c->be->run(c->ctx, c->prep, (const void *const *)inputs, (void *const *)outputs, err);
+}
+
+/* Index and value of the first NaN, or -1. */
+static inline long gu_first_nan(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (isnan(x[i])) return (long)i;
+    return -1;
+}
+
+/* Max |a-b| / max(rms(b), 1e-6) for the report line. */
+static inline double gu_rel_err(const float *a, const float *b, size_t n) {
+    double ss = 0, mx = 0;
+    for (size_t i = 0; i < n; i++) ss += (double)b[i] * b[i];
+    double rms = n ? sqrt(ss / (double)n) : 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= mx)) mx = d; /* NaN propagates as the max */
+    }
+    return mx / (rms > 1e-6 ? rms : 1e-6);
+}
+
+#endif

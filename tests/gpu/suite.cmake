@@ -1,0 +1,15 @@
+# GPU tests: built wherever the CUDA backend is built, run under the ctest
+# label "gpu"; each exits 77 (skipped) when no GPU is usable.
+if(GLINT_HAVE_CUDA)
+  file(GLOB GLINT_GPU_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/test_gpu_*.c)
+  foreach(src ${GLINT_GPU_TESTS})
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_link_libraries(${name} PRIVATE glint_testlib)
+    target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+    glint_warnings(${name})
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS gpu SKIP_RETURN_CODE 77 TIMEOUT 170
+      ENVIRONMENT "GLINT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  endforeach()
+endif()
