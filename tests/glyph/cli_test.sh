@@ -4,9 +4,9 @@
 # corrupt fonts, a bad face index, unwritable outputs, characters neither
 # font has): a one-line error, a nonzero exit, no crash, no partial file.
 # Runs that need the trained models are skipped while models/ is empty.
-# usage: cli_test.sh GLINT SOURCE_DIR
+# usage: cli_test.sh GLINT MODEL_DIR
 GLINT=$1
-SRC=$2
+MODELS=$2
 FONTS=/usr/share/fonts/truetype/dejavu
 SANS=$FONTS/DejaVuSans.ttf
 MONO=$FONTS/DejaVuSansMono.ttf
@@ -56,10 +56,10 @@ expect_ok() {
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
 
 have_models=no
-if [ -r "$SRC/models/glyph_generator.onnx" ] && [ -r "$SRC/models/style_encoder.onnx" ]; then
+if [ -r "$MODELS/glyph_generator.onnx" ] && [ -r "$MODELS/style_encoder.onnx" ]; then
     have_models=yes
 fi
-export GLINT_MODEL_DIR="$SRC/models"
+export GLINT_MODEL_DIR="$MODELS"
 
 # ------------------------------------------------------------------ raster
 expect_ok "raster npy" raster --font "$SANS" --chars "AgÅ" --size 48 --output "$T/r.npy"
