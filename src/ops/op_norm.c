@@ -215,7 +215,7 @@ static glint_status ln_axis(const norm_params *p, const gl_shape *x, int *a, gl_
 
 static glint_status ln_infer(const void *params, const gl_tensor *in, int n_in, gl_tensor *out,
                              int n_out, gl_err *err) {
-    int a;
+    int a = 0;
     glint_status st = gl_nn_need_f32("LayerNormalization", "X", &in[0], err);
     if (st == GLINT_OK) st = ln_axis(params, &in[0].shape, &a, err);
     if (st == GLINT_OK) st = ln_check_affine("Scale", &in[1], &in[0].shape, a, err);
@@ -249,7 +249,7 @@ static int64_t bcast_index(const gl_shape *t, const gl_shape *x, int64_t i) {
 static glint_status ln_run(const void *params, const gl_tensor *in, int n_in, gl_tensor *out,
                            int n_out, void *ws, gl_err *err) {
     const norm_params *p = params;
-    int a;
+    int a = 0;
     glint_status st = ln_axis(p, &in[0].shape, &a, err);
     if (st != GLINT_OK) return st;
     int64_t inner = plane_of(&in[0].shape, a);
