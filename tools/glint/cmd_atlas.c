@@ -58,21 +58,34 @@ typedef struct sbuf { char *p; size_t len, cap; bool oom; } sbuf;
 static void sb_printf(sbuf *b, const char *fmt, ...) GL_PRINTF(2, 3);
 static void sb_printf(sbuf *b, const char *fmt, ...) {
     if (b->oom) return;
-    char tmp[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0) return;
     if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n + 1;
         char *p = realloc(b->p, cap);
         if (!p) { b->oom = true; return; }
         b->p = p;
         b->cap = cap;
     }
-    memcpy(b->p + b->len, tmp, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
     b->len += (size_t)n;
+}
+
+/* A file path as a JSON string body: quotes, backslashes and control
+ * characters escaped. */
+static void json_escape(const char *in, char *out, size_t size) {
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 7 < size; p++) {
+        if (*p == '"' || *p == '\\') { out[o++] = '\\'; out[o++] = (char)*p; }
+        else if (*p < 0x20) o += (size_t)snprintf(out + o, size - o, "\\u%04x", *p);
+        else out[o++] = (char)*p;
+    }
+    out[o] = '\0';
 }
 
 int cmd_atlas(int argc, char **argv) {
@@ -167,8 +180,10 @@ int cmd_atlas(int argc, char **argv) {
     memset(pix, 255, (size_t)width * (size_t)rows * size);
     gl_raster_rule rule;
     gl_raster_rule_default(&rule);
+    char style_json[2048];
+    json_escape(style, style_json, sizeof style_json);
     sb_printf(&js, "{\n  \"style_font\": \"%s\",\n  \"face\": %ld,\n  \"size\": %d,\n  \"columns\": %d,\n  \"rows\": %d,\n"
-                   "  \"baseline_y\": %ld,\n  \"glyphs\": [\n", style, face, size, cols, rows, lround(size * rule.baseline));
+                   "  \"baseline_y\": %ld,\n  \"glyphs\": [\n", style_json, face, size, cols, rows, lround(size * rule.baseline));
     size_t n_missing = 0;
     for (size_t i = 0; i < n; i++) {
         int cx = (int)(i % (size_t)cols) * size, cy = (int)(i / (size_t)cols) * size;
