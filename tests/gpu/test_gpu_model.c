@@ -1,0 +1,340 @@
+/* Whole models through the public API on the GPU: CUDA vs CPU parity (FP32
+ * <= 1e-4, FP16 <= 1e-2 relative to the output RMS), graph replay vs
+ * kernel-by-kernel launches (bit for bit), 8 threads x 10,000 runs with
+ * their own contexts, device-loss injection and recovery, and the device
+ * memory cap. One line per case, then the totals. */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+
+#include "gpu_model_util.h"
+#include "gpu_util.h"
+
+static char g_models[GM_MAX_MODELS][512];
+static int g_n_models;
+
+static void report(bool ok, const char *fmt, ...) GL_PRINTF(2, 3);
+static void report(bool ok, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", ok ? "PASS" : "FAIL");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+    if (ok) tl_passed++;
+    else tl_failed++;
+}
+
+static const char *base(const char *p) {
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* CPU reference output for io (written into ref[i], elems[i]). */
+static bool cpu_reference(const char *path, gm_io *io, int batch, int size, float **ref,
+                          size_t *elems) {
+    glint_engine *e = NULL;
+    glint_context *c = NULL;
+    char err[512] = "";
+    bool ok = !gm_engine(path, GLINT_DEVICE_CPU, GLINT_PRECISION_FP32, 0, 0, &e, err, sizeof err) &&
+              !glint_context_create(e, &c, err, sizeof err);
+    if (ok) {
+        gm_alloc_out(io, batch, size);
+        glint_status st = gm_run(c, io);
+        if (st) snprintf(err, sizeof err, "%s", glint_context_last_error(c));
+        ok = !st;
+    }
+    for (int i = 0; ok && i < io->n_out; i++) {
+        elems[i] = gm_out_elems(&io->out[i]);
+        ref[i] = malloc(elems[i] * sizeof(float));
+        memcpy(ref[i], io->out[i].data, elems[i] * sizeof(float));
+    }
+    if (!ok) report(false, "%s cpu reference %dx%d: %s", base(path), batch, size, err);
+    glint_context_free(c);
+    glint_engine_free(e);
+    return ok;
+}
+
+static void parity(const char *path, int batch, int size) {
+    gm_io io;
+    float *ref[GM_MAX_IO] = {0};
+    size_t elems[GM_MAX_IO] = {0};
+    memset(&io, 0, sizeof io);
+    glint_engine *probe = NULL;
+    char err[512] = "";
+    if (gm_engine(path, GLINT_DEVICE_CPU, GLINT_PRECISION_FP32, 0, 0, &probe, err, sizeof err)) {
+        report(false, "%s: loading on CPU: %s", base(path), err);
+        return;
+    }
+    gm_make_io(probe, batch, size, &io);
+    glint_engine_free(probe);
+    if (!cpu_reference(path, &io, batch, size, ref, elems)) goto done;
+    for (int p = 0; p < 2; p++) {
+        glint_precision prec = p ? GLINT_PRECISION_FP16 : GLINT_PRECISION_FP32;
+        double tol = p ? 1e-2 : 1e-4;
+        glint_engine *e = NULL;
+        glint_context *c = NULL;
+        glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, prec, 0, 0, &e, err, sizeof err);
+        if (!st) st = glint_context_create(e, &c, err, sizeof err);
+        if (!st && gm_run(c, &io)) {
+            st = GLINT_ERR_DEVICE;
+            snprintf(err, sizeof err, "%s", glint_context_last_error(c));
+        }
+        if (st) {
+            report(false, "parity %s %dx%dx%d %s: %s", base(path), batch, size, size,
+                   glint_precision_name(prec), err);
+        } else {
+            double worst = 0;
+            bool nan = false;
+            for (int i = 0; i < io.n_out; i++) {
+                nan |= gu_first_nan(io.out[i].data, elems[i]) >= 0;
+                double r = gu_rel_err(io.out[i].data, ref[i], elems[i]);
+                if (!(r <= worst)) worst = r;
+            }
+            report(!nan && worst <= tol, "parity %s %dx%dx%d %s max_rel_err=%.2e (tol %.0e)%s",
+                   base(path), batch, size, size, glint_precision_name(prec), worst, tol,
+                   nan ? " NaN in output" : "");
+        }
+        glint_context_free(c);
+        glint_engine_free(e);
+    }
+done:
+    for (int i = 0; i < GM_MAX_IO; i++) free(ref[i]);
+    gm_free_io(&io);
+}
+
+/* The same kernels with and without graph capture give identical bits. */
+static void graph_vs_direct(const char *path, glint_precision prec) {
+    glint_engine *e = NULL;
+    glint_context *cg = NULL, *cd = NULL;
+    char err[512] = "";
+    gm_io io;
+    memset(&io, 0, sizeof io);
+    glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, prec, 0, 0, &e, err, sizeof err);
+    if (!st) st = glint_context_create(e, &cg, err, sizeof err);
+    setenv("GLINT_CUDA_NO_GRAPH", "1", 1);
+    if (!st) st = glint_context_create(e, &cd, err, sizeof err);
+    unsetenv("GLINT_CUDA_NO_GRAPH");
+    if (st) {
+        report(false, "graph_vs_direct %s %s: %s", base(path), glint_precision_name(prec), err);
+        goto done;
+    }
+    gm_make_io(e, 2, 64, &io);
+    gm_alloc_out(&io, 2, 64);
+    size_t n = 0;
+    float *a = NULL;
+    bool same = true;
+    for (int rep = 0; rep < 3 && !st; rep++) {
+        st = gm_run(cg, &io);
+        if (st) { snprintf(err, sizeof err, "%s", glint_context_last_error(cg)); break; }
+        n = gm_out_elems(&io.out[0]);
+        if (!a) a = malloc(n * sizeof(float));
+        memcpy(a, io.out[0].data, n * sizeof(float));
+        st = gm_run(cd, &io);
+        if (st) { snprintf(err, sizeof err, "%s", glint_context_last_error(cd)); break; }
+        same &= memcmp(a, io.out[0].data, n * sizeof(float)) == 0;
+        tl_fill_uniform(io.in[0].data, io.in[0].bytes / 4, 0.0f, 1.0f);
+    }
+    if (st) report(false, "graph_vs_direct %s %s: %s", base(path), glint_precision_name(prec), err);
+    else report(same, "graph_vs_direct %s %s: graph replay and direct launches %s", base(path),
+                glint_precision_name(prec), same ? "identical" : "DIFFER");
+    free(a);
+done:
+    gm_free_io(&io);
+    glint_context_free(cg);
+    glint_context_free(cd);
+    glint_engine_free(e);
+}
+
+typedef struct thr_arg {
+    glint_engine *e;
+    int id, runs, bad_runs, bad_outputs;
+    char err[256];
+} thr_arg;
+
+static void *thread_main(void *p) {
+    thr_arg *a = p;
+    glint_context *c = NULL;
+    if (glint_context_create(a->e, &c, a->err, sizeof a->err)) {
+        a->bad_runs = a->runs;
+        return NULL;
+    }
+    gm_io io;
+    gm_make_io(a->e, 1, 64, &io);
+    gm_alloc_out(&io, 1, 64);
+    float *want = NULL;
+    size_t n = 0;
+    for (int r = 0; r < a->runs; r++) {
+        if (gm_run(c, &io)) {
+            if (!a->bad_runs++) snprintf(a->err, sizeof a->err, "%s", glint_context_last_error(c));
+            continue;
+        }
+        if (!want) { /* the first run fixes the expected bits */
+            n = gm_out_elems(&io.out[0]);
+            want = malloc(n * sizeof(float));
+            memcpy(want, io.out[0].data, n * sizeof(float));
+            if (gu_first_nan(want, n) >= 0) a->bad_outputs++;
+        } else if (r % 997 == 0 || r == a->runs - 1) {
+            if (memcmp(want, io.out[0].data, n * sizeof(float))) a->bad_outputs++;
+        }
+    }
+    free(want);
+    gm_free_io(&io);
+    glint_context_free(c);
+    return NULL;
+}
+
+static void threads(const char *path) {
+    glint_engine *e = NULL;
+    char err[512] = "";
+    if (gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP16, 0, 0, &e, err, sizeof err)) {
+        report(false, "threads %s: %s", base(path), err);
+        return;
+    }
+    enum { T = 8 };
+    thr_arg args[T];
+    pthread_t th[T];
+    double t0 = gl_now_us();
+    for (int i = 0; i < T; i++) {
+        memset(&args[i], 0, sizeof args[i]);
+        args[i].e = e;
+        args[i].id = i;
+        args[i].runs = 10000;
+        pthread_create(&th[i], NULL, thread_main, &args[i]);
+    }
+    int bad_runs = 0, bad_out = 0;
+    const char *first = "";
+    for (int i = 0; i < T; i++) {
+        pthread_join(th[i], NULL);
+        bad_runs += args[i].bad_runs;
+        bad_out += args[i].bad_outputs;
+        if (!*first && args[i].err[0]) first = args[i].err;
+    }
+    double s = (gl_now_us() - t0) / 1e6;
+    report(bad_runs == 0 && bad_out == 0,
+           "threads %s fp16: 8 threads x 10000 runs in %.1f s, %d failed runs, %d wrong samples %s",
+           base(path), s, bad_runs, bad_out, first);
+    glint_engine_free(e);
+}
+
+static void fault_injection(const char *path) {
+    glint_engine *e = NULL, *ref_e = NULL;
+    glint_context *c = NULL, *rc = NULL;
+    char err[512] = "";
+    gm_io io;
+    memset(&io, 0, sizeof io);
+    glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP32, 0,
+                                GLINT_FLAG_INJECT_DEVICE_LOSS, &e, err, sizeof err);
+    if (!st) st = glint_context_create(e, &c, err, sizeof err);
+    if (!st) st = gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP32, 0, 0, &ref_e, err, sizeof err);
+    if (!st) st = glint_context_create(ref_e, &rc, err, sizeof err);
+    if (st) {
+        report(false, "fault_injection %s: setup: %s", base(path), err);
+        goto done;
+    }
+    gm_make_io(e, 1, 32, &io);
+    gm_alloc_out(&io, 1, 32);
+    st = gm_run(rc, &io);
+    size_t n = gm_out_elems(&io.out[0]);
+    float *want = malloc(n * sizeof(float));
+    memcpy(want, io.out[0].data, n * sizeof(float));
+    glint_status first = gm_run(c, &io);
+    char first_msg[512];
+    snprintf(first_msg, sizeof first_msg, "%s", glint_context_last_error(c));
+    glint_status second = gm_run(c, &io);
+    bool ok2 = second == GLINT_OK && memcmp(want, io.out[0].data, n * sizeof(float)) == 0;
+    glint_status third = gm_run(c, &io);
+    report(st == GLINT_OK && (first == GLINT_ERR_DEVICE || first == GLINT_OK) && ok2 && !third,
+           "fault_injection %s: first run %s (%s), second run %s and %s, third %s", base(path),
+           glint_status_name(first), first_msg, glint_status_name(second),
+           ok2 ? "correct" : "WRONG", glint_status_name(third));
+    free(want);
+done:
+    gm_free_io(&io);
+    glint_context_free(c);
+    glint_context_free(rc);
+    glint_engine_free(e);
+    glint_engine_free(ref_e);
+}
+
+static void memory_cap(const char *path) {
+    const size_t cap = 8u << 20;
+    glint_engine *e = NULL;
+    glint_context *c = NULL;
+    char err[512] = "";
+    glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP32, cap, 0, &e, err, sizeof err);
+    if (!st) st = glint_context_create(e, &c, err, sizeof err);
+    if (st) {
+        report(false, "memory_cap %s: setup: %s", base(path), err);
+        glint_engine_free(e);
+        return;
+    }
+    gm_io small, big;
+    gm_make_io(e, 1, 32, &small);
+    gm_alloc_out(&small, 1, 32);
+    gm_make_io(e, 32, 256, &big);
+    gm_alloc_out(&big, 32, 256);
+    glint_status s1 = gm_run(c, &small);
+    glint_status s2 = gm_run(c, &big);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", glint_context_last_error(c));
+    glint_status s3 = gm_run(c, &small);
+    glint_memory_info mi;
+    glint_engine_memory_info(e, &mi);
+    report(!s1 && s2 == GLINT_ERR_OUT_OF_MEMORY && !s3 && mi.device_total_bytes <= cap,
+           "memory_cap %s: cap %zu: small %s, big %s (%s), small again %s, device bytes %zu",
+           base(path), cap, glint_status_name(s1), glint_status_name(s2), msg,
+           glint_status_name(s3), mi.device_total_bytes);
+    gm_free_io(&small);
+    gm_free_io(&big);
+    glint_context_free(c);
+    glint_engine_free(e);
+}
+
+static void memory_report(const char *path) {
+    glint_engine *e = NULL;
+    glint_context *c = NULL;
+    char err[512] = "";
+    if (gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP16, 0, 0, &e, err, sizeof err) ||
+        glint_context_create(e, &c, err, sizeof err)) {
+        report(false, "memory %s: %s", base(path), err);
+        glint_engine_free(e);
+        return;
+    }
+    gm_io io;
+    gm_make_io(e, 32, 64, &io);
+    gm_alloc_out(&io, 32, 64);
+    glint_status st = gm_run(c, &io);
+    glint_memory_info mi;
+    glint_engine_memory_info(e, &mi);
+    report(!st && mi.device_total_bytes > 0 && mi.device_total_bytes <= (64u << 20),
+           "memory %s fp16 batch 32 64x64: weights %zu, arenas %zu, staging %zu, device total %zu "
+           "(target <= 64 MiB)",
+           base(path), mi.weights_bytes, mi.arena_bytes, mi.staging_bytes, mi.device_total_bytes);
+    gm_free_io(&io);
+    glint_context_free(c);
+    glint_engine_free(e);
+}
+
+int main(void) {
+    gu_require_gpu();
+    tl_seed_from_env();
+    g_n_models = gm_find_models(g_models, GM_MAX_MODELS);
+    if (!g_n_models) tl_skip("no models found");
+    static const int shapes[][2] = {{1, 64}, {4, 32}, {2, 16}, {32, 64}};
+    for (int m = 0; m < g_n_models; m++)
+        for (size_t s = 0; s < GL_ARRAY_LEN(shapes); s++) parity(g_models[m], shapes[s][0], shapes[s][1]);
+    for (int m = 0; m < g_n_models; m++) {
+        graph_vs_direct(g_models[m], GLINT_PRECISION_FP32);
+        graph_vs_direct(g_models[m], GLINT_PRECISION_FP16);
+    }
+    const char *main_model = g_models[0];
+    for (int m = 0; m < g_n_models; m++) /* prefer the real generator */
+        if (strstr(g_models[m], "generator")) main_model = g_models[m];
+    fault_injection(main_model);
+    memory_cap(main_model);
+    memory_report(main_model);
+    threads(main_model);
+    return TEST_END();
+}
