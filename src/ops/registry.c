@@ -7,12 +7,14 @@
 #define GL_OP(sym) extern const gl_op sym;
 #include "ops/op_list_basic.h"
 #include "ops/op_list_nn.h"
+#include "ops/op_list_quant.h"
 #undef GL_OP
 
 static const gl_op *const g_ops[] = {
 #define GL_OP(sym) &sym,
 #include "ops/op_list_basic.h"
 #include "ops/op_list_nn.h"
+#include "ops/op_list_quant.h"
 #undef GL_OP
 };
 
