@@ -67,10 +67,10 @@ static inline bool gm_make_io(const glint_engine *e, int batch, int size, gm_io 
 }
 
 /* Output buffers sized for the output's dims at this bucket (outputs are
- * assumed to be [N, C, size, size] or [N, S]: at most 64 channels of size²). */
+ * assumed to be [N, C, size, size] with C <= 4, or [N, S] with S <= 4096). */
 static inline void gm_alloc_out(gm_io *io, int batch, int size) {
     for (int i = 0; i < io->n_out; i++) {
-        size_t n = (size_t)batch * 64 * (size_t)size * (size_t)size + 4096;
+        size_t n = (size_t)batch * 4 * (size_t)size * (size_t)size + (size_t)batch * 4096;
         io->out[i].name = NULL;
         io->out[i].data = malloc(n * sizeof(float));
         io->out[i].bytes = n * sizeof(float);
