@@ -135,7 +135,7 @@ static bool run_data_set(glint_context *ctx, const glint_engine *e, const char *
     }
     for (size_t k = 0; k < n_in; k++) {
         char p[1200];
-        snprintf(p, sizeof p, "%s/input_%zu.pb", dir, k);
+        snprintf(p, sizeof p, "%.1100s/input_%zu.pb", dir, k);
         if (!(ins[k] = read_tensor(p, why, why_size))) goto done;
         glint_io_info io;
         glint_engine_input_info(e, k, &io);
@@ -144,7 +144,7 @@ static bool run_data_set(glint_context *ctx, const glint_engine *e, const char *
     }
     for (size_t k = 0; k < n_out; k++) {
         char p[1200];
-        snprintf(p, sizeof p, "%s/output_%zu.pb", dir, k);
+        snprintf(p, sizeof p, "%.1100s/output_%zu.pb", dir, k);
         if (!(wants[k] = read_tensor(p, why, why_size))) goto done;
         outbuf[k] = malloc(wants[k]->bytes + 64);
         memset(outbuf[k], 0xcd, wants[k]->bytes + 64);
@@ -201,9 +201,9 @@ static void tally_reason(const char *msg) {
 }
 
 static void run_test(const char *root, const char *name, counts *c, bool verbose) {
-    char dir[1024], model[1100], err[512], why[512] = "";
-    snprintf(dir, sizeof dir, "%s/%s", root, name);
-    snprintf(model, sizeof model, "%s/model.onnx", dir);
+    char dir[1024], model[1100], err[512], why[1024] = "";
+    snprintf(dir, sizeof dir, "%.500s/%.500s", root, name);
+    snprintf(model, sizeof model, "%.1000s/model.onnx", dir);
     struct stat st;
     if (stat(model, &st) != 0) return;
     c->ran++;
@@ -223,14 +223,14 @@ static void run_test(const char *root, const char *name, counts *c, bool verbose
     }
     bool ok = false;
     if (s != GLINT_OK) {
-        snprintf(why, sizeof why, "load: %s: %s", glint_status_name(s), err);
+        snprintf(why, sizeof why, "load: %s: %.500s", glint_status_name(s), err);
     } else if (glint_context_create(e, &ctx, err, sizeof err) != GLINT_OK) {
-        snprintf(why, sizeof why, "context: %s", err);
+        snprintf(why, sizeof why, "context: %.500s", err);
     } else {
         ok = true;
         for (int k = 0; ok && k < 64; k++) {
             char ds[1200];
-            snprintf(ds, sizeof ds, "%s/test_data_set_%d", dir, k);
+            snprintf(ds, sizeof ds, "%.1000s/test_data_set_%d", dir, k);
             if (stat(ds, &st) != 0) break;
             ok = run_data_set(ctx, e, ds, why, sizeof why);
         }
@@ -266,7 +266,7 @@ int main(int argc, char **argv) {
     counts c = {0};
     for (size_t si = 0; si < sizeof suites / sizeof suites[0]; si++) {
         char sub[1024];
-        snprintf(sub, sizeof sub, "%s/%s", root, suites[si]);
+        snprintf(sub, sizeof sub, "%.900s/%s", root, suites[si]);
         DIR *d = opendir(sub);
         if (!d) continue;
         char **names = NULL;
