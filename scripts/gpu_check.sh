@@ -51,10 +51,10 @@ if [ "$CONFIG_RC" = 0 ] && [ "$BUILD_RC" = 0 ]; then
   # The budget left (3 minutes in all), at least 60 s.
   LEFT=$(( 175 - ($(date +%s) - T0) )); [ $LEFT -lt 60 ] && LEFT=60
   # The per-op test first (the most telling), then the long model tests.
-  (cd "$BUILD" && timeout $LEFT ctest -L gpu -R test_gpu_ops -V --timeout 170) \
+  (cd "$BUILD" && timeout $LEFT ctest -L gpu -R test_gpu_ops -V --output-on-failure --timeout 170) \
     > "$OUT/ctest.log" 2>&1 || TEST_RC=$?
   LEFT=$(( 178 - ($(date +%s) - T0) )); [ $LEFT -lt 60 ] && LEFT=60
-  (cd "$BUILD" && timeout $LEFT ctest -L gpu -E test_gpu_ops -V --timeout 170) \
+  (cd "$BUILD" && timeout $LEFT ctest -L gpu -E test_gpu_ops -V --output-on-failure --timeout 170) \
     >> "$OUT/ctest.log" 2>&1 || TEST_RC=$(( TEST_RC | $? ))
   log "ctest exit $TEST_RC"
 fi
