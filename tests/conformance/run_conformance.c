@@ -186,8 +186,10 @@ static int g_reason_count[512], g_n_reasons;
 
 static void tally_reason(const char *msg) {
     char key[96];
-    const char *p = strstr(msg, "): ");
-    p = p ? p + 3 : msg;
+    const char *p = strstr(msg, "): "); /* after "node 3 'x' (Op): " */
+    if (p) p += 3;
+    else if ((p = strstr(msg, "model.onnx: "))) p += 12;
+    else p = msg;
     snprintf(key, sizeof key, "%.60s", p);
     for (int i = 0; i < g_n_reasons; i++)
         if (strcmp(g_reasons[i], key) == 0) {
