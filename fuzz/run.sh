@@ -42,5 +42,5 @@ fi
 # Leaks are bugs too (detect_leaks); the RSS cap catches runaway allocation.
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-"$BUILD/fuzz_load" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 \
+"$BUILD/fuzz/fuzz_load" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/" "$CORPUS"

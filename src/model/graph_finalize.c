@@ -212,6 +212,12 @@ static glint_status resolve(gl_graph *g, int i, gl_err *err) {
         void *params = NULL;
         glint_status s = op->parse(g, n, &params, err);
         if (s) {
+            /* Some parsers hand out their blob before failing: free it here
+             * (ops that free their own leave params NULL). */
+            if (params) {
+                if (op->free_params) op->free_params(g->alloc, params);
+                else gl_free(g->alloc, params);
+            }
             n->op = NULL;
             if (err && err->status == s) return gl_err_prefix(err, "%s", gl_node_label(g, i, lb, sizeof lb));
             return gl_fail(err, s, "%s: invalid attributes", gl_node_label(g, i, lb, sizeof lb));
