@@ -1,6 +1,8 @@
 # CPU backend: vtable, thread pool, SGEMM and the conv/gemm fast path.
 list(APPEND GLINT_SOURCES
+  src/backend/cpu/cpu_backend.c
   src/backend/cpu/threadpool.c
   src/backend/cpu/sgemm.c
   src/backend/cpu/sgemm_x86.c
+  src/backend/cpu/conv_fast.c
 )

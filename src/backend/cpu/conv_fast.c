@@ -1,0 +1,260 @@
+/* Conv as packed SGEMM with implicit im2col and the epilogue in the store.
+ * Work is split into tasks (sample, group, row chunk, column chunk) handed
+ * out statically by the thread pool; each task packs the B panel it needs
+ * into its thread's scratch, so tasks share nothing but the packed weights. */
+#include "backend/cpu/conv_fast.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ops/op.h"
+
+bool gl_cpu_conv_supported(const gl_conv_geom *g) {
+    return g->spatial == 2 && g->group >= 1 && g->c_in % g->group == 0 &&
+           g->c_out % g->group == 0 && g->n >= 1 && g->out[0] >= 1 && g->out[1] >= 1;
+}
+
+static int64_t conv_kg(const gl_conv_geom *g) { return g->c_in / g->group * g->k[0] * g->k[1]; }
+
+size_t gl_cpu_conv_packed_floats(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
+    return gl_sgemm_packed_a_floats(k, g->c_out / g->group, conv_kg(g)) * (size_t)g->group;
+}
+
+void gl_cpu_conv_pack_weights(const gl_sgemm_kernel *k, const gl_conv_geom *g, const float *w,
+                              float *dst) {
+    const int64_t mg = g->c_out / g->group, kg = conv_kg(g);
+    const size_t stride = gl_sgemm_packed_a_floats(k, mg, kg);
+    /* W is [M, C/g, kh, kw]: group i's rows are contiguous, K = C/g·kh·kw. */
+    for (int64_t i = 0; i < g->group; i++)
+        gl_sgemm_pack_a(k, mg, kg, w + i * mg * kg, kg, 1, dst + (size_t)i * stride);
+}
+
+void gl_cpu_conv_init(gl_cpu_conv *cv, const gl_sgemm_kernel *k, const gl_conv_geom *g,
+                      const float *packed_w, const gl_fused_conv_params *fused) {
+    memset(cv, 0, sizeof *cv);
+    cv->g = *g;
+    cv->kern = k;
+    cv->packed_w = packed_w;
+    cv->mg = g->c_out / g->group;
+    cv->kg = conv_kg(g);
+    cv->group_stride = gl_sgemm_packed_a_floats(k, cv->mg, cv->kg);
+    cv->plane = g->out[0] * g->out[1];
+    cv->direct_b = g->k[0] == 1 && g->k[1] == 1 && g->stride[0] == 1 && g->stride[1] == 1 &&
+                   g->pad_begin[0] == 0 && g->pad_begin[1] == 0 && g->out[0] == g->in[0] &&
+                   g->out[1] == g->in[1];
+    cv->fused = fused;
+}
+
+size_t gl_cpu_conv_scratch_floats(void) { return gl_sgemm_scratch_floats(GL_SGEMM_NC); }
+
+/* ------------------------------------------------------------ B packing */
+
+typedef struct conv_b {
+    const float *x;          /* this sample's first channel of this group */
+    const gl_conv_geom *g;
+} conv_b;
+
+/* Row k of im2col is input channel ci shifted by (ky·dh - pt, kx·dw - pl) and
+ * sampled with the stride; a run of columns within one output row maps to a
+ * run of input pixels, copied (stride 1) or gathered, with zeros where the
+ * window hangs over the padding. */
+static void conv_pack_b(const void *vctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, int nr,
+                        float *dst) {
+    const conv_b *cb = vctx;
+    const gl_conv_geom *g = cb->g;
+    const int64_t H = g->in[0], W = g->in[1], Wo = g->out[1];
+    const int64_t kh = g->k[0], kw = g->k[1], sh = g->stride[0], sw = g->stride[1];
+    int64_t ci = k0 / (kh * kw), ky = (k0 / kw) % kh, kx = k0 % kw;
+    const int64_t npanels = (nc + nr - 1) / nr;
+    for (int64_t k = 0; k < kc; k++) {
+        const float *plane = cb->x + ci * H * W;
+        const int64_t dy = ky * g->dilation[0] - g->pad_begin[0];
+        const int64_t dx = kx * g->dilation[1] - g->pad_begin[1];
+        for (int64_t p = 0; p < npanels; p++) {
+            float *d = dst + p * kc * nr + k * nr;
+            const int64_t nb = n0 + p * nr, cnt = GL_MIN((int64_t)nr, nc - p * nr);
+            int64_t oh = nb / Wo, ow = nb % Wo, j = 0;
+            while (j < cnt) {
+                const int64_t seg = GL_MIN(cnt - j, Wo - ow);
+                const int64_t iy = oh * sh + dy;
+                float *o = d + j;
+                if (iy < 0 || iy >= H) {
+                    memset(o, 0, (size_t)seg * sizeof(float));
+                } else if (sw == 1) {
+                    const int64_t ix0 = ow + dx;
+                    const int64_t lo = GL_MIN(seg, GL_MAX((int64_t)0, -ix0));
+                    const int64_t hi = GL_MAX(lo, GL_MIN(seg, W - ix0));
+                    if (lo > 0) memset(o, 0, (size_t)lo * sizeof(float));
+                    if (hi > lo)
+                        memcpy(o + lo, plane + iy * W + ix0 + lo, (size_t)(hi - lo) * sizeof(float));
+                    if (seg > hi) memset(o + hi, 0, (size_t)(seg - hi) * sizeof(float));
+                } else {
+                    const float *row = plane + iy * W;
+                    for (int64_t t = 0; t < seg; t++) {
+                        const int64_t ix = (ow + t) * sw + dx;
+                        o[t] = (ix >= 0 && ix < W) ? row[ix] : 0.0f;
+                    }
+                }
+                j += seg;
+                ow = 0;
+                oh++;
+            }
+            for (int64_t t = cnt; t < nr; t++) d[t] = 0.0f;
+        }
+        if (++kx == kw) {
+            kx = 0;
+            if (++ky == kh) {
+                ky = 0;
+                ci++;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ epilogue */
+
+typedef struct conv_tile {
+    const gl_cpu_conv *cv;
+    const float *bias;       /* all c_out channels, or NULL */
+    const float *const *operands;
+    int64_t n, cbase;        /* sample; first channel of the group */
+} conv_tile;
+
+/* Same formulas as gl_epi_apply (the reference), applied a row at a time. */
+static void epi_row(const gl_epi_step *e, float *y, int64_t len, const float *const *operands,
+                    int64_t n, int64_t c, int64_t c_total, int64_t i0, int64_t plane) {
+    const float *o = e->operand >= 0 ? operands[e->operand] : NULL;
+    float v = 0.0f;
+    const float *vf = NULL;
+    if (o) {
+        switch (e->bcast) {
+        case GL_BCAST_SCALAR: v = o[0]; break;
+        case GL_BCAST_CHANNEL: v = o[c]; break;
+        case GL_BCAST_SAMPLE_CHANNEL: v = o[n * c_total + c]; break;
+        case GL_BCAST_FULL: vf = o + (n * c_total + c) * plane + i0; break;
+        }
+    }
+    switch (e->kind) {
+    case GL_EPI_RELU:
+        for (int64_t j = 0; j < len; j++) y[j] = y[j] > 0.0f ? y[j] : 0.0f;
+        break;
+    case GL_EPI_LEAKY_RELU:
+        for (int64_t j = 0; j < len; j++) y[j] = y[j] >= 0.0f ? y[j] : e->alpha * y[j];
+        break;
+    case GL_EPI_SIGMOID:
+        for (int64_t j = 0; j < len; j++) y[j] = 1.0f / (1.0f + expf(-y[j]));
+        break;
+    case GL_EPI_TANH:
+        for (int64_t j = 0; j < len; j++) y[j] = tanhf(y[j]);
+        break;
+    case GL_EPI_SILU:
+        for (int64_t j = 0; j < len; j++) y[j] = y[j] / (1.0f + expf(-y[j]));
+        break;
+    case GL_EPI_GELU:
+        for (int64_t j = 0; j < len; j++)
+            y[j] = 0.5f * y[j] * (1.0f + erff(y[j] * 0.70710678118654752f));
+        break;
+    case GL_EPI_CLIP:
+        for (int64_t j = 0; j < len; j++) y[j] = fminf(fmaxf(y[j], e->alpha), e->beta);
+        break;
+    case GL_EPI_MUL:
+        if (vf) for (int64_t j = 0; j < len; j++) y[j] *= vf[j];
+        else for (int64_t j = 0; j < len; j++) y[j] *= v;
+        break;
+    case GL_EPI_ADD:
+        if (vf) for (int64_t j = 0; j < len; j++) y[j] += vf[j];
+        else for (int64_t j = 0; j < len; j++) y[j] += v;
+        break;
+    case GL_EPI_SUB:
+        if (vf) for (int64_t j = 0; j < len; j++) y[j] -= vf[j];
+        else for (int64_t j = 0; j < len; j++) y[j] -= v;
+        break;
+    case GL_EPI_RSUB:
+        if (vf) for (int64_t j = 0; j < len; j++) y[j] = vf[j] - y[j];
+        else for (int64_t j = 0; j < len; j++) y[j] = v - y[j];
+        break;
+    }
+}
+
+static void conv_tile_fn(const void *vctx, float *c, int64_t ldc, int64_t m0, int64_t mr,
+                         int64_t n0, int64_t nr) {
+    const conv_tile *t = vctx;
+    const gl_cpu_conv *cv = t->cv;
+    for (int64_t i = 0; i < mr; i++) {
+        const int64_t ch = t->cbase + m0 + i;
+        float *row = c + i * ldc;
+        if (t->bias) {
+            const float b = t->bias[ch];
+            for (int64_t j = 0; j < nr; j++) row[j] += b;
+        }
+        if (cv->fused)
+            for (int s = 0; s < cv->fused->n_epi; s++)
+                epi_row(&cv->fused->epi[s], row, nr, t->operands, t->n, ch, cv->g.c_out, n0,
+                        cv->plane);
+    }
+}
+
+/* ------------------------------------------------------------ driver */
+
+typedef struct conv_job {
+    const gl_cpu_conv *cv;
+    const float *x, *bias;
+    float *y;
+    const float *operands[3 + GL_MAX_EPILOGUE];
+    int64_t nchunks, ncols, mchunks, mrows;
+    float *scratch;
+    size_t stride;
+} conv_job;
+
+static void conv_task(void *varg, int64_t begin, int64_t end, int tid) {
+    const conv_job *jb = varg;
+    const gl_cpu_conv *cv = jb->cv;
+    const gl_conv_geom *g = &cv->g;
+    const int64_t cin_g = g->c_in / g->group, in_plane = g->in[0] * g->in[1];
+    float *scratch = jb->scratch + (size_t)tid * jb->stride;
+    for (int64_t t = begin; t < end; t++) {
+        int64_t r = t;
+        const int64_t nc = r % jb->nchunks; r /= jb->nchunks;
+        const int64_t mc = r % jb->mchunks; r /= jb->mchunks;
+        const int64_t grp = r % g->group, n = r / g->group;
+        const float *xg = jb->x + (n * g->c_in + grp * cin_g) * in_plane;
+        conv_b cb = {xg, g};
+        gl_pack_b_matrix bm = {xg, cv->plane, 1};
+        conv_tile tc = {cv, jb->bias, jb->operands, n, grp * cv->mg};
+        gl_sgemm_job sj = {
+            .kern = cv->kern, .M = cv->mg, .N = cv->plane, .K = cv->kg,
+            .packed_a = cv->packed_w + (size_t)grp * cv->group_stride,
+            .pack_b = cv->direct_b ? gl_pack_b_from_matrix : conv_pack_b,
+            .pack_b_ctx = cv->direct_b ? (const void *)&bm : (const void *)&cb,
+            .c = jb->y + (n * g->c_out + grp * cv->mg) * cv->plane, .ldc = cv->plane,
+            .tile = (jb->bias || (cv->fused && cv->fused->n_epi > 0)) ? conv_tile_fn : NULL,
+            .tile_ctx = &tc};
+        const int64_t m0 = mc * jb->mrows, n0 = nc * jb->ncols;
+        gl_sgemm_run(&sj, m0, GL_MIN(cv->mg, m0 + jb->mrows), n0,
+                     GL_MIN(cv->plane, n0 + jb->ncols), scratch);
+    }
+}
+
+void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_tensor *out,
+                     gl_pool *pool, float *scratch, size_t scratch_stride) {
+    const gl_conv_geom *g = &cv->g;
+    conv_job jb = {.cv = cv, .x = in[0].data, .y = out[0].data,
+                   .bias = gl_in_present(in, n_in, 2) ? in[2].data : NULL,
+                   .scratch = scratch, .stride = scratch_stride};
+    for (int k = 3; k < n_in && k < (int)GL_ARRAY_LEN(jb.operands); k++)
+        jb.operands[k] = in[k].dtype != GLINT_DTYPE_UNDEFINED ? in[k].data : NULL;
+    const int threads = gl_pool_threads(pool), MR = cv->kern->mr, NR = cv->kern->nr;
+    /* Columns: at most NC per task, split evenly in NR multiples. */
+    int64_t nchunks = (cv->plane + GL_SGEMM_NC - 1) / GL_SGEMM_NC;
+    jb.ncols = ((cv->plane + nchunks - 1) / nchunks + NR - 1) / NR * NR;
+    jb.nchunks = (cv->plane + jb.ncols - 1) / jb.ncols;
+    /* Rows: split only when there are too few tasks to keep every thread
+     * busy (batch 1 at the small resolutions of a U-Net). */
+    const int64_t base = g->n * g->group * jb.nchunks, mpanels = (cv->mg + MR - 1) / MR;
+    int64_t mchunks = 1;
+    if (threads > 1 && base < 4 * (int64_t)threads)
+        mchunks = GL_MIN(mpanels, (4 * (int64_t)threads + base - 1) / base);
+    jb.mrows = (mpanels + mchunks - 1) / mchunks * MR;
+    jb.mchunks = (cv->mg + jb.mrows - 1) / jb.mrows;
+    gl_pool_for(pool, g->n * g->group * jb.mchunks * jb.nchunks, conv_task, &jb);
+}

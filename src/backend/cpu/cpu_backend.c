@@ -1,0 +1,313 @@
+/* The CPU backend: runs a plan's steps in order on the host, each through a
+ * fast kernel when one applies (conv / fused conv as packed SGEMM) and the
+ * operator's reference kernel otherwise. Weights for the fast path are
+ * packed once per engine and shared by every plan and context. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "backend/cpu/conv_fast.h"
+#include "backend/cpu/threadpool.h"
+
+/* ------------------------------------------------------------ engine state */
+
+typedef struct cpu_pack {
+    const void *data;        /* the weight's data pointer (owned by the graph) */
+    gl_shape shape;
+    int64_t group;
+    uint64_t hash;           /* of the contents: a freed and reused address never matches */
+    float *packed;
+} cpu_pack;
+
+typedef struct cpu_state {
+    const glint_allocator *alloc;
+    int threads;
+    const gl_sgemm_kernel *kern; /* NULL: reference kernels only */
+    pthread_mutex_t mu;          /* guards packs (plans may be prepared concurrently) */
+    cpu_pack *packs;
+    int n_packs, cap_packs;
+} cpu_state;
+
+enum { STEP_REF = 0, STEP_CONV = 1 };
+
+typedef struct cpu_step {
+    int kind;
+    gl_cpu_conv conv;
+} cpu_step;
+
+typedef struct cpu_prepared {
+    const gl_plan *plan;
+    cpu_step *steps;
+    int max_inputs, max_outputs;
+    int fast_steps;
+} cpu_prepared;
+
+typedef struct cpu_ctx {
+    cpu_state *st;
+    gl_pool *pool;
+    uint8_t *arena;
+    size_t arena_bytes;
+    float *scratch;              /* threads × scratch_stride floats */
+    size_t scratch_stride;
+    gl_tensor *views;            /* max_inputs + max_outputs views */
+    int views_cap;
+} cpu_ctx;
+
+static bool cpu_available(const gl_backend_config *cfg, gl_err *err) { return true; }
+
+static glint_status cpu_engine_init(const gl_backend_config *cfg, const gl_graph *g,
+                                    void **out, gl_err *err) {
+    *out = NULL;
+    if (cfg->precision != GLINT_PRECISION_FP32)
+        return gl_fail(err, GLINT_ERR_UNSUPPORTED,
+                       "the CPU backend runs fp32 only; %s is available on the CUDA backend",
+                       glint_precision_name(cfg->precision));
+    cpu_state *s = gl_calloc(cfg->alloc, 1, sizeof *s);
+    if (!s) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
+    s->alloc = cfg->alloc;
+    s->threads = cfg->threads > 0 ? cfg->threads : 1;
+    /* GLINT_CPU_KERNEL=avx512|avx2|generic|ref pins the kernel (benchmarks,
+     * debugging); read once here, never on the run path. */
+    const char *pin = getenv("GLINT_CPU_KERNEL");
+    if (pin && strcmp(pin, "ref") == 0) s->kern = NULL;
+    else if (pin && *pin) {
+        s->kern = gl_sgemm_kernel_named(pin);
+        if (!s->kern) {
+            gl_free(cfg->alloc, s);
+            return gl_fail(err, GLINT_ERR_UNSUPPORTED,
+                           "GLINT_CPU_KERNEL=%s: unknown or not supported by this CPU "
+                           "(avx512, avx2, generic, ref)", pin);
+        }
+    } else s->kern = gl_sgemm_best();
+    pthread_mutex_init(&s->mu, NULL);
+    *out = s;
+    return GLINT_OK;
+}
+
+static void cpu_engine_free(void *state) {
+    cpu_state *s = state;
+    if (!s) return;
+    for (int i = 0; i < s->n_packs; i++) gl_aligned_free(s->alloc, s->packs[i].packed);
+    gl_free(s->alloc, s->packs);
+    pthread_mutex_destroy(&s->mu);
+    gl_free(s->alloc, s);
+}
+
+/* Packed weights for (data, shape, group), packing them on first use. The
+ * same weight tensor in several plans (buckets) is packed once. */
+static glint_status packed_weights(cpu_state *s, const gl_conv_geom *g, const void *data,
+                                   const gl_shape *shape, const float **out, gl_err *err) {
+    glint_status st = GLINT_OK;
+    size_t wbytes;
+    if (!gl_tensor_bytes(GLINT_DTYPE_FLOAT32, shape, &wbytes))
+        return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: weight size overflows");
+    const uint64_t hash = gl_hash64(data, wbytes, 0x676c696e74ull);
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->n_packs; i++) {
+        cpu_pack *p = &s->packs[i];
+        if (p->data == data && p->hash == hash && p->group == g->group &&
+            gl_shape_equal(&p->shape, shape)) {
+            *out = p->packed;
+            goto done;
+        }
+    }
+    if (s->n_packs == s->cap_packs) {
+        int cap = s->cap_packs ? s->cap_packs * 2 : 16;
+        cpu_pack *np = gl_realloc_array(s->alloc, s->packs, (size_t)cap, sizeof *np);
+        if (!np) { st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory packing weights"); goto done; }
+        s->packs = np;
+        s->cap_packs = cap;
+    }
+    size_t floats = gl_cpu_conv_packed_floats(s->kern, g), bytes;
+    float *buf = gl_mul_size(floats, sizeof(float), &bytes) ? gl_aligned_alloc(s->alloc, bytes, 64) : NULL;
+    if (!buf) { st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory packing weights"); goto done; }
+    gl_cpu_conv_pack_weights(s->kern, g, data, buf);
+    s->packs[s->n_packs++] = (cpu_pack){data, *shape, g->group, hash, buf};
+    *out = buf;
+done:
+    pthread_mutex_unlock(&s->mu);
+    return st;
+}
+
+/* Chooses the conv fast path for step i when its weights are constant and
+ * the geometry is supported; leaves the reference kernel otherwise. */
+static glint_status prepare_conv(cpu_state *s, const gl_plan *p, const gl_plan_step *ps,
+                                 cpu_step *cs, gl_err *err) {
+    bool fused = strcmp(ps->op->domain, "glint") == 0;
+    const gl_conv_params *cp = fused ? &((const gl_fused_conv_params *)ps->params)->conv
+                                     : (const gl_conv_params *)ps->params;
+    if (!cp || cp->transpose || ps->n_inputs < 2 || ps->inputs[0] < 0 || ps->inputs[1] < 0)
+        return GLINT_OK;
+    const gl_plan_tensor *x = &p->tensors[ps->inputs[0]], *w = &p->tensors[ps->inputs[1]];
+    if (!w->is_const || x->dtype != GLINT_DTYPE_FLOAT32 || w->dtype != GLINT_DTYPE_FLOAT32)
+        return GLINT_OK;
+    for (int i = 2; i < ps->n_inputs; i++)
+        if (ps->inputs[i] >= 0 && p->tensors[ps->inputs[i]].dtype != GLINT_DTYPE_FLOAT32)
+            return GLINT_OK;
+    gl_conv_geom g;
+    if (gl_conv_resolve(cp, &x->shape, &w->shape, &g, NULL) != GLINT_OK) return GLINT_OK;
+    if (!gl_cpu_conv_supported(&g)) return GLINT_OK;
+    const float *packed = NULL;
+    glint_status st = packed_weights(s, &g, w->data, &w->shape, &packed, err);
+    if (st != GLINT_OK) return st;
+    gl_cpu_conv_init(&cs->conv, s->kern, &g, packed,
+                     fused ? (const gl_fused_conv_params *)ps->params : NULL);
+    cs->kind = STEP_CONV;
+    return GLINT_OK;
+}
+
+static glint_status cpu_plan_prepare(void *state, const gl_plan *plan, void **out, gl_err *err) {
+    cpu_state *s = state;
+    *out = NULL;
+    cpu_prepared *pp = gl_calloc(s->alloc, 1, sizeof *pp);
+    if (!pp) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
+    pp->plan = plan;
+    pp->steps = gl_calloc(s->alloc, (size_t)(plan->n_steps > 0 ? plan->n_steps : 1), sizeof *pp->steps);
+    if (!pp->steps) {
+        gl_free(s->alloc, pp);
+        return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
+    }
+    for (int i = 0; i < plan->n_steps; i++) {
+        const gl_plan_step *ps = &plan->steps[i];
+        pp->max_inputs = GL_MAX(pp->max_inputs, ps->n_inputs);
+        pp->max_outputs = GL_MAX(pp->max_outputs, ps->n_outputs);
+        if (!s->kern) continue;
+        bool conv = (strcmp(ps->op->domain, "") == 0 && strcmp(ps->op->name, "Conv") == 0) ||
+                    (strcmp(ps->op->domain, "glint") == 0 && strcmp(ps->op->name, "FusedConv") == 0);
+        if (conv) {
+            glint_status st = prepare_conv(s, plan, ps, &pp->steps[i], err);
+            if (st != GLINT_OK) {
+                gl_free(s->alloc, pp->steps);
+                gl_free(s->alloc, pp);
+                return st;
+            }
+        }
+        if (pp->steps[i].kind != STEP_REF) pp->fast_steps++;
+    }
+    *out = pp;
+    return GLINT_OK;
+}
+
+static void cpu_plan_release(void *state, void *prepared) {
+    cpu_state *s = state;
+    cpu_prepared *pp = prepared;
+    if (!pp) return;
+    gl_free(s->alloc, pp->steps);
+    gl_free(s->alloc, pp);
+}
+
+/* ------------------------------------------------------------ contexts */
+
+static void cpu_context_free(void *vctx) {
+    cpu_ctx *c = vctx;
+    if (!c) return;
+    const glint_allocator *a = c->st->alloc;
+    gl_pool_free(c->pool);
+    gl_aligned_free(a, c->arena);
+    gl_aligned_free(a, c->scratch);
+    gl_free(a, c->views);
+    gl_free(a, c);
+}
+
+static glint_status cpu_context_create(void *state, void **out, gl_err *err) {
+    cpu_state *s = state;
+    *out = NULL;
+    cpu_ctx *c = gl_calloc(s->alloc, 1, sizeof *c);
+    if (!c) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
+    c->st = s;
+    glint_status st = gl_pool_create(s->alloc, s->threads, &c->pool, err);
+    if (st != GLINT_OK) {
+        cpu_context_free(c);
+        return st;
+    }
+    c->scratch_stride = gl_align_up(gl_cpu_conv_scratch_floats(), 16);
+    size_t bytes;
+    if (!gl_mul_size(c->scratch_stride * sizeof(float), (size_t)s->threads, &bytes) ||
+        !(c->scratch = gl_aligned_alloc(s->alloc, bytes, 64))) {
+        cpu_context_free(c);
+        return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory for %d threads' scratch",
+                       s->threads);
+    }
+    *out = c;
+    return GLINT_OK;
+}
+
+static glint_status cpu_context_bind(void *vctx, const void *prepared, gl_err *err) {
+    cpu_ctx *c = vctx;
+    const cpu_prepared *pp = prepared;
+    const glint_allocator *a = c->st->alloc;
+    size_t need = gl_align_up(pp->plan->arena_bytes, GL_ARENA_ALIGN);
+    if (need > c->arena_bytes || !c->arena) {
+        uint8_t *na = gl_aligned_alloc(a, need ? need : GL_ARENA_ALIGN, GL_ARENA_ALIGN);
+        if (!na)
+            return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory for a %zu-byte arena", need);
+        gl_aligned_free(a, c->arena);
+        c->arena = na;
+        c->arena_bytes = need;
+    }
+    int views = pp->max_inputs + pp->max_outputs;
+    if (views > c->views_cap) {
+        gl_tensor *nv = gl_realloc_array(a, c->views, (size_t)views, sizeof *nv);
+        if (!nv) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
+        c->views = nv;
+        c->views_cap = views;
+    }
+    return GLINT_OK;
+}
+
+static glint_status cpu_run(void *vctx, const void *prepared, const void *const *inputs,
+                            void *const *outputs, gl_err *err) {
+    cpu_ctx *c = vctx;
+    const cpu_prepared *pp = prepared;
+    const gl_plan *p = pp->plan;
+    const gl_graph *g = p->graph;
+    if (!c->arena || c->arena_bytes < p->arena_bytes ||
+        c->views_cap < pp->max_inputs + pp->max_outputs)
+        return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: run on a plan not bound to this context");
+    for (int i = 0; i < g->n_inputs; i++) {
+        int t = p->inputs[i];
+        if (t < 0 || p->tensors[t].is_const || !p->tensors[t].bytes) continue;
+        memcpy(c->arena + p->tensors[t].offset, inputs[i], p->tensors[t].bytes);
+    }
+    gl_tensor *in = c->views, *out = c->views + pp->max_inputs;
+    for (int i = 0; i < p->n_steps; i++) {
+        const gl_plan_step *s = &p->steps[i];
+        gl_plan_step_views(p, s, c->arena, in, out);
+        if (pp->steps[i].kind == STEP_CONV) {
+            gl_cpu_conv_run(&pp->steps[i].conv, in, s->n_inputs, out, c->pool, c->scratch,
+                            c->scratch_stride);
+            continue;
+        }
+        glint_status st = s->op->run(s->params, in, s->n_inputs, out, s->n_outputs,
+                                     s->workspace_bytes ? c->arena + s->workspace_offset : NULL,
+                                     err);
+        if (st != GLINT_OK) {
+            char label[160];
+            if (s->node >= 0 && s->node < g->n_nodes)
+                gl_err_prefix(err, "%s", gl_node_label(g, s->node, label, sizeof label));
+            return st;
+        }
+    }
+    for (int i = 0; i < g->n_outputs; i++) {
+        int t = p->outputs[i];
+        if (t < 0 || !p->tensors[t].bytes) continue;
+        const gl_plan_tensor *pt = &p->tensors[t];
+        memcpy(outputs[i], pt->is_const ? pt->data : c->arena + pt->offset, pt->bytes);
+    }
+    return GLINT_OK;
+}
+
+const gl_backend gl_backend_cpu = {
+    .name = "cpu",
+    .device = GLINT_DEVICE_CPU,
+    .available = cpu_available,
+    .engine_init = cpu_engine_init,
+    .engine_free = cpu_engine_free,
+    .plan_prepare = cpu_plan_prepare,
+    .plan_release = cpu_plan_release,
+    .context_create = cpu_context_create,
+    .context_free = cpu_context_free,
+    .context_bind = cpu_context_bind,
+    .run = cpu_run,
+};
