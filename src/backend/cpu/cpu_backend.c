@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/backend.h"
+#include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/conv_fast.h"
 #include "backend/cpu/threadpool.h"
 
@@ -296,6 +296,23 @@ static glint_status cpu_run(void *vctx, const void *prepared, const void *const 
         memcpy(outputs[i], pt->is_const ? pt->data : c->arena + pt->offset, pt->bytes);
     }
     return GLINT_OK;
+}
+
+int gl_cpu_fast_step_count(const void *prepared) {
+    return prepared ? ((const cpu_prepared *)prepared)->fast_steps : 0;
+}
+
+int gl_cpu_packed_weight_count(void *state) {
+    cpu_state *s = state;
+    pthread_mutex_lock(&s->mu);
+    int n = s->n_packs;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+const char *gl_cpu_kernel_name(void *state) {
+    const cpu_state *s = state;
+    return s->kern ? s->kern->name : "ref";
 }
 
 const gl_backend gl_backend_cpu = {
