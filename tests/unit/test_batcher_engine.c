@@ -40,7 +40,8 @@ static void *client(void *p) {
     glint_ticket *t[WINDOW];
     int idx[WINDOW];
     for (int base = 0; base < PER_THREAD; base += WINDOW) {
-        for (int i = 0; i < WINDOW; i++) {
+        int m = PER_THREAD - base < WINDOW ? PER_THREAD - base : WINDOW;
+        for (int i = 0; i < m; i++) {
             int k = idx[i] = (a->id * 7 + (base + i) * 13) % POOL;
             in[i][0] = (glint_tensor){"content", GLINT_DTYPE_FLOAT32, 4, {1, 1, H, W}, g_content[k], sizeof g_content[k]};
             in[i][1] = (glint_tensor){"style", GLINT_DTYPE_FLOAT32, 2, {1, S}, g_style[k], sizeof g_style[k]};
@@ -52,7 +53,7 @@ static void *client(void *p) {
                 t[i] = NULL;
             }
         }
-        for (int i = 0; i < WINDOW; i++) {
+        for (int i = 0; i < m; i++) {
             if (!t[i]) continue;
             if (glint_ticket_wait(t[i], -1) != GLINT_OK) atomic_fetch_add(&a->wrong, 1);
             else {

@@ -25,6 +25,7 @@ typedef struct client {
     glint_status status;
     char err[256];
     pthread_barrier_t *start;
+    double t_begin, t_end;  /* the client's own timed span (its clock, not the joiner's) */
 } client;
 
 /* A client with its own context: warm up, wait for the others, time. */
@@ -42,7 +43,9 @@ static void *client_ctx(void *p) {
     if (c->status == GLINT_OK) c->status = bn_time(ctx, &io, c->warmup, 0, NULL, NULL);
     pthread_barrier_wait(c->start);
     if (c->status == GLINT_OK) {
+        c->t_begin = bn_now_us();
         c->status = bn_time(ctx, &io, 0, c->iters, c->lat, NULL);
+        c->t_end = bn_now_us();
         if (c->status != GLINT_OK) snprintf(c->err, sizeof c->err, "%s", glint_context_last_error(ctx));
     }
     if (have_io) bn_io_free(&io);
@@ -73,6 +76,7 @@ static void *client_batcher(void *p) {
             outs[w][j].data = mem[w][j];
         }
     int total = c->warmup + c->iters;
+    c->t_begin = bn_now_us();
     for (int base = 0; base < total && c->status == GLINT_OK; base += WINDOW) {
         int m = total - base < WINDOW ? total - base : WINDOW;
         glint_ticket *t[WINDOW];
@@ -99,6 +103,7 @@ static void *client_batcher(void *p) {
             glint_ticket_free(t[k]);
         }
     }
+    c->t_end = bn_now_us();
     for (int w = 0; w < WINDOW; w++)
         for (size_t j = 0; j < one.n_out; j++) free(mem[w][j]);
     bn_io_free(&one);
@@ -133,14 +138,20 @@ void bench_measure(glint_engine *e, int batch, int height, int width, int client
     pthread_barrier_init(&start, NULL, (unsigned)clients + 1);
     for (int i = 0; i < clients; i++) {
         cs[i] = (client){e, b, batch, height, width, warmup, iters, lat + (size_t)i * (size_t)iters,
-                         GLINT_OK, "", &start};
+                         GLINT_OK, "", &start, 0, 0};
         pthread_create(&th[i], NULL, use_batcher ? client_batcher : client_ctx, &cs[i]);
     }
     pthread_barrier_wait(&start);
-    double t0 = bn_now_us();
     for (int i = 0; i < clients; i++) pthread_join(th[i], NULL);
-    r->span_us = bn_now_us() - t0;
     pthread_barrier_destroy(&start);
+    /* span from the clients' own clocks: the joining thread may be scheduled
+     * late on a busy machine, which would distort throughput either way */
+    double t_begin = cs[0].t_begin, t_end = cs[0].t_end;
+    for (int i = 1; i < clients; i++) {
+        t_begin = cs[i].t_begin < t_begin ? cs[i].t_begin : t_begin;
+        t_end = cs[i].t_end > t_end ? cs[i].t_end : t_end;
+    }
+    r->span_us = t_end - t_begin;
     for (int i = 0; i < clients; i++)
         if (cs[i].status != GLINT_OK && r->status == GLINT_OK) {
             r->status = cs[i].status;
