@@ -8,6 +8,7 @@
 #include "ops/op_list_basic.h"
 #include "ops/op_list_nn.h"
 #include "ops/op_list_quant.h"
+#include "ops/op_list_extra.h"
 #undef GL_OP
 
 static const gl_op *const g_ops[] = {
@@ -15,6 +16,7 @@ static const gl_op *const g_ops[] = {
 #include "ops/op_list_basic.h"
 #include "ops/op_list_nn.h"
 #include "ops/op_list_quant.h"
+#include "ops/op_list_extra.h"
 #undef GL_OP
 };
 

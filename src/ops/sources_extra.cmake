@@ -1,0 +1,6 @@
+# Extra operators for ONNX conformance coverage (op_list_extra.h).
+list(APPEND GLINT_SOURCES
+  src/ops/op_extra_index.c
+  src/ops/op_extra_act.c
+  src/ops/op_extra_gather.c
+  src/ops/op_extra_scatter.c)
