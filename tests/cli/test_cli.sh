@@ -25,7 +25,7 @@ expect_fail() {
 }
 
 "$g" info "$m" >"$tmp/info" 2>&1 && grep -q "^  input  content" "$tmp/info" && grep -q "^plans" "$tmp/info" && ok || bad "info: $(cat "$tmp/info")"
-grep -q "Conv" "$tmp/info" && grep -q "parameters 5617" "$tmp/info" && ok || bad "info content"
+grep -q "Conv" "$tmp/info" && grep -q "parameters 5633" "$tmp/info" && ok || bad "info content"
 "$g" run "$m" --device cpu --input content=$d/case2_content.npy --input style=$d/case2_style.npy \
   --output glyph="$tmp/g.npy" --expect glyph=$d/case2_glyph.npy >"$tmp/run" 2>&1 && ok || bad "run: $(cat "$tmp/run")"
 [ -s "$tmp/g.npy" ] && ok || bad "run wrote nothing"
@@ -41,7 +41,7 @@ expect_fail "bad threads" "--threads" "$g" run "$m" --threads -2 --output glyph=
 expect_fail "bad io syntax" "NAME=FILE" "$g" run "$m" --input content --output glyph="$tmp/x.npy"
 expect_fail "wrong input name" "stile" "$g" run "$m" --device cpu --input content=$d/case2_content.npy --input stile=$d/case2_style.npy --output glyph="$tmp/x.npy"
 expect_fail "missing input" "inputs" "$g" run "$m" --device cpu --input content=$d/case2_content.npy --output glyph="$tmp/x.npy"
-expect_fail "wrong shape" "style" "$g" run "$m" --device cpu --input content=$d/case2_content.npy --input style=$d/case1_style.npy --output glyph="$tmp/x.npy"
+expect_fail "wrong shape" "does not broadcast" "$g" run "$m" --device cpu --input content=$d/case2_content.npy --input style=$d/case1_style.npy --output glyph="$tmp/x.npy"
 printf 'not a numpy file at all' >"$tmp/junk.npy"
 expect_fail "corrupt npy" "junk.npy" "$g" run "$m" --device cpu --input content="$tmp/junk.npy" --input style=$d/case2_style.npy --output glyph="$tmp/x.npy"
 head -c 100 $d/case2_content.npy >"$tmp/short.npy"

@@ -84,7 +84,7 @@ int cmd_info(int argc, char **argv) {
         glint_engine_output_info(e, i, &io);
         print_io("output", &io);
     }
-    printf("operators (%zu types, %zu nodes after graph passes)\n", mi.operator_type_count, mi.node_count);
+    printf("operators (%zu types in the model, %zu nodes after graph passes)\n", mi.operator_type_count, mi.node_count);
     for (size_t i = 0; i < mi.operator_type_count; i++) {
         const char *op;
         size_t count;
