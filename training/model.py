@@ -92,13 +92,10 @@ class Generator(nn.Module):
         y = f[4](F.relu(self.dec2(torch.cat([up(x3), x2], 1))), style)
         y = f[5](F.relu(self.dec1(torch.cat([up(y), x1], 1))), style)
         y = f[6](F.relu(self.dec0(torch.cat([up(y), x0], 1))), style)
-        logit = self.out(y) + self.content_gain * (content - 0.5)
+        # gain * (content - 0.5), written so that it exports as Mul + Add
+        # (the constant gain * -0.5 folds) rather than needing Sub.
+        logit = self.out(y) + content * self.content_gain + self.content_gain * -0.5
         return torch.sigmoid(logit)
-
-    def logits(self, content, style):
-        """The pre-sigmoid output, for a numerically stable BCE in training."""
-        p = self.forward(content, style).clamp(1e-6, 1 - 1e-6)
-        return torch.log(p) - torch.log1p(-p)
 
 
 class GlyphModel(nn.Module):

@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Checks that the exported ONNX graphs compute what the PyTorch model does.
+
+    /usr/bin/python3 training/check_export.py [--models models]
+
+Loads models/glyph_model.pt into training/model.py, runs both ONNX graphs
+(glyph_generator.onnx, style_encoder.onnx) with training/onnx_ref.py -- a
+NumPy evaluator independent of PyTorch, since Debian 12's python3-onnx 1.12
+has no onnx.reference and ONNX Runtime is not packaged -- on fresh random
+inputs at several batch sizes and resolutions, and fails if any output
+differs from PyTorch's by more than 1e-4 (FP32). It also checks the metadata
+and that only contract operators are used. glint's own output on these
+graphs is checked by the engine's tests (tests/unit/test_models_golden.c for
+the golden model; `glint run` on these files).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import onnx_ref  # noqa: E402
+from export import ALLOWED_OPS  # noqa: E402
+from model import GlyphModel  # noqa: E402
+
+TOLERANCE = 1e-4
+SHAPES = ((1, 32, 32), (3, 64, 64), (2, 128, 128), (2, 40, 24))
+
+
+def main():
+    ap = argparse.ArgumentParser(description="compare ONNX export with PyTorch")
+    ap.add_argument("--models", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+    args = ap.parse_args()
+    ck = torch.load(os.path.join(args.models, "glyph_model.pt"), map_location="cpu")
+    model = GlyphModel(ck["config"])
+    model.load_state_dict(ck["model"])
+    model.eval()
+    gen = onnx.load(os.path.join(args.models, "glyph_generator.onnx"))
+    enc = onnx.load(os.path.join(args.models, "style_encoder.onnx"))
+    ok = True
+    for name, m in (("generator", gen), ("style_encoder", enc)):
+        meta = {p.key: p.value for p in m.metadata_props}
+        ops = {n.op_type for n in m.graph.node}
+        need = ("glint.role", "glint.style_dim", "glint.ref_chars", "glint.content_font",
+                "glint.raster", "glint.resolutions")
+        missing = [k for k in need if k not in meta]
+        if missing or meta.get("glint.role") != name or ops - ALLOWED_OPS:
+            print("check_export: %s: missing metadata %s, role %r, extra operators %s"
+                  % (name, missing, meta.get("glint.role"), sorted(ops - ALLOWED_OPS)))
+            ok = False
+    rng = np.random.default_rng(2024)
+    k = model.config["num_refs"]
+    worst = 0.0
+    for n, h, w in SHAPES:
+        # Glyph-like inputs: mostly paper with patches of ink, never all zeros.
+        refs = (rng.random((n, k, h, w)) ** 3).astype(np.float32)
+        content = (rng.random((n, 1, h, w)) ** 3).astype(np.float32)
+        with torch.no_grad():
+            style_t = model.encoder(torch.from_numpy(refs)).numpy()
+            glyph_t = model.generator(torch.from_numpy(content), torch.from_numpy(style_t)).numpy()
+        style_o = onnx_ref.run(enc, {"refs": refs})["style"]
+        glyph_o = onnx_ref.run(gen, {"content": content, "style": style_t})["glyph"]
+        e_style = float(np.abs(style_o - style_t).max())
+        e_glyph = float(np.abs(glyph_o - glyph_t).max())
+        worst = max(worst, e_style, e_glyph)
+        print("check_export: N=%d H=%d W=%d: style max abs error %.2e, glyph %.2e"
+              % (n, h, w, e_style, e_glyph))
+    ok = ok and worst <= TOLERANCE
+    print("check_export: %s (worst %.2e, limit %.0e, evaluator training/onnx_ref.py)"
+          % ("PASS" if ok else "FAIL", worst, TOLERANCE))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

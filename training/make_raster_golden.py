@@ -1,0 +1,38 @@
+#!/usr/bin/python3
+"""Writes reference rasters of the placement rule for the C glyph layer's test.
+
+    /usr/bin/python3 training/make_raster_golden.py
+
+tests/models/raster/dejavusans_{32,64,128}.npy: uint8 [C, S, S], the
+coverage (value * 255, exact) of RASTER_CHARS drawn from DejaVu Sans by
+training/raster.py, which follows docs/raster.md. A C implementation of the
+rule on the same FreeType must reproduce them exactly.
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import raster  # noqa: E402
+from fonts import CONTENT_FONT  # noqa: E402
+
+# Round, straight, descender, accent above the cap height, a wide glyph,
+# a thin one, and punctuation sitting on and under the baseline.
+RASTER_CHARS = "Ag@ÉŁWi.,j|"
+
+
+def main():
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "models", "raster")
+    os.makedirs(out, exist_ok=True)
+    for size in (32, 64, 128):
+        imgs = [raster.render(CONTENT_FONT, 0, ch, size) for ch in RASTER_CHARS]
+        arr = np.stack([np.rint(i * 255.0).astype(np.uint8) for i in imgs])
+        np.save(os.path.join(out, "dejavusans_%d.npy" % size), arr)
+    with open(os.path.join(out, "chars.txt"), "w", encoding="utf-8") as fh:
+        fh.write(RASTER_CHARS + "\n")
+    print("make_raster_golden: %d characters at 32, 64, 128 px in %s" % (len(RASTER_CHARS), out))
+
+
+if __name__ == "__main__":
+    main()
