@@ -21,5 +21,6 @@ void cli_log(void *user, glint_log_level level, const char *message);
 
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv); /* built with the quantisation tools */
 
 #endif

@@ -19,6 +19,9 @@ typedef struct command {
 static const command k_commands[] = {
     {"info", cmd_info, "MODEL                      inputs, outputs, operators, FLOPs, arena per bucket"},
     {"run", cmd_run, "MODEL --input N=F.npy ... --output N=F.npy [--device D] [--precision P] [--threads T]"},
+#ifdef GLINT_HAVE_CALIBRATE_CMD
+    {"calibrate", cmd_calibrate, "MODEL (--fonts F1,F2,... | --inputs DIR) -o MODEL.calib   INT8 calibration"},
+#endif
 #ifdef GLINT_HAVE_BENCH_CMD
     {"bench", cmd_bench, "MODEL --device D --batch N --size H [--json] | --suite   time a model"},
 #endif
@@ -33,7 +36,7 @@ static const command k_commands[] = {
 static void usage(FILE *f) {
     fprintf(f, "glint %s — inference engine for neural glyph models\n\nusage:\n", glint_version());
     for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
-        fprintf(f, "  glint %-8s %s\n", k_commands[i].name, k_commands[i].help);
+        fprintf(f, "  glint %-9s %s\n", k_commands[i].name, k_commands[i].help);
     fprintf(f, "  glint version\n");
 #ifndef GLINT_HAVE_GLYPH
     fprintf(f, "\n(raster, restyle, render and atlas need glint built with FreeType and libpng)\n");

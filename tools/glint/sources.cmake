@@ -18,7 +18,8 @@ set_target_properties(glint_cli PROPERTIES OUTPUT_NAME glint RUNTIME_OUTPUT_DIRE
 target_include_directories(glint_cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src ${CMAKE_CURRENT_SOURCE_DIR}/tools/glint)
 target_compile_definitions(glint_cli PRIVATE _POSIX_C_SOURCE=200809L
   $<$<BOOL:${GLINT_HAVE_GLYPH}>:GLINT_HAVE_GLYPH=1>
-  $<$<BOOL:${GLINT_TOOL_BENCH_SOURCES}>:GLINT_HAVE_BENCH_CMD=1>)
+  $<$<BOOL:${GLINT_TOOL_BENCH_SOURCES}>:GLINT_HAVE_BENCH_CMD=1>
+  $<$<BOOL:${GLINT_TOOL_CALIBRATE_SOURCES}>:GLINT_HAVE_CALIBRATE_CMD=1>)
 target_link_libraries(glint_cli PRIVATE glint_static)
 if(GLINT_HAVE_GLYPH)
   target_link_libraries(glint_cli PRIVATE glint_glyph)
