@@ -1,10 +1,23 @@
-# Re-checks the committed golden files with training/onnx_ref.py, a NumPy
-# ONNX evaluator independent of PyTorch and of glint (skipped, exit 77, when
-# python3-numpy or python3-onnx is missing). The engine's own run of these
-# files is tests/unit/test_models_golden.c.
+# Python-side checks of the committed model files, with Debian's
+# /usr/bin/python3 (each is skipped, exit 77, when a package it needs is
+# missing). The engine's own run of the golden files is
+# tests/unit/test_models_golden.c.
+#  models_golden_onnx_ref   tests/models/*.npy outputs vs the .onnx files,
+#                           through training/onnx_ref.py (NumPy, no PyTorch)
+#  models_raster_python     training/raster.py still draws tests/models/raster/
+#  models_export_check      models/*.onnx vs models/glyph_model.pt (PyTorch)
 set(GLINT_SYSTEM_PYTHON /usr/bin/python3)
 if(EXISTS ${GLINT_SYSTEM_PYTHON})
   add_test(NAME models_golden_onnx_ref
            COMMAND ${GLINT_SYSTEM_PYTHON} ${PROJECT_SOURCE_DIR}/training/onnx_ref.py --golden)
-  set_tests_properties(models_golden_onnx_ref PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+  add_test(NAME models_raster_python
+           COMMAND ${GLINT_SYSTEM_PYTHON} ${PROJECT_SOURCE_DIR}/training/make_raster_golden.py --check)
+  set_tests_properties(models_golden_onnx_ref models_raster_python
+                       PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/models/glyph_model.pt)
+    add_test(NAME models_export_check
+             COMMAND ${GLINT_SYSTEM_PYTHON} ${PROJECT_SOURCE_DIR}/training/check_export.py
+                     --models ${PROJECT_SOURCE_DIR}/models)
+    set_tests_properties(models_export_check PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endif()
 endif()
