@@ -54,7 +54,7 @@ static glint_status sync_stream(gl_cuda_ctx *c, gl_err *err) {
 }
 
 static void destroy_exec(gl_cuda_ctx *c, gl_cuda_binding *b) {
-    if (b->exec && c->reset_epoch == c->eng->reset_epoch) (void)cudaGraphExecDestroy(b->exec);
+    if (b->exec && c->reset_epoch == gl_cuda_epoch(c->eng)) (void)cudaGraphExecDestroy(b->exec);
     b->exec = NULL;
 }
 
@@ -100,13 +100,16 @@ static void free_buffers(gl_cuda_ctx *c) {
     c->arena_bytes = c->stage_in_bytes = c->stage_out_bytes = 0;
 }
 
-/* Grows the arena and staging to hold pp. New buffers are allocated before
- * the old ones are released, so a failure leaves the context as it was;
- * after a growth every bound graph is captured again (they hold pointers). */
-static glint_status ensure_capacity(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *err) {
-    size_t na = GL_MAX(c->arena_bytes, pp->arena_bytes);
-    size_t ni = GL_MAX(c->stage_in_bytes, pp->stage_in_bytes);
-    size_t no = GL_MAX(c->stage_out_bytes, pp->stage_out_bytes);
+/* Grows the arena and staging to at least na / ni / no bytes. New buffers
+ * are allocated before the old ones are released, so a failure leaves the
+ * context as it was; after a growth every bound graph is captured again
+ * (they hold the old pointers). Callers pass sizes that cover every bound
+ * plan: each capture replays its graph once, which must fit. */
+static glint_status ensure_capacity(gl_cuda_ctx *c, size_t na, size_t ni, size_t no,
+                                    gl_err *err) {
+    na = GL_MAX(c->arena_bytes, na);
+    ni = GL_MAX(c->stage_in_bytes, ni);
+    no = GL_MAX(c->stage_out_bytes, no);
     if (c->arena && na == c->arena_bytes && ni == c->stage_in_bytes && no == c->stage_out_bytes)
         return GLINT_OK;
     void *arena = NULL, *sin = NULL, *sout = NULL;
@@ -114,14 +117,15 @@ static glint_status ensure_capacity(gl_cuda_ctx *c, const gl_cuda_prepared *pp, 
     if (!st) st = gl_cuda_host_alloc(c->eng, ni, "pinned input staging", &sin, err);
     if (!st) st = gl_cuda_host_alloc(c->eng, no, "pinned output staging", &sout, err);
     if (st) {
-        int ep = c->eng->reset_epoch;
+        int ep = gl_cuda_epoch(c->eng);
         gl_cuda_free(c->eng, GL_CUDA_MEM_ARENA, arena, na, ep);
         gl_cuda_host_free(c->eng, sin, ni, ep);
         gl_cuda_host_free(c->eng, sout, no, ep);
         return st;
     }
-    memset(sin, 0, ni);
-    memset(sout, 0, no);
+    /* gl_cuda_host_alloc rounds 0 up to GL_CUDA_ALIGN; clear what exists. */
+    memset(sin, 0, ni ? ni : GL_CUDA_ALIGN);
+    memset(sout, 0, no ? no : GL_CUDA_ALIGN);
     if (c->arena) (void)cudaStreamSynchronize(c->stream);
     for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
     free_buffers(c);
@@ -131,9 +135,10 @@ static glint_status ensure_capacity(gl_cuda_ctx *c, const gl_cuda_prepared *pp, 
     c->stage_in_bytes = ni;
     c->stage_out = sout;
     c->stage_out_bytes = no;
-    c->reset_epoch = c->eng->reset_epoch;
+    c->reset_epoch = gl_cuda_epoch(c->eng);
     /* Zeroed so that warm-up runs read numbers, not stale NaNs. */
-    st = gl_cuda_check(c->eng, cudaMemsetAsync(arena, 0, na, c->stream), err, "cudaMemsetAsync(arena)");
+    st = gl_cuda_check(c->eng, cudaMemsetAsync(arena, 0, na ? na : GL_CUDA_ALIGN, c->stream), err,
+                       "cudaMemsetAsync(arena)");
     for (int i = 0; !st && i < c->n_b; i++) st = capture(c, &c->b[i], err);
     return st;
 }
@@ -146,7 +151,7 @@ glint_status gl_cuda_context_create(void *state, void **out, gl_err *err) {
     c->eng = eng;
     c->use_graph = !gl_cuda_env_flag("GLINT_CUDA_NO_GRAPH");
     c->generation = atomic_load(&eng->generation);
-    c->reset_epoch = eng->reset_epoch;
+    c->reset_epoch = gl_cuda_epoch(eng);
     glint_status st = gl_cuda_check(eng, cudaSetDevice(eng->device), err, "cudaSetDevice");
     if (!st) st = gl_cuda_check(eng, cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
                                 err, "cudaStreamCreateWithFlags");
@@ -162,7 +167,7 @@ void gl_cuda_context_free(void *ctx) {
     gl_cuda_ctx *c = ctx;
     if (!c) return;
     (void)cudaSetDevice(c->eng->device);
-    bool alive = c->reset_epoch == c->eng->reset_epoch;
+    bool alive = c->reset_epoch == gl_cuda_epoch(c->eng);
     if (alive && c->stream) (void)cudaStreamSynchronize(c->stream);
     for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
     free_buffers(c);
@@ -193,7 +198,7 @@ glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err) 
     }
     /* Capacity first: on failure (out of memory) this plan is not bound and
      * the others keep working. */
-    st = ensure_capacity(c, pp, err);
+    st = ensure_capacity(c, pp->arena_bytes, pp->stage_in_bytes, pp->stage_out_bytes, err);
     if (st) return gl_err_prefix(err, "binding plan");
     gl_cuda_binding *b = &c->b[c->n_b];
     b->pp = pp;
@@ -211,17 +216,25 @@ glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err) 
  * bound plan, each warmed once. */
 static glint_status rebuild(gl_cuda_ctx *c, gl_err *err) {
     gl_cuda_engine *eng = c->eng;
-    bool alive = c->reset_epoch == eng->reset_epoch;
+    bool alive = c->reset_epoch == gl_cuda_epoch(eng);
     if (alive) (void)cudaStreamSynchronize(c->stream);
     for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
     free_buffers(c);
     if (alive) (void)cudaStreamDestroy(c->stream);
     (void)cudaGetLastError();
     c->stream = NULL;
-    c->reset_epoch = eng->reset_epoch;
+    c->reset_epoch = gl_cuda_epoch(eng);
     glint_status st = gl_cuda_check(eng, cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking),
                                     err, "cudaStreamCreateWithFlags");
-    for (int i = 0; !st && i < c->n_b; i++) st = ensure_capacity(c, c->b[i].pp, err);
+    /* One allocation sized for every bound plan: growing plan by plan would
+     * warm up a later plan's graph in an arena sized for an earlier one. */
+    size_t na = 0, ni = 0, no = 0;
+    for (int i = 0; i < c->n_b; i++) {
+        na = GL_MAX(na, c->b[i].pp->arena_bytes);
+        ni = GL_MAX(ni, c->b[i].pp->stage_in_bytes);
+        no = GL_MAX(no, c->b[i].pp->stage_out_bytes);
+    }
+    if (!st && c->n_b > 0) st = ensure_capacity(c, na, ni, no, err);
     for (int i = 0; !st && i < c->n_b; i++)
         if (!c->b[i].exec) st = capture(c, &c->b[i], err);
     if (!st) c->generation = atomic_load(&eng->generation);

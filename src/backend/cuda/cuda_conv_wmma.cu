@@ -23,7 +23,9 @@ using namespace nvcuda;
 bool gk_conv_wmma_ok(const gk_conv *c) {
     int64_t k = (int64_t)c->c_in * c->kh * c->kw;
     int64_t p = (int64_t)c->n * c->oh * c->ow;
-    return c->group == 1 && c->c_out >= 8 && k >= 32 && p < ((int64_t)1 << 30);
+    /* grid.y counts 32-channel tiles (at most 65535). */
+    return c->group == 1 && c->c_out >= 8 && k >= 32 && p < ((int64_t)1 << 30) &&
+           c->c_out <= 65535 * WM_BN;
 }
 
 __global__ void __launch_bounds__(WM_THREADS)

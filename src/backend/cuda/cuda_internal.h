@@ -132,6 +132,9 @@ glint_status gl_cuda_malloc(gl_cuda_engine *eng, gl_cuda_mem_kind kind, size_t b
  * uncounts. */
 void gl_cuda_free(gl_cuda_engine *eng, gl_cuda_mem_kind kind, void *ptr, size_t bytes,
                   int epoch);
+/* The engine's reset epoch, read under its lock (recovery bumps it from
+ * another thread). */
+int gl_cuda_epoch(gl_cuda_engine *eng);
 glint_status gl_cuda_host_alloc(gl_cuda_engine *eng, size_t bytes, const char *what, void **ptr,
                                 gl_err *err);
 void gl_cuda_host_free(gl_cuda_engine *eng, void *ptr, size_t bytes, int epoch);

@@ -85,12 +85,16 @@ typedef struct gk_binary {
     int64_t sa[GK_MAX_RANK], sb[GK_MAX_RANK];
 } gk_binary;
 
+/* Coordinates are computed in double with the reference's formulas
+ * (src/ops/op_resize.c), so nearest picks and linear weights agree with it
+ * exactly, ties included. */
 typedef struct gk_resize {
-    int nc, h, w, oh, ow;
+    int64_t nc;
+    int h, w, oh, ow;
     int linear;
-    int coord;              /* gl_resize_coord */
-    int nearest;            /* gl_resize_nearest */
-    float scale_h, scale_w; /* output / input, as ONNX defines */
+    int coord;                /* gl_resize_coord */
+    int nearest;              /* gl_resize_nearest */
+    double scale_h, scale_w;  /* what the transform divides by (gl_resize_resolve) */
 } gk_resize;
 
 /* Copies src (outer × inner_src) into dst rows at column offset. */

@@ -63,53 +63,59 @@ __global__ void pad_kernel(gk_pad p, const T *x, T *y) {
     }
 }
 
-/* Source coordinate of output coordinate o on one axis (ONNX Resize). */
-__device__ __forceinline__ float resize_coord(int coord, int o, float scale, int in_len,
-                                              int out_len) {
+/* Source coordinate of output index o on one axis: the ONNX transforms in
+ * double, written exactly as the reference (src/ops/op_resize.c
+ * source_coord) so that both round the same way at ties. */
+__device__ __forceinline__ double resize_coord(int coord, int o, double scale, int in_len,
+                                               int out_len) {
+    double xd = (double)o;
     switch (coord) {
-    case GL_COORD_HALF_PIXEL: return ((float)o + 0.5f) / scale - 0.5f;
-    case GL_COORD_PYTORCH_HALF_PIXEL:
-        return out_len > 1 ? ((float)o + 0.5f) / scale - 0.5f : 0.0f;
+    case GL_COORD_ASYMMETRIC: return xd / scale;
     case GL_COORD_ALIGN_CORNERS:
-        return out_len > 1 ? (float)o * (float)(in_len - 1) / (float)(out_len - 1) : 0.0f;
-    case GL_COORD_TF_HALF_PIXEL_FOR_NN: return ((float)o + 0.5f) / scale;
-    default: return (float)o / scale;  /* asymmetric */
+        return out_len == 1 ? 0.0 : xd * (double)(in_len - 1) / (double)(out_len - 1);
+    case GL_COORD_PYTORCH_HALF_PIXEL: return out_len > 1 ? (xd + 0.5) / scale - 0.5 : 0.0;
+    case GL_COORD_TF_HALF_PIXEL_FOR_NN: return (xd + 0.5) / scale;
+    default: return (xd + 0.5) / scale - 0.5; /* half_pixel */
     }
 }
 
-__device__ __forceinline__ int clampi(int v, int n) { return v < 0 ? 0 : (v >= n ? n - 1 : v); }
+/* Clamps before converting, as the reference does (no int overflow). */
+__device__ __forceinline__ int clamp_idx(double v, int n) {
+    if (v < 0.0) return 0;
+    if (v > (double)(n - 1)) return n - 1;
+    return (int)v;
+}
 
-__device__ __forceinline__ int nearest_index(int mode, float x, int n) {
-    float f = floorf(x);
-    int i;
+__device__ __forceinline__ int nearest_index(int mode, double c, int n) {
+    double r;
     switch (mode) {
-    case GL_NEAREST_ROUND_PREFER_FLOOR: i = (int)(x - f == 0.5f ? f : rintf(x)); break;
-    case GL_NEAREST_ROUND_PREFER_CEIL: i = (int)(x - f == 0.5f ? f + 1.0f : rintf(x)); break;
-    case GL_NEAREST_FLOOR: i = (int)f; break;
-    default: i = (int)ceilf(x); break;
+    case GL_NEAREST_ROUND_PREFER_CEIL: r = floor(c + 0.5); break;
+    case GL_NEAREST_FLOOR: r = floor(c); break;
+    case GL_NEAREST_CEIL: r = ceil(c); break;
+    default: r = ceil(c - 0.5); break; /* round_prefer_floor: ties down */
     }
-    return clampi(i, n);
+    return clamp_idx(r, n);
 }
 
 template <typename T>
 __global__ void resize_kernel(gk_resize p, const T *x, T *y) {
-    int64_t plane = (int64_t)p.oh * p.ow;
-    int64_t count = (int64_t)p.nc * plane;
+    const int64_t plane = (int64_t)p.oh * p.ow;
+    const int64_t count = p.nc * plane;
     GK_FOR(i, count) {
         int64_t nc = i / plane;
         int oy = (int)((i / p.ow) % p.oh), ox = (int)(i % p.ow);
-        const T *xp = x + nc * p.h * p.w;
-        float fy = resize_coord(p.coord, oy, p.scale_h, p.h, p.oh);
-        float fx = resize_coord(p.coord, ox, p.scale_w, p.w, p.ow);
+        const T *xp = x + nc * ((int64_t)p.h * p.w);
+        double fy = resize_coord(p.coord, oy, p.scale_h, p.h, p.oh);
+        double fx = resize_coord(p.coord, ox, p.scale_w, p.w, p.ow);
         float v;
         if (!p.linear) {
             v = gk_ld(xp, (int64_t)nearest_index(p.nearest, fy, p.h) * p.w +
                               nearest_index(p.nearest, fx, p.w));
         } else {
-            float y0f = floorf(fy), x0f = floorf(fx);
-            float ly = fy - y0f, lx = fx - x0f;
-            int y0 = clampi((int)y0f, p.h), y1 = clampi((int)y0f + 1, p.h);
-            int x0 = clampi((int)x0f, p.w), x1 = clampi((int)x0f + 1, p.w);
+            double y0f = floor(fy), x0f = floor(fx);
+            float ly = (float)(fy - y0f), lx = (float)(fx - x0f);
+            int y0 = clamp_idx(y0f, p.h), y1 = clamp_idx(y0f + 1.0, p.h);
+            int x0 = clamp_idx(x0f, p.w), x1 = clamp_idx(x0f + 1.0, p.w);
             float a = gk_ld(xp, (int64_t)y0 * p.w + x0), b = gk_ld(xp, (int64_t)y0 * p.w + x1);
             float c = gk_ld(xp, (int64_t)y1 * p.w + x0), e = gk_ld(xp, (int64_t)y1 * p.w + x1);
             float top = a + (b - a) * lx, bot = c + (e - c) * lx;
@@ -127,7 +133,7 @@ static cudaError_t launch_float(const gk_desc *d, void *const *ptrs, cudaStream_
             d->u.pad, (const T *)ptrs[0], (T *)out);
     } else {
         const gk_resize &p = d->u.resize;
-        resize_kernel<T><<<gk_blocks((int64_t)p.nc * p.oh * p.ow), GK_THREADS, 0, s>>>(
+        resize_kernel<T><<<gk_blocks(p.nc * p.oh * p.ow), GK_THREADS, 0, s>>>(
             p, (const T *)ptrs[0], (T *)out);
     }
     return cudaGetLastError();

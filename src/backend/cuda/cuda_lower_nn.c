@@ -1,6 +1,8 @@
 /* Lowering of the neural-network operators: Conv / FusedConv (with a nearest
  * 2x upsample or a two-way channel Concat folded into the input addressing),
  * ConvTranspose, Resize, Gemm / MatMul, Instance / Group normalization. */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "backend/cuda/cuda_lower.h"
@@ -34,6 +36,28 @@ static bool nearest_is_half(const gl_resize_params *r) {
     }
 }
 
+/* Output shape and per-axis scales of Resize/Upsample step si through the
+ * reference's own resolver (gl_resize_resolve), so that the CUDA kernel
+ * divides by exactly the scale the reference uses (a given scale, or out/in
+ * for sizes; Resize-18 axes included). Constants carry their data; runtime
+ * tensors have none, and the resolver refuses them. */
+static glint_status resize_scales(const gl_cuda_lower *L, int si, gl_shape *out,
+                                  double scale[GL_MAX_RANK], gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    gl_tensor in[4];
+    memset(in, 0, sizeof in);
+    int n = s->n_inputs < 4 ? s->n_inputs : 4;
+    for (int k = 0; k < n; k++) {
+        int id = s->inputs[k];
+        if (id < 0) continue; /* dtype UNDEFINED: omitted */
+        const gl_plan_tensor *t = gl_cuda_pt(L, id);
+        in[k].dtype = t->dtype;
+        in[k].shape = t->shape;
+        in[k].data = t->is_const ? (void *)t->data : NULL;
+    }
+    return gl_resize_resolve(s->params, in, n, out, scale, err);
+}
+
 void gl_cuda_plan_folds(gl_cuda_lower *L) {
     if (L->simple) return;
     const gl_plan *p = L->plan;
@@ -52,6 +76,14 @@ void gl_cuda_plan_folds(gl_cuda_lower *L) {
             if (!nearest_is_half(ps->params) || is->rank != 4 || is->d[0] != xs->d[0] ||
                 is->d[1] != xs->d[1] || is->d[2] * 2 != xs->d[2] || is->d[3] * 2 != xs->d[3] ||
                 p->tensors[src].is_const)
+                continue;
+            /* o/2 is the source index only for a scale of exactly 2 (a given
+             * scale of 2.2 on a size-1 axis also doubles it, but maps o=1 to
+             * 1/2.2, not 1/2). */
+            gl_shape rs;
+            double sc[GL_MAX_RANK];
+            if (resize_scales(L, prod, &rs, sc, NULL) != GLINT_OK || sc[0] != 1.0 ||
+                sc[1] != 1.0 || sc[2] != 2.0 || sc[3] != 2.0)
                 continue;
             L->fold_up[si] = prod;
             L->skip[prod] = true;
@@ -188,10 +220,23 @@ glint_status gl_cuda_lower_resize(gl_cuda_lower *L, int si, gl_err *err) {
     for (int d = 0; d < R - 2; d++)
         if (xs->d[d] != ys->d[d])
             return gl_cuda_unsupported(L, si, err, "resizes an axis other than the last two");
+    gl_shape rs;
+    double sc[GL_MAX_RANK];
+    glint_status st = resize_scales(L, si, &rs, sc, err);
+    if (st) {
+        char why[sizeof err->msg + 64];
+        snprintf(why, sizeof why, "has scales the backend cannot resolve (%s)", err->msg);
+        return gl_cuda_unsupported(L, si, err, why);
+    }
+    for (int d = 0; d < R - 2; d++)
+        if (sc[d] != 1.0)
+            return gl_cuda_unsupported(L, si, err, "scales an axis other than the last two");
+    if (gl_shape_numel(ys) > INT32_MAX || gl_shape_numel(xs) > INT32_MAX)
+        return gl_cuda_unsupported(L, si, err, "has a tensor over 2^31 elements");
     gk_desc *d = gl_cuda_add_desc(L, GK_RESIZE, s->node, err);
     if (!d) return err->status;
     gk_resize *p = &d->u.resize;
-    p->nc = (int)(gl_shape_numel(xs) / (xs->d[R - 2] * xs->d[R - 1]));
+    p->nc = gl_shape_numel(xs) / GL_MAX(xs->d[R - 2] * xs->d[R - 1], (int64_t)1);
     p->h = (int)xs->d[R - 2];
     p->w = (int)xs->d[R - 1];
     p->oh = (int)ys->d[R - 2];
@@ -199,25 +244,9 @@ glint_status gl_cuda_lower_resize(gl_cuda_lower *L, int si, gl_err *err) {
     p->linear = r->mode == GL_RESIZE_LINEAR;
     p->coord = r->upsample ? GL_COORD_ASYMMETRIC : (int)r->coord;
     p->nearest = r->upsample ? GL_NEAREST_FLOOR : (int)r->nearest;
-    p->scale_h = (float)p->oh / (float)p->h;
-    p->scale_w = (float)p->ow / (float)p->w;
-    int sidx = (is_op(s, "", "Upsample") || s->n_inputs == 2) ? 1 : 2;
-    int sc = sidx < s->n_inputs ? s->inputs[sidx] : -1;
-    if (sc >= 0 && gl_shape_numel(&gl_cuda_pt(L, sc)->shape) == R) {
-        if (!gl_cuda_const_f32(L, sc, R - 2, &p->scale_h) ||
-            !gl_cuda_const_f32(L, sc, R - 1, &p->scale_w))
-            return gl_cuda_unsupported(L, si, err, "has runtime scales");
-    } else if (is_op(s, "", "Upsample") && sc < 0) {
-        const float *sv = NULL;
-        size_t ns = 0;
-        glint_status st = gl_attr_floats(node_of(L, si), "scales", &sv, &ns, err);
-        if (st) return st;
-        if ((int)ns == R) {
-            p->scale_h = sv[R - 2];
-            p->scale_w = sv[R - 1];
-        }
-    }
-    if (!(p->scale_h > 0.0f) || !(p->scale_w > 0.0f))
+    p->scale_h = sc[R - 2];
+    p->scale_w = sc[R - 1];
+    if (!(p->scale_h > 0.0) || !(p->scale_w > 0.0))
         return gl_cuda_unsupported(L, si, err, "has non-positive scales");
     d->n_args = 2;
     d->args[0] = x;
@@ -272,6 +301,8 @@ static glint_status lower_matmul(gl_cuda_lower *L, int si, gk_gemm *p, gl_err *e
     p->n = b->rank >= 2 ? (int)b->d[b->rank - 1] : 1;
     p->lda = p->k;
     p->ldb = p->n;
+    if (p->m <= 0 || p->k <= 0 || p->n <= 0)
+        return gl_cuda_unsupported(L, si, err, "has an empty matrix dimension");
     int64_t ba = gl_shape_numel(a) / ((int64_t)p->m * p->k);
     int64_t bb = gl_shape_numel(b) / ((int64_t)p->k * p->n);
     int64_t bo = gl_shape_numel(o) / GL_MAX((int64_t)p->m * p->n, (int64_t)1);
@@ -291,6 +322,12 @@ glint_status gl_cuda_lower_gemm(gl_cuda_lower *L, int si, gl_err *err) {
     for (int k = 0; k < s->n_inputs; k++)
         if (s->inputs[k] >= 0 && !gl_cuda_is_float(L, s->inputs[k]))
             return gl_cuda_unsupported(L, si, err, "has a non-float32 input");
+    /* m, n, k and the batch are ints in the kernel descriptor. */
+    for (int k = 0; k < s->n_inputs; k++)
+        if (s->inputs[k] >= 0 && gl_shape_numel(&gl_cuda_pt(L, s->inputs[k])->shape) > INT32_MAX)
+            return gl_cuda_unsupported(L, si, err, "has a tensor over 2^31 elements");
+    if (gl_shape_numel(&gl_cuda_pt(L, s->outputs[0])->shape) > INT32_MAX)
+        return gl_cuda_unsupported(L, si, err, "has a tensor over 2^31 elements");
     gk_gemm p;
     memset(&p, 0, sizeof p);
     int bias = -1;

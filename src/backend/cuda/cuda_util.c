@@ -90,6 +90,13 @@ glint_status gl_cuda_malloc(gl_cuda_engine *eng, gl_cuda_mem_kind kind, size_t b
     return GLINT_OK;
 }
 
+int gl_cuda_epoch(gl_cuda_engine *eng) {
+    pthread_mutex_lock(&eng->mu);
+    int e = eng->reset_epoch;
+    pthread_mutex_unlock(&eng->mu);
+    return e;
+}
+
 void gl_cuda_free(gl_cuda_engine *eng, gl_cuda_mem_kind kind, void *ptr, size_t bytes,
                   int epoch) {
     if (!ptr) return;
