@@ -33,7 +33,8 @@ typedef struct gl_calib_tensor {
  * with FP32 inputs, so errors do not compound) and the choice made. */
 typedef struct gl_calib_layer {
     char *name;
-    float rel_error;         /* ||y_int8 - y_fp32|| / ||y_fp32|| over all samples */
+    float rel_error;         /* ||y_int8 - y_fp32|| / ||y_fp32|| over all samples;
+                                -1 when not measured (from a QDQ model) */
     bool int8;               /* rel_error <= threshold: run in INT8, else float */
 } gl_calib_layer;
 
@@ -65,6 +66,11 @@ uint64_t gl_quant_graph_hash(const gl_graph *g);
 glint_status gl_calibrate(const gl_graph *g, const gl_tensor *const *samples, int n_samples,
                           const gl_calib_options *opt, gl_calib **out, gl_err *err);
 
+/* The scales a QDQ model carries: every Conv whose input comes from a
+ * per-tensor DequantizeLinear with constant scale and zero point is marked
+ * int8 with those parameters (calib_qdq.c). No samples needed. */
+glint_status gl_calib_from_qdq(const gl_graph *g, gl_calib **out, gl_err *err);
+
 void gl_calib_free(gl_calib *c);
 const gl_calib_tensor *gl_calib_find_tensor(const gl_calib *c, const char *name);
 const gl_calib_layer *gl_calib_find_layer(const gl_calib *c, const char *name);
@@ -86,7 +92,8 @@ glint_status gl_calib_load(const glint_allocator *a, const char *path, uint64_t 
 /* Asymmetric int8 parameters covering [min, max] (widened to include 0). */
 void gl_quant_act_params(float min, float max, float *scale, int32_t *zero_point);
 /* Symmetric per-output-channel int8 weights: w is [m, per] row-major;
- * scale[i] = max|w_i| / 127 (1 for an all-zero channel). */
+ * scale[i] = max|w_i| / 127 (1 for an all-zero channel), except that a row
+ * already on an int8 grid (a folded QDQ weight) keeps its own scale. */
 void gl_quant_weights(const float *w, int64_t m, int64_t per, int8_t *wq, float *scale);
 /* The layer name of a plan step (see above); NULL if it is not a Conv or
  * FusedConv step. */
@@ -103,6 +110,7 @@ typedef struct gl_quant_rewrite_stats {
     int layers_float;        /* eligible convolutions kept in float (choice or no range) */
     int quantize_steps;      /* QuantizeLinear steps inserted */
     int requantized;         /* QConv steps writing int8 straight into the next QConv */
+    int dq_bypassed;         /* QConv steps reading a QDQ model's int8 tensor directly */
 } gl_quant_rewrite_stats;
 
 /* Rewrites an FP32 plan's eligible convolutions that c marks int8 into

@@ -22,12 +22,29 @@ void gl_quant_act_params(float min, float max, float *scale, int32_t *zero_point
     *zero_point = (int32_t)zp;
 }
 
+/* Weights that are already int8 codes times one scale (a QDQ model's, after
+ * its weight DequantizeLinear was folded) keep that grid: the largest code
+ * k <= 127 for which every w / (max|w| / k) is an integer (to 1e-3). Plain
+ * float weights fail at the first element or two for each k. */
+static float grid_scale(const float *row, int64_t per, float amax) {
+    for (int k = 127; k >= 1; k--) {
+        float s = amax / (float)k;
+        bool on_grid = true;
+        for (int64_t j = 0; j < per && on_grid; j++) {
+            float q = row[j] / s;
+            on_grid = fabsf(q - gl_round_half_even(q)) <= 1e-3f;
+        }
+        if (on_grid) return s;
+    }
+    return amax / 127.0f;
+}
+
 void gl_quant_weights(const float *w, int64_t m, int64_t per, int8_t *wq, float *scale) {
     for (int64_t i = 0; i < m; i++) {
         const float *row = w + i * per;
         float amax = 0.0f;
         for (int64_t j = 0; j < per; j++) amax = fmaxf(amax, fabsf(row[j]));
-        float s = amax > 0.0f ? amax / 127.0f : 1.0f;
+        float s = amax > 0.0f ? grid_scale(row, per, amax) : 1.0f;
         scale[i] = s;
         for (int64_t j = 0; j < per; j++)
             wq[i * per + j] = (int8_t)gl_quantize_value(row[j], s, 0, -127, 127);

@@ -17,6 +17,7 @@
 
 extern const gl_op gl_op_qconv;
 extern const gl_op gl_op_quantize_linear;
+extern const gl_op gl_op_dequantize_linear;
 
 static int add_tensor(gl_plan *p, gl_dtype dtype, const gl_shape *shape, const void *data,
                       gl_err *err) {
@@ -88,13 +89,46 @@ static glint_status add_quantize_step(rewriter *r, int xt, const gl_calib_tensor
     return GLINT_OK;
 }
 
+/* A QDQ model: when X is written by a per-tensor DequantizeLinear with the
+ * calibration's parameters, QConv reads that DequantizeLinear's int8 / uint8
+ * input directly (same codes, no requantisation). */
+static bool dq_source(const rewriter *r, int xt, const gl_calib_tensor *ct, int *src,
+                      int32_t *zp) {
+    const gl_plan *p = r->p;
+    for (int i = r->n_steps - 1; i >= 0; i--) {
+        const gl_plan_step *d = &r->steps[i];
+        if (!d->op || d->n_outputs < 1 || d->outputs[0] != xt) continue;
+        if (d->op != &gl_op_dequantize_linear || d->inputs[0] < 0) return false;
+        const gl_plan_tensor *x = &p->tensors[d->inputs[0]], *s = &p->tensors[d->inputs[1]];
+        bool u8 = x->dtype == GLINT_DTYPE_UINT8;
+        if (x->is_const || (!u8 && x->dtype != GLINT_DTYPE_INT8) || !s->is_const ||
+            s->dtype != GLINT_DTYPE_FLOAT32 || gl_shape_numel(&s->shape) != 1 ||
+            *(const float *)s->data != ct->scale)
+            return false;
+        int32_t z = 0;
+        if (d->n_inputs > 2 && d->inputs[2] >= 0) {
+            const gl_plan_tensor *zt = &p->tensors[d->inputs[2]];
+            if (!zt->is_const || zt->dtype != x->dtype || gl_shape_numel(&zt->shape) != 1)
+                return false;
+            z = u8 ? *(const uint8_t *)zt->data : *(const int8_t *)zt->data;
+        }
+        if ((u8 ? z - 128 : z) != ct->zero_point) return false;
+        *src = d->inputs[0];
+        *zp = z;
+        return true;
+    }
+    return false;
+}
+
 /* Rewrites step s (moved into the new list) into a QConv. */
 static glint_status to_qconv(rewriter *r, gl_plan_step *s, const gl_calib_tensor *ct,
                              gl_err *err) {
     gl_plan *p = r->p;
-    int xt = s->inputs[0];
+    int xt = s->inputs[0], xsrc = -1;
+    int32_t xzp = ct->zero_point;
     glint_status st;
-    if (r->quantized[xt] < 0 && (st = add_quantize_step(r, xt, ct, s->node, err))) return st;
+    if (dq_source(r, xt, ct, &xsrc, &xzp)) r->stats->dq_bypassed++;
+    else if (r->quantized[xt] < 0 && (st = add_quantize_step(r, xt, ct, s->node, err))) return st;
     const gl_plan_tensor *w = &p->tensors[s->inputs[1]];
     gl_shape ws = w->shape;
     int64_t m = ws.d[0], per = gl_shape_numel(&ws) / m;
@@ -116,11 +150,11 @@ static glint_status to_qconv(rewriter *r, gl_plan_step *s, const gl_calib_tensor
     }
     gl_quant_step_fused_params(s, &qp->fc);
     qp->x_scale = ct->scale;
-    qp->x_zero_point = ct->zero_point;
+    qp->x_zero_point = xzp;
     qp->wscale_input = s->n_inputs;
     qp->out_dtype = GLINT_DTYPE_FLOAT32;
     memcpy(in, s->inputs, sizeof(int) * (size_t)s->n_inputs);
-    in[0] = r->quantized[xt];
+    in[0] = xsrc >= 0 ? xsrc : r->quantized[xt];
     in[1] = wq_id;
     in[s->n_inputs] = sc_id;
     gl_free(p->alloc, s->inputs);
@@ -169,6 +203,31 @@ static void chain_requantize(rewriter *r) {
     r->n_steps = n;
 }
 
+static bool tensor_read(const rewriter *r, int t) {
+    for (int k = 0; k < r->p->graph->n_outputs; k++)
+        if (r->p->outputs[k] == t) return true;
+    for (int j = 0; j < r->n_steps; j++)
+        for (int k = 0; r->steps[j].op && k < r->steps[j].n_inputs; k++)
+            if (r->steps[j].inputs[k] == t) return true;
+    return false;
+}
+
+/* DequantizeLinear steps that QConvs now bypass may have no reader left:
+ * drop them (last first, so a chain of dead ones goes too). */
+static void drop_dead_dq(rewriter *r) {
+    for (int i = r->n_steps - 1; i >= 0; i--) {
+        gl_plan_step *s = &r->steps[i];
+        if (s->op != &gl_op_dequantize_linear || tensor_read(r, s->outputs[0])) continue;
+        gl_free(r->p->alloc, s->inputs);
+        gl_free(r->p->alloc, s->outputs);
+        s->op = NULL;
+    }
+    int n = 0;
+    for (int i = 0; i < r->n_steps; i++)
+        if (r->steps[i].op) r->steps[n++] = r->steps[i];
+    r->n_steps = n;
+}
+
 glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewrite_stats *stats,
                                    gl_err *err) {
     gl_quant_rewrite_stats local;
@@ -201,6 +260,7 @@ glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewri
         r.steps[r.n_steps++] = s;
     }
     if (st == GLINT_OK) chain_requantize(&r);
+    if (st == GLINT_OK && stats->dq_bypassed) drop_dead_dq(&r);
     /* the plan owns the new list either way, so that gl_plan_free frees
      * every step's arrays exactly once */
     for (; moved < p->n_steps; moved++) r.steps[r.n_steps++] = p->steps[moved];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model/graph.h"
+#include "quant/quant.h"
 #include "quant_testutil.h"
 #include "testlib.h"
 
@@ -121,6 +122,37 @@ static void test_qdq_conv(int opset) {
     CHECK_MSG(bad == 0, "opset %d: %d outputs off by more than one step", opset, bad);
     CHECK_MSG(exact >= M * H * W * 95 / 100, "opset %d: only %d of %d exact", opset, exact,
               M * H * W);
+    /* INT8 from the model's own scales: the conv becomes a QConv reading the
+     * uint8 codes of the input Q directly; same result up to one step */
+    gl_calib *c = NULL;
+    gl_plan *pq = NULL;
+    CHECK_OK(gl_calib_from_qdq(g, &c, &err));
+    CHECK(c && c->n_layers == 1 && c->layers[0].int8 && strcmp(c->layers[0].name, "c") == 0);
+    CHECK_OK(gl_plan_build(g, &s, GLINT_PRECISION_INT8, &pq, &err));
+    if (c && pq) {
+        gl_quant_rewrite_stats st;
+        CHECK_OK(gl_quant_rewrite_plan(pq, c, &st, &err));
+        CHECK_MSG(st.layers_int8 == 1 && st.dq_bypassed == 1 && st.quantize_steps == 0, "int8 %d float %d q %d bypassed %d", st.layers_int8, st.layers_float, st.quantize_steps, st.dq_bypassed);
+        int n_qconv = 0, n_dq8 = 0;
+        for (int i = 0; i < pq->n_steps; i++) {
+            n_qconv += strcmp(pq->steps[i].op->name, "QConv") == 0;
+            n_dq8 += strcmp(pq->steps[i].op->name, "DequantizeLinear") == 0;
+        }
+        CHECK_MSG(n_qconv == 1 && n_dq8 == 1, "%d QConv, %d DequantizeLinear steps", n_qconv, n_dq8);
+        float y8[M * H * W];
+        void *out8[1] = {y8};
+        tl_poison(y8, GL_ARRAY_LEN(y8));
+        CHECK_OK(qt_run_plan(pq, in, out8, &err));
+        int same = 0, far = 0;
+        for (size_t i = 0; i < GL_ARRAY_LEN(y8); i++) {
+            same += y8[i] == y[i];
+            far += !(fabsf(y8[i] - y[i]) <= SY * 1.001f);
+        }
+        CHECK_MSG(far == 0 && same >= M * H * W * 95 / 100, "int8 plan: %d same, %d far", same,
+                  far);
+    }
+    gl_plan_free(pq);
+    gl_calib_free(c);
     gl_plan_free(p);
     gl_graph_free(g);
 }
