@@ -1,10 +1,18 @@
 /* Every operator the CUDA backend lowers, in FP32 (relative error <= 1e-4
  * against the reference kernels) and FP16 (<= 1e-2), on fresh random inputs
  * with NaN-poisoned outputs; FP16 convolutions both on the tensor-core path
- * and on the simple path (GLINT_CUDA_SIMPLE=1). One line per case, then the
- * totals. A failing case is reported and the next one runs. */
+ * and on the simple path (GLINT_CUDA_SIMPLE=1). One line per case (op,
+ * output shape, precision, mode, max error, kernels), then the totals. A
+ * failing case is reported and the next one runs; after a sticky CUDA error
+ * (illegal address...) the device is reset so that later cases still run.
+ * GLINT_GPU_OPS_ONLY=name1,name2 runs only the cases whose name contains one
+ * of the words (used for the compute-sanitizer pass); GLINT_GPU_OPS_DRY=1
+ * runs only the graph building, planning and reference half of every case
+ * (a check of the test itself on a machine without a GPU). */
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <cuda_runtime_api.h>
 
 #include "backend/cuda/cuda_internal.h"
 #include "gpu_util.h"
@@ -250,6 +258,99 @@ static void c_batchnorm(gu_graph *b) {
     gu_output(b, "y");
 }
 
+static void c_conv_wmma_tails(gu_graph *b) {
+    /* 189 pixels (not a multiple of 64), 40 channels (not of 32), K = 45 (not of 32) */
+    gu_input(b, "x", 4, (int64_t[]){3, 5, 7, 9});
+    gu_weight(b, "w", D_(40, 5, 3, 3), -0.3f, 0.3f);
+    gu_weight(b, "bias", D_(40), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+static void c_conv_film_sample(gu_graph *b) {
+    /* FiLM with [N,C,1,1] style tensors computed in-graph (sample-channel broadcast) */
+    gu_input(b, "x", 4, (int64_t[]){3, 16, 8, 8});
+    gu_input(b, "g", 4, (int64_t[]){3, 16, 1, 1});
+    gu_weight(b, "w", D_(16, 16, 3, 3), -0.2f, 0.2f);
+    int n = gu_node(b, "Conv", L_("x", "w"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Sigmoid", L_("g"), L_("sg"));
+    gu_node(b, "Mul", L_("c", "sg"), L_("m"));
+    gu_node(b, "Tanh", L_("m"), L_("y"));
+    gu_output(b, "y");
+}
+static void c_resize_fold_guard(gu_graph *b) {
+    /* scale 2.4 on 2 pixels gives 4: a 2x shape that is not o/2 (o=2 reads 0) */
+    gu_input(b, "x", 4, (int64_t[]){1, 8, 2, 2});
+    gu_floats(b, "scales", 4, (float[]){1, 1, 2.4f, 2.4f});
+    gu_weight(b, "w", D_(16, 8, 3, 3), -0.2f, 0.2f);
+    int n = gu_node(b, "Resize", L_("x", "", "scales"), L_("u"));
+    gu_attr_s(b, n, "mode", "nearest");
+    gu_attr_s(b, n, "coordinate_transformation_mode", "asymmetric");
+    gu_attr_s(b, n, "nearest_mode", "floor");
+    n = gu_node(b, "Conv", L_("u", "w"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+static void resize_case(gu_graph *b, const char *mode, const char *coord, const char *nearest,
+                        float sh, float sw) {
+    gu_input(b, "x", 4, (int64_t[]){2, 3, 6, 10});
+    gu_floats(b, "scales", 4, (float[]){1, 1, sh, sw});
+    int n = gu_node(b, "Resize", L_("x", "", "scales"), L_("y"));
+    gu_attr_s(b, n, "mode", mode);
+    gu_attr_s(b, n, "coordinate_transformation_mode", coord);
+    if (nearest) gu_attr_s(b, n, "nearest_mode", nearest);
+    gu_output(b, "y");
+}
+static void c_resize_nn_half(gu_graph *b) { resize_case(b, "nearest", "half_pixel", "round_prefer_ceil", 1.5f, 2.5f); }
+static void c_resize_nn_asym(gu_graph *b) { resize_case(b, "nearest", "asymmetric", "round_prefer_floor", 1.5f, 0.6f); }
+static void c_resize_nn_tf(gu_graph *b) { resize_case(b, "nearest", "tf_half_pixel_for_nearest", "ceil", 3.0f, 1.7f); }
+static void c_resize_lin_align(gu_graph *b) { resize_case(b, "linear", "align_corners", NULL, 2.0f, 1.3f); }
+static void c_resize_lin_pytorch(gu_graph *b) { resize_case(b, "linear", "pytorch_half_pixel", NULL, 0.5f, 1.0f / 3.0f); }
+static void c_resize_axes18(gu_graph *b) {
+    b->g->opset = 18;
+    gu_input(b, "x", 4, (int64_t[]){1, 2, 5, 7});
+    gu_floats(b, "scales", 2, (float[]){1.7f, 2.2f});
+    int n = gu_node(b, "Resize", L_("x", "", "scales"), L_("y"));
+    gu_attr_ints(b, n, "axes", D_(2, 3));
+    gu_attr_s(b, n, "mode", "linear");
+    gu_output(b, "y");
+}
+static void c_groupnorm18(gu_graph *b) {
+    b->g->opset = 18;
+    gu_input(b, "x", 4, (int64_t[]){2, 8, 5, 5});
+    gu_weight(b, "s", D_(4), 0.5f, 1.5f);
+    gu_weight(b, "bias", D_(4), -0.5f, 0.5f);
+    int n = gu_node(b, "GroupNormalization", L_("x", "s", "bias"), L_("y"));
+    gu_attr_i(b, n, "num_groups", 4);
+    gu_output(b, "y");
+}
+static void c_pad_edge(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){1, 2, 5, 6});
+    gu_ints(b, "pads", 8, (int64_t[]){0, 0, 3, 0, 0, 0, 1, 4});
+    int n = gu_node(b, "Pad", L_("x", "pads"), L_("y"));
+    gu_attr_s(b, n, "mode", "edge");
+    gu_output(b, "y");
+}
+static void c_matmul_bcast(gu_graph *b) {
+    gu_input(b, "a", 4, (int64_t[]){2, 3, 4, 6});
+    gu_input(b, "c", 2, (int64_t[]){6, 5});
+    gu_node(b, "MatMul", L_("a", "c"), L_("y"));
+    gu_output(b, "y");
+}
+static void c_slice_neg_step(gu_graph *b) {
+    gu_input(b, "x", 3, (int64_t[]){2, 9, 7});
+    gu_ints(b, "st", 2, (int64_t[]){-1, 5});
+    gu_ints(b, "en", 2, (int64_t[]){INT64_MIN, 0});
+    gu_ints(b, "ax", 2, (int64_t[]){2, 1});
+    gu_ints(b, "sp", 2, (int64_t[]){-2, -3});
+    gu_node(b, "Slice", L_("x", "st", "en", "ax", "sp"), L_("y"));
+    gu_output(b, "y");
+}
+static void c_softplus(gu_graph *b) { unary(b, "Softplus"); }
+static void c_elu(gu_graph *b) { unary(b, "Elu"); }
+static void c_hard_sigmoid(gu_graph *b) { unary(b, "HardSigmoid"); }
+
 typedef struct op_case {
     const char *name;
     void (*build)(gu_graph *b);
@@ -268,9 +369,30 @@ static const op_case g_cases[] = {
     {"transpose", c_transpose}, {"pad_constant", c_pad_const}, {"pad_reflect", c_pad_reflect},
     {"slice", c_slice}, {"concat_axis2", c_concat_axis2}, {"reshape_relu", c_reshape_relu},
     {"resize_linear", c_resize_linear}, {"batchnorm", c_batchnorm},
+    {"conv_wmma_tails", c_conv_wmma_tails}, {"conv_film_sample", c_conv_film_sample},
+    {"resize2.4_conv", c_resize_fold_guard}, {"resize_nn_half_pixel", c_resize_nn_half},
+    {"resize_nn_asymmetric", c_resize_nn_asym}, {"resize_nn_tf_half", c_resize_nn_tf},
+    {"resize_lin_align", c_resize_lin_align}, {"resize_lin_pytorch", c_resize_lin_pytorch},
+    {"resize_axes_opset18", c_resize_axes18}, {"groupnorm_opset18", c_groupnorm18},
+    {"pad_edge", c_pad_edge}, {"matmul_bcast", c_matmul_bcast},
+    {"slice_neg_step", c_slice_neg_step}, {"softplus", c_softplus}, {"elu", c_elu},
+    {"hard_sigmoid", c_hard_sigmoid},
 };
 
 #define MAX_IO 8
+
+/* After a failed case: a sticky error (illegal address, launch failure)
+ * poisons the whole CUDA context of the process, so every later case would
+ * fail for the same reason. Report it and reset the device. */
+static void recover_device(const char *name) {
+    cudaError_t e = cudaDeviceSynchronize();
+    if (e == cudaSuccess) e = cudaGetLastError();
+    if (e == cudaSuccess) return;
+    printf("     %-22s device error after the case: %s (%s); resetting the device\n", name,
+           cudaGetErrorName(e), cudaGetErrorString(e));
+    e = cudaDeviceReset();
+    if (e != cudaSuccess) printf("     cudaDeviceReset failed: %s\n", cudaGetErrorString(e));
+}
 
 /* One case in one precision and mode; prints one line, counts one check. */
 static void run_case(const op_case *oc, gl_graph *g, glint_precision prec, bool simple) {
@@ -284,10 +406,13 @@ static void run_case(const op_case *oc, gl_graph *g, glint_precision prec, bool 
     gl_shape shapes[MAX_IO];
     float *in[MAX_IO] = {0}, *ref[MAX_IO] = {0}, *got[MAX_IO] = {0};
     size_t n_out_el[MAX_IO] = {0};
+    char oshape[96] = "?";
     gl_plan *plan = NULL;
     gu_cuda cu = {0};
+    bool failed = false;
     for (int i = 0; i < g->n_inputs; i++) shapes[i] = g->values[g->inputs[i]].shape;
     glint_status st = gl_plan_build(g, shapes, prec, &plan, &err);
+    if (!st) gl_shape_str(&plan->tensors[plan->outputs[0]].shape, oshape, sizeof oshape);
     for (int i = 0; !st && i < g->n_inputs; i++) {
         size_t n = (size_t)gl_shape_numel(&shapes[i]);
         in[i] = malloc((n ? n : 1) * sizeof(float));
@@ -305,48 +430,91 @@ static void run_case(const op_case *oc, gl_graph *g, glint_precision prec, bool 
     if (!st) st = gu_run_reference(plan, in, ref, &err);
     if (st) {
         tl_failed++;
-        printf("FAIL %-22s %s %-6s reference: %s\n", oc->name, pname, mode, err.msg);
+        printf("FAIL %-22s %-14s %s %-6s reference: %s\n", oc->name, oshape, pname, mode, err.msg);
         goto done;
     }
+    if (getenv("GLINT_GPU_OPS_DRY")) { /* no GPU: the case builds, plans and runs on the reference */
+        bool nan = false;
+        for (int i = 0; i < g->n_outputs; i++) nan |= gu_first_nan(ref[i], n_out_el[i]) >= 0;
+        if (nan) tl_failed++;
+        else tl_passed++;
+        printf("%s %-22s %-14s %s reference only (dry run)%s\n", nan ? "FAIL" : "DRY ", oc->name,
+               oshape, pname, nan ? ": NaN in the reference output" : "");
+        goto done;
+    }
+    double t0 = gl_now_us();
     st = gu_cuda_open(&cu, g, plan, prec, 0, 0, &err);
+    double t1 = gl_now_us();
     if (!st) st = gu_cuda_run(&cu, in, got, &err);
+    double t2 = gl_now_us();
     if (st) {
         tl_failed++;
-        printf("FAIL %-22s %s %-6s cuda: %s: %s\n", oc->name, pname, mode, glint_status_name(st),
-               err.msg);
+        failed = true;
+        printf("FAIL %-22s %-14s %s %-6s cuda: %s: %s\n", oc->name, oshape, pname, mode,
+               glint_status_name(st), err.msg);
         goto done;
     }
     double worst = 0;
     long nan_at = -1;
+    int nan_out = -1;
     for (int i = 0; i < g->n_outputs; i++) {
         long k = gu_first_nan(got[i], n_out_el[i]);
-        if (k >= 0 && nan_at < 0) nan_at = k;
+        if (k >= 0 && nan_at < 0) nan_at = k, nan_out = i;
         double e = gu_rel_err(got[i], ref[i], n_out_el[i]);
         if (!(e <= worst)) worst = e;
     }
     const gl_cuda_prepared *pv = cu.prep;
-    if (nan_at < 0 && worst <= tol) {
-        tl_passed++;
-        printf("PASS %-22s %s %-6s max_rel_err=%.2e (tol %.0e) kernels=%d tensor_core_convs=%d\n",
-               oc->name, pname, mode, worst, tol, pv->n_k, pv->n_wmma);
-    } else {
-        tl_failed++;
-        printf("FAIL %-22s %s %-6s max_rel_err=%.2e (tol %.0e)%s kernels=%d tensor_core_convs=%d\n",
-               oc->name, pname, mode, worst, tol, nan_at >= 0 ? " NaN left (output not fully written)" : "",
-               pv->n_k, pv->n_wmma);
+    bool ok = nan_at < 0 && worst <= tol;
+    if (ok) tl_passed++;
+    else tl_failed++;
+    failed = !ok;
+    printf("%s %-22s %-14s %s %-6s max_rel_err=%.2e (tol %.0e) kernels=%d tensor_core_convs=%d "
+           "open_ms=%.1f run_us=%.0f",
+           ok ? "PASS" : "FAIL", oc->name, oshape, pname, mode, worst, tol, pv->n_k, pv->n_wmma,
+           (t1 - t0) / 1e3, t2 - t1);
+    if (nan_at >= 0)
+        printf(" NaN left at output %d element %ld (output not fully written)", nan_out, nan_at);
+    printf("\n");
+    if (!ok && nan_at < 0) { /* where the worst difference is, for the post-mortem */
+        for (int i = 0; i < g->n_outputs; i++) {
+            size_t at = 0;
+            double mx = -1;
+            for (size_t k = 0; k < n_out_el[i]; k++) {
+                double d = fabs((double)got[i][k] - ref[i][k]);
+                if (d > mx) mx = d, at = k;
+            }
+            printf("     output %d: worst at element %zu: got %.6g, reference %.6g\n", i, at,
+                   (double)got[i][at], (double)ref[i][at]);
+        }
     }
 done:
     gu_cuda_close(&cu);
+    if (failed) recover_device(oc->name);
     if (plan) gl_plan_free(plan);
     for (int i = 0; i < MAX_IO; i++) { free(in[i]); free(ref[i]); free(got[i]); }
     unsetenv("GLINT_CUDA_SIMPLE");
 }
 
+/* GLINT_GPU_OPS_ONLY: comma-separated words; a case runs when its name
+ * contains one of them. */
+static bool selected(const char *name) {
+    const char *only = getenv("GLINT_GPU_OPS_ONLY");
+    if (!only || !*only) return true;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", only);
+    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+        if (*w && strstr(name, w)) return true;
+    return false;
+}
+
 int main(void) {
-    gu_require_gpu();
+    setvbuf(stdout, NULL, _IOLBF, 0); /* every line reaches the log even if a case crashes */
+    /* GLINT_GPU_OPS_DRY=1 (no GPU needed): only the reference half of every case. */
+    if (!getenv("GLINT_GPU_OPS_DRY")) gu_require_gpu();
     tl_seed_from_env();
     for (size_t c = 0; c < GL_ARRAY_LEN(g_cases); c++) {
         const op_case *oc = &g_cases[c];
+        if (!selected(oc->name)) continue;
         gu_graph b;
         gu_begin(&b, 17);
         oc->build(&b);

@@ -4,7 +4,7 @@
 
 __device__ __forceinline__ float unary_apply(int op, float x, float a, float b) {
     switch (op) {
-    case GKU_RELU: return x > 0.0f ? x : 0.0f;
+    case GKU_RELU: return x > 0.0f ? x : (x != x ? x : 0.0f); /* NaN passes, as in src/ops */
     case GKU_LEAKY_RELU: return x >= 0.0f ? x : a * x;
     case GKU_SIGMOID: return 1.0f / (1.0f + expf(-x));
     case GKU_TANH: return tanhf(x);
@@ -17,7 +17,7 @@ __device__ __forceinline__ float unary_apply(int op, float x, float a, float b) 
     case GKU_SILU: return x / (1.0f + expf(-x));
     case GKU_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
     case GKU_ELU: return x >= 0.0f ? x : a * (expf(x) - 1.0f);
-    case GKU_SOFTPLUS: return x > 20.0f ? x : log1pf(expf(x));
+    case GKU_SOFTPLUS: return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); /* as src/ops */
     case GKU_HARD_SIGMOID: return fminf(fmaxf(a * x + b, 0.0f), 1.0f);
     case GKU_RECIPROCAL: return 1.0f / x;
     case GKU_LOG: return logf(x);
