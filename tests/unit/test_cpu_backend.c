@@ -13,6 +13,7 @@
 #include "testlib.h"
 
 static atomic_long g_calls;
+static int g_fast_steps;
 static void *cmalloc(void *u, size_t n) { (void)u; atomic_fetch_add(&g_calls, 1); return malloc(n); }
 static void *crealloc(void *u, void *p, size_t n) { (void)u; atomic_fetch_add(&g_calls, 1); return realloc(p, n); }
 static void cfree(void *u, void *p) { (void)u; atomic_fetch_add(&g_calls, 1); free(p); }
@@ -39,6 +40,7 @@ static int run_plan(void *st, const gl_plan *p, const void *const *inputs, float
     ok &= gl_backend_cpu.plan_prepare(st, p, &prep, &err) == GLINT_OK;
     if (expect_fast) CHECK_MSG(gl_cpu_fast_step_count(prep) > 0, "no fast steps chosen");
     else CHECK(gl_cpu_fast_step_count(prep) == 0);
+    g_fast_steps += gl_cpu_fast_step_count(prep);
     ok &= gl_backend_cpu.context_create(st, &ctx, &err) == GLINT_OK;
     ok &= gl_backend_cpu.context_bind(ctx, prep, &err) == GLINT_OK;
     if (!ok) { fprintf(stderr, "prepare/bind: %s\n", err.msg); return 0; }

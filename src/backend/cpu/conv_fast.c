@@ -80,21 +80,25 @@ static void conv_pack_b(const void *vctx, int64_t k0, int64_t kc, int64_t n0, in
                 float *o = d + j;
                 if (iy < 0 || iy >= H) {
                     memset(o, 0, (size_t)seg * sizeof(float));
-                } else if (sw == 1) {
-                    const int64_t ix0 = ow + dx;
-                    const int64_t lo = GL_MIN(seg, GL_MAX((int64_t)0, -ix0));
-                    const int64_t hi = GL_MAX(lo, GL_MIN(seg, W - ix0));
-                    if (lo > 0) memset(o, 0, (size_t)lo * sizeof(float));
-                    if (hi > lo)
-                        memcpy(o + lo, plane + iy * W + ix0 + lo, (size_t)(hi - lo) * sizeof(float));
-                    if (seg > hi) memset(o + hi, 0, (size_t)(seg - hi) * sizeof(float));
-                } else {
-                    const float *row = plane + iy * W;
-                    for (int64_t t = 0; t < seg; t++) {
-                        const int64_t ix = (ow + t) * sw + dx;
-                        o[t] = (ix >= 0 && ix < W) ? row[ix] : 0.0f;
-                    }
+                    goto next;
                 }
+                /* Columns t in [lo, hi) read inside the row, the rest pad. */
+                const int64_t ix0 = ow * sw + dx;
+                int64_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+                int64_t hi = ix0 >= W ? 0 : (W - ix0 + sw - 1) / sw;
+                lo = GL_MIN(lo, seg);
+                hi = GL_MAX(lo, GL_MIN(hi, seg));
+                for (int64_t t = 0; t < lo; t++) o[t] = 0.0f;
+                for (int64_t t = hi; t < seg; t++) o[t] = 0.0f;
+                const float *row = plane + iy * W + ix0;
+                if (sw == 1) {
+                    if (hi > lo) memcpy(o + lo, row + lo, (size_t)(hi - lo) * sizeof(float));
+                } else if (sw == 2) {
+                    for (int64_t t = lo; t < hi; t++) o[t] = row[2 * t];
+                } else {
+                    for (int64_t t = lo; t < hi; t++) o[t] = row[t * sw];
+                }
+            next:
                 j += seg;
                 ow = 0;
                 oh++;

@@ -9,6 +9,8 @@
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/conv_fast.h"
 #include "backend/cpu/threadpool.h"
+#include "backend/cpu/upsample_fast.h"
+#include "backend/cpu/threadpool.h"
 
 /* ------------------------------------------------------------ engine state */
 
@@ -29,7 +31,7 @@ typedef struct cpu_state {
     int n_packs, cap_packs;
 } cpu_state;
 
-enum { STEP_REF = 0, STEP_CONV = 1 };
+enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2 };
 
 typedef struct cpu_step {
     int kind;
@@ -183,6 +185,14 @@ static glint_status cpu_plan_prepare(void *state, const gl_plan *plan, void **ou
                 return st;
             }
         }
+        bool up2 = false;
+        glint_status st = gl_cpu_is_nearest2x(plan, i, s->alloc, &up2, err);
+        if (st != GLINT_OK) {
+            gl_free(s->alloc, pp->steps);
+            gl_free(s->alloc, pp);
+            return st;
+        }
+        if (up2) pp->steps[i].kind = STEP_UP2;
         if (pp->steps[i].kind != STEP_REF) pp->fast_steps++;
     }
     *out = pp;
@@ -256,6 +266,35 @@ static glint_status cpu_context_bind(void *vctx, const void *prepared, gl_err *e
     return GLINT_OK;
 }
 
+glint_status gl_cpu_run_step(void *vctx, const void *prepared, int i, gl_err *err) {
+    cpu_ctx *c = vctx;
+    const cpu_prepared *pp = prepared;
+    const gl_plan *p = pp->plan;
+    const gl_plan_step *s = &p->steps[i];
+    const cpu_step *cs = &pp->steps[i];
+    gl_tensor *in = c->views, *out = c->views + pp->max_inputs;
+    gl_plan_step_views(p, s, c->arena, in, out);
+    if (cs->kind == STEP_CONV) {
+        gl_cpu_conv_run(&cs->conv, in, s->n_inputs, out, c->pool, c->scratch, c->scratch_stride);
+        return GLINT_OK;
+    }
+    if (cs->kind == STEP_UP2) {
+        const gl_shape *xs = &in[0].shape;
+        gl_cpu_upsample2x_run(in[0].data, out[0].data, xs->d[0] * xs->d[1], xs->d[2], xs->d[3],
+                              c->pool);
+        return GLINT_OK;
+    }
+    glint_status st = s->op->run(s->params, in, s->n_inputs, out, s->n_outputs,
+                                 s->workspace_bytes ? c->arena + s->workspace_offset : NULL, err);
+    if (st != GLINT_OK && s->node >= 0 && s->node < p->graph->n_nodes) {
+        char label[160];
+        gl_err_prefix(err, "%s", gl_node_label(p->graph, s->node, label, sizeof label));
+    }
+    return st;
+}
+
+uint8_t *gl_cpu_context_arena(void *vctx) { return ((cpu_ctx *)vctx)->arena; }
+
 static glint_status cpu_run(void *vctx, const void *prepared, const void *const *inputs,
                             void *const *outputs, gl_err *err) {
     cpu_ctx *c = vctx;
@@ -270,24 +309,9 @@ static glint_status cpu_run(void *vctx, const void *prepared, const void *const 
         if (t < 0 || p->tensors[t].is_const || !p->tensors[t].bytes) continue;
         memcpy(c->arena + p->tensors[t].offset, inputs[i], p->tensors[t].bytes);
     }
-    gl_tensor *in = c->views, *out = c->views + pp->max_inputs;
     for (int i = 0; i < p->n_steps; i++) {
-        const gl_plan_step *s = &p->steps[i];
-        gl_plan_step_views(p, s, c->arena, in, out);
-        if (pp->steps[i].kind == STEP_CONV) {
-            gl_cpu_conv_run(&pp->steps[i].conv, in, s->n_inputs, out, c->pool, c->scratch,
-                            c->scratch_stride);
-            continue;
-        }
-        glint_status st = s->op->run(s->params, in, s->n_inputs, out, s->n_outputs,
-                                     s->workspace_bytes ? c->arena + s->workspace_offset : NULL,
-                                     err);
-        if (st != GLINT_OK) {
-            char label[160];
-            if (s->node >= 0 && s->node < g->n_nodes)
-                gl_err_prefix(err, "%s", gl_node_label(g, s->node, label, sizeof label));
-            return st;
-        }
+        glint_status st = gl_cpu_run_step(c, pp, i, err);
+        if (st != GLINT_OK) return st;
     }
     for (int i = 0; i < g->n_outputs; i++) {
         int t = p->outputs[i];

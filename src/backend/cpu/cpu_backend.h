@@ -5,11 +5,19 @@
 
 #include "backend/backend.h"
 
-/* Steps of a prepared plan that run a fast kernel instead of the reference. */
+/* Steps of a prepared plan that run a fast kernel instead of the reference
+ * (conv, fused conv, nearest 2x resize). */
 int gl_cpu_fast_step_count(const void *prepared);
 /* Distinct packed weight tensors held by an engine state (shared by plans). */
 int gl_cpu_packed_weight_count(void *state);
 /* The SGEMM kernel name the state uses ("avx512", ...), or "ref". */
 const char *gl_cpu_kernel_name(void *state);
+
+/* Runs step i of a bound plan on ctx (what run does for each step), for
+ * per-step profiling (bench/cpu/cpu_profile.c). Graph inputs must already
+ * be in the arena. */
+glint_status gl_cpu_run_step(void *ctx, const void *prepared, int i, gl_err *err);
+/* The context's arena (valid until the next bind). */
+uint8_t *gl_cpu_context_arena(void *ctx);
 
 #endif

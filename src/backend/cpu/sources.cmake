@@ -5,4 +5,5 @@ list(APPEND GLINT_SOURCES
   src/backend/cpu/sgemm.c
   src/backend/cpu/sgemm_x86.c
   src/backend/cpu/conv_fast.c
+  src/backend/cpu/upsample_fast.c
 )

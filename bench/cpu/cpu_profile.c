@@ -1,0 +1,88 @@
+/* Per-step time of the CPU backend on one model and bucket: where a run's
+ * time goes, and which steps run a fast kernel. Built by bench/cpu/compare.sh
+ * (or by hand against the static library):
+ *   cpu_profile MODEL BATCH SIZE THREADS [RUNS] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cpu/cpu_backend.h"
+
+int main(int argc, char **argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: cpu_profile MODEL BATCH SIZE THREADS [RUNS]\n");
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) { fprintf(stderr, "cpu_profile: cannot open %s\n", argv[1]); return 1; }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *buf = malloc((size_t)size);
+    if (!buf || fread(buf, 1, (size_t)size, f) != (size_t)size) { fprintf(stderr, "cpu_profile: read failed\n"); return 1; }
+    fclose(f);
+    const int64_t N = atoi(argv[2]), H = atoi(argv[3]);
+    const int T = atoi(argv[4]), R = argc > 5 ? atoi(argv[5]) : 10;
+    gl_err err = {0};
+    gl_graph *g = NULL;
+    if (gl_onnx_load(buf, (size_t)size, NULL, &g, &err) || gl_graph_optimize(g, &err)) {
+        fprintf(stderr, "cpu_profile: %s\n", err.msg);
+        return 1;
+    }
+    if (g->n_inputs != 2) { fprintf(stderr, "cpu_profile: expects content and style inputs\n"); return 1; }
+    const int64_t S = g->values[g->inputs[1]].shape.d[1];
+    gl_shape in[2] = {{4, {N, 1, H, H}}, {2, {N, S}}};
+    gl_plan *p = NULL;
+    gl_backend_config cfg = {.alloc = gl_default_allocator(), .threads = T};
+    void *st = NULL, *prep = NULL, *ctx = NULL;
+    if (gl_plan_build(g, in, GLINT_PRECISION_FP32, &p, &err) ||
+        gl_backend_cpu.engine_init(&cfg, g, &st, &err) ||
+        gl_backend_cpu.plan_prepare(st, p, &prep, &err) ||
+        gl_backend_cpu.context_create(st, &ctx, &err) ||
+        gl_backend_cpu.context_bind(ctx, prep, &err)) {
+        fprintf(stderr, "cpu_profile: %s\n", err.msg);
+        return 1;
+    }
+    size_t nc = (size_t)(N * H * H), ns = (size_t)(N * S);
+    float *content = malloc(nc * 4), *style = malloc(ns * 4), *out = malloc(nc * 4);
+    for (size_t i = 0; i < nc; i++) content[i] = (float)((i * 7919) % 101) / 100.0f;
+    for (size_t i = 0; i < ns; i++) style[i] = (float)((i * 31) % 17) / 8.0f - 1.0f;
+    const void *ins[2] = {content, style};
+    void *outs[1] = {out};
+    double *t = calloc((size_t)p->n_steps, sizeof(double));
+    for (int r = 0; r < 3; r++) gl_backend_cpu.run(ctx, prep, ins, outs, &err);
+    double whole = 1e30;
+    for (int r = 0; r < R; r++) {
+        double t0 = gl_now_us();
+        gl_backend_cpu.run(ctx, prep, ins, outs, &err);
+        double dt = gl_now_us() - t0;
+        if (dt < whole) whole = dt;
+        for (int i = 0; i < p->n_steps; i++) {
+            double s0 = gl_now_us();
+            gl_cpu_run_step(ctx, prep, i, &err);
+            double ds = gl_now_us() - s0;
+            if (r == 0 || ds < t[i]) t[i] = ds;
+        }
+    }
+    double sum = 0;
+    for (int i = 0; i < p->n_steps; i++) sum += t[i];
+    printf("%s batch %lld size %lld threads %d kernel %s: run min %.1f us, %.1f GFLOP/s; "
+           "fast steps %d of %d\n", argv[1], (long long)N, (long long)H, T, gl_cpu_kernel_name(st),
+           whole, (double)p->flops / whole / 1e3, gl_cpu_fast_step_count(prep), p->n_steps);
+    for (int i = 0; i < p->n_steps; i++) {
+        const gl_plan_step *s = &p->steps[i];
+        char sh[96] = "";
+        if (s->n_outputs > 0 && s->outputs[0] >= 0)
+            gl_shape_str(&p->tensors[s->outputs[0]].shape, sh, sizeof sh);
+        if (t[i] >= sum * 0.005)
+            printf("  %3d %-10s %-22s %9.1f us %5.1f%%  %7.1f GFLOP/s\n", i, s->op->name, sh, t[i],
+                   100 * t[i] / sum, s->flops ? (double)s->flops / t[i] / 1e3 : 0.0);
+    }
+    gl_backend_cpu.context_free(ctx);
+    gl_backend_cpu.plan_release(st, prep);
+    gl_backend_cpu.engine_free(st);
+    gl_plan_free(p);
+    gl_graph_free(g);
+    free(buf); free(content); free(style); free(out); free(t);
+    return 0;
+}
