@@ -201,6 +201,9 @@ typedef struct glint_engine_options {
     void *log_user;
     glint_log_level log_level;    /* default GLINT_LOG_WARN */
     uint32_t flags;               /* GLINT_FLAG_* test hooks, default 0 */
+    /* int8 only: the file `glint calibrate` wrote for this model. NULL: the
+     * model must carry its own scales (QuantizeLinear/DequantizeLinear). */
+    const char *calibration_path;
 } glint_engine_options;
 
 /* Fills defaults. Thread-safe. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "quant/quant.h"
 #include "runtime/engine.h"
 #include "runtime/telemetry.h"
 
@@ -166,6 +167,13 @@ glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes, gl_plan
     }
     pe->bucket = bucket_of(e, shapes);
     st = gl_plan_build(e->graph, shapes, e->options.precision, &pe->plan, err);
+    if (st == GLINT_OK && e->calib) {
+        gl_quant_rewrite_stats qs;
+        st = gl_quant_rewrite_plan(pe->plan, e->calib, &qs, err);
+        if (st == GLINT_OK)
+            gl_log(e, GLINT_LOG_INFO, "int8 plan %dx%dx%d: %d convolutions in int8, %d kept in float",
+                   pe->bucket.batch, pe->bucket.height, pe->bucket.width, qs.layers_int8, qs.layers_float);
+    }
     if (st == GLINT_OK) st = e->backend->plan_prepare(e->backend_state, pe->plan, &pe->prepared, err);
     if (st != GLINT_OK) {
         gl_err_prefix(err, "bucket %dx%dx%d", pe->bucket.batch, pe->bucket.height, pe->bucket.width);
@@ -251,6 +259,24 @@ static glint_status choose_backend(glint_engine *e, gl_err *err) {
 
 /* ------------------------------------------------------------ create/free */
 
+/* int8 needs activation scales: from a calibration file of this very graph,
+ * or from the QuantizeLinear/DequantizeLinear pairs of a quantised model. */
+static glint_status load_calibration(glint_engine *e, const glint_engine_options *o, gl_err *err) {
+    glint_status st;
+    if (o->calibration_path)
+        st = gl_calib_load(&e->alloc, o->calibration_path, gl_quant_graph_hash(e->graph), &e->calib, err);
+    else
+        st = gl_calib_from_qdq(e->graph, &e->calib, err);
+    if (st != GLINT_OK) return st;
+    int int8_layers = 0;
+    for (int i = 0; i < e->calib->n_layers; i++) int8_layers += e->calib->layers[i].int8 ? 1 : 0;
+    if (int8_layers == 0)
+        return gl_fail(err, GLINT_ERR_UNSUPPORTED,
+                       "int8 needs activation scales: pass a calibration file from `glint calibrate` "
+                       "(options.calibration_path) or use a model with QuantizeLinear/DequantizeLinear");
+    return GLINT_OK;
+}
+
 void glint_engine_free(glint_engine *e) {
     if (!e) return;
     free_backend(e);
@@ -263,6 +289,7 @@ void glint_engine_free(glint_engine *e) {
     gl_free(&a, (void *)e->options.buckets);
     gl_free(&a, (void *)e->options.plan_cache_dir);
     gl_telemetry_free(e->telemetry);
+    gl_calib_free(e->calib);
     gl_graph_free(e->graph);
     pthread_mutex_destroy(&e->plans_lock);
     gl_free(&a, e);
@@ -297,6 +324,7 @@ static glint_status engine_create(const void *data, size_t size,
     e->options.allocator = NULL;
     e->options.buckets = NULL;
     e->options.plan_cache_dir = NULL;
+    e->options.calibration_path = NULL; /* read once below, not kept */
     pthread_mutex_init(&e->plans_lock, NULL);
     glint_status st = GLINT_OK;
     if (options->bucket_count) {
@@ -322,6 +350,7 @@ static glint_status engine_create(const void *data, size_t size,
     if (st == GLINT_OK) st = collect_model_facts(e, err);
     if (st == GLINT_OK) st = gl_graph_optimize(e->graph, err);
     if (st == GLINT_OK) st = collect_io(e, err);
+    if (st == GLINT_OK && options->precision == GLINT_PRECISION_INT8) st = load_calibration(e, options, err);
     if (st == GLINT_OK) st = choose_backend(e, err);
     if (st != GLINT_OK) goto fail;
     *out = e;

@@ -11,6 +11,7 @@
 #include "plan/plan.h"
 
 struct gl_telemetry;
+struct gl_calib;
 
 /* One planned input-shape class: the plan and the backend's prepared form. */
 typedef struct gl_plan_entry {
@@ -43,6 +44,7 @@ struct glint_engine {
     size_t node_count_loaded;
     struct gl_telemetry *telemetry;
     bool cpu_fallback;          /* device auto wanted CUDA, got the CPU */
+    struct gl_calib *calib;     /* int8: activation scales and per-layer choice */
 };
 
 struct glint_context {

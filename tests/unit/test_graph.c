@@ -87,11 +87,11 @@ static void test_errors(void) {
     g = gl_graph_new(NULL);
     int i = val(g, "x");
     o = val(g, "y");
-    gl_graph_add_node(g, "e", "", "Einsum", &i, 1, &o, 1, NULL);
+    gl_graph_add_node(g, "e", "", "StringNormalizer", &i, 1, &o, 1, NULL);
     gl_graph_add_input(g, i, NULL);
     gl_graph_add_output(g, o, NULL);
     CHECK(finalize_err(g, &err) == GLINT_ERR_UNSUPPORTED &&
-          strcmp(err.msg, "node 0 'e' (Einsum): operator Einsum is not supported") == 0);
+          strcmp(err.msg, "node 0 'e' (StringNormalizer): operator StringNormalizer is not supported") == 0);
     /* Missing required input (omitted with -1). */
     g = gl_graph_new(NULL);
     int ins[2] = {val(g, "x"), -1};

@@ -175,9 +175,9 @@ static void test_broken_models(void) {
         pbw g = {0};
         const char *in[] = {"x"}, *out[] = {"y"};
         ow_value(&g, 11, "x", OW_FLOAT, D4, 4);
-        ow_node(&g, "foo", "Einsum", in, 1, out, 1, NULL, 0);
+        ow_node(&g, "foo", "StringNormalizer", in, 1, out, 1, NULL, 0);
         ow_value(&g, 12, "y", OW_FLOAT, D4, 4);
-        expect(&g, 17, GLINT_ERR_UNSUPPORTED, "node 0 'foo' (Einsum): operator Einsum is not supported",
+        expect(&g, 17, GLINT_ERR_UNSUPPORTED, "node 0 'foo' (StringNormalizer): operator StringNormalizer is not supported",
                "unknown op");
     }
     /* A subgraph attribute. */
