@@ -37,6 +37,7 @@ static const gl_epi_kind k_binary[] = {GL_EPI_MUL, GL_EPI_ADD, GL_EPI_SUB, GL_EP
  * with a chain chosen from the mode (covers every kind and broadcast over
  * the modes). Returns 1 when fast == reference. */
 static int run_case(const conv_case *cc, const gl_sgemm_kernel *kern, int threads, int epi_mode) {
+    kern = gl_sgemm_for_m(kern, cc->m / cc->group); /* as the backend picks it */
     gl_fused_conv_params fp;
     memset(&fp, 0, sizeof fp);
     gl_conv_params *cp = &fp.conv;

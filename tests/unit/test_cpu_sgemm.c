@@ -78,7 +78,7 @@ static int run_case(const gl_sgemm_kernel *kern, int64_t M, int64_t N, int64_t K
 
 int main(void) {
     tl_seed_from_env();
-    const char *names[] = {"generic", "avx2", "avx512"};
+    const char *names[] = {"generic", "avx2", "avx512", "avx512_1x32"};
     int tested = 0;
     for (size_t ki = 0; ki < GL_ARRAY_LEN(names); ki++) {
         const gl_sgemm_kernel *kern = gl_sgemm_kernel_named(names[ki]);
@@ -105,6 +105,8 @@ int main(void) {
     CHECK(tested >= 1);
     CHECK(gl_sgemm_best() != NULL);
     CHECK(gl_sgemm_kernel_named("nonsense") == NULL);
+    CHECK(gl_sgemm_for_m(gl_sgemm_best(), 8) == gl_sgemm_best());
+    CHECK(gl_sgemm_for_m(gl_sgemm_best(), 1)->mr == 1 || gl_sgemm_for_m(gl_sgemm_best(), 1) == gl_sgemm_best());
     printf("best kernel: %s\n", gl_sgemm_best()->name);
     return TEST_END();
 }

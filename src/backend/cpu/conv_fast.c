@@ -16,13 +16,25 @@ bool gl_cpu_conv_supported(const gl_conv_geom *g) {
 
 static int64_t conv_kg(const gl_conv_geom *g) { return g->c_in / g->group * g->k[0] * g->k[1]; }
 
+/* With one or two output channels per group a GEMM spends more time
+ * packing im2col than multiplying (2·M flops per packed value): such convs
+ * (the U-Net's last layer) are computed directly as shifted row AXPYs. */
+static bool use_direct(const gl_conv_geom *g) {
+    return g->c_out / g->group <= 2 && g->stride[1] == 1;
+}
+
 size_t gl_cpu_conv_packed_floats(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
+    if (use_direct(g)) return (size_t)(g->c_out * conv_kg(g));
     return gl_sgemm_packed_a_floats(k, g->c_out / g->group, conv_kg(g)) * (size_t)g->group;
 }
 
 void gl_cpu_conv_pack_weights(const gl_sgemm_kernel *k, const gl_conv_geom *g, const float *w,
                               float *dst) {
     const int64_t mg = g->c_out / g->group, kg = conv_kg(g);
+    if (use_direct(g)) { /* the direct path reads W as it is */
+        memcpy(dst, w, (size_t)(g->c_out * kg) * sizeof(float));
+        return;
+    }
     const size_t stride = gl_sgemm_packed_a_floats(k, mg, kg);
     /* W is [M, C/g, kh, kw]: group i's rows are contiguous, K = C/g·kh·kw. */
     for (int64_t i = 0; i < g->group; i++)
@@ -43,6 +55,7 @@ void gl_cpu_conv_init(gl_cpu_conv *cv, const gl_sgemm_kernel *k, const gl_conv_g
                    g->pad_begin[0] == 0 && g->pad_begin[1] == 0 && g->out[0] == g->in[0] &&
                    g->out[1] == g->in[1];
     cv->fused = fused;
+    cv->direct = use_direct(g);
 }
 
 size_t gl_cpu_conv_scratch_floats(void) { return gl_sgemm_scratch_floats(GL_SGEMM_NC); }
@@ -79,7 +92,7 @@ static void conv_pack_b(const void *vctx, int64_t k0, int64_t kc, int64_t n0, in
                 const int64_t iy = oh * sh + dy;
                 float *o = d + j;
                 if (iy < 0 || iy >= H) {
-                    memset(o, 0, (size_t)seg * sizeof(float));
+                    for (int64_t t = 0; t < seg; t++) o[t] = 0.0f;
                     goto next;
                 }
                 /* Columns t in [lo, hi) read inside the row, the rest pad. */
@@ -92,7 +105,8 @@ static void conv_pack_b(const void *vctx, int64_t k0, int64_t kc, int64_t n0, in
                 for (int64_t t = hi; t < seg; t++) o[t] = 0.0f;
                 const float *row = plane + iy * W + ix0;
                 if (sw == 1) {
-                    if (hi > lo) memcpy(o + lo, row + lo, (size_t)(hi - lo) * sizeof(float));
+                    /* a plain loop: segments are short, a memcpy call costs more */
+                    for (int64_t t = lo; t < hi; t++) o[t] = row[t];
                 } else if (sw == 2) {
                     for (int64_t t = lo; t < hi; t++) o[t] = row[2 * t];
                 } else {
@@ -239,6 +253,43 @@ static void conv_task(void *varg, int64_t begin, int64_t end, int tid) {
     }
 }
 
+/* Direct path: task t is one output row (n, m, oh); every (ci, ky, kx)
+ * adds a shifted input row times one weight, then bias and epilogue. */
+static void direct_task(void *varg, int64_t begin, int64_t end, int tid) {
+    const conv_job *jb = varg;
+    const gl_cpu_conv *cv = jb->cv;
+    const gl_conv_geom *g = &cv->g;
+    const int64_t H = g->in[0], W = g->in[1], Ho = g->out[0], Wo = g->out[1];
+    const int64_t kh = g->k[0], kw = g->k[1], cin_g = g->c_in / g->group;
+    const bool epi = jb->bias || (cv->fused && cv->fused->n_epi > 0);
+    for (int64_t t = begin; t < end; t++) {
+        const int64_t oh = t % Ho, m = (t / Ho) % g->c_out, n = t / (Ho * g->c_out);
+        const int64_t grp = m / cv->mg;
+        float *y = jb->y + ((n * g->c_out + m) * Ho + oh) * Wo;
+        for (int64_t j = 0; j < Wo; j++) y[j] = 0.0f;
+        for (int64_t c = 0; c < cin_g; c++) {
+            const float *xc = jb->x + (n * g->c_in + grp * cin_g + c) * H * W;
+            const float *wc = cv->packed_w + (m * cin_g + c) * kh * kw;
+            for (int64_t ky = 0; ky < kh; ky++) {
+                const int64_t iy = oh * g->stride[0] - g->pad_begin[0] + ky * g->dilation[0];
+                if (iy < 0 || iy >= H) continue;
+                const float *xr = xc + iy * W;
+                for (int64_t kx = 0; kx < kw; kx++) {
+                    const float wv = wc[ky * kw + kx];
+                    const int64_t dx = kx * g->dilation[1] - g->pad_begin[1];
+                    const int64_t lo = GL_MAX((int64_t)0, -dx), hi = GL_MIN(Wo, W - dx);
+                    const float *xs = xr + dx;
+                    for (int64_t j = lo; j < hi; j++) y[j] += wv * xs[j];
+                }
+            }
+        }
+        if (epi) {
+            conv_tile tc = {cv, jb->bias, jb->operands, n, 0};
+            conv_tile_fn(&tc, y, Wo, m, 1, oh * Wo, Wo);
+        }
+    }
+}
+
 void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_tensor *out,
                      gl_pool *pool, float *scratch, size_t scratch_stride) {
     const gl_conv_geom *g = &cv->g;
@@ -247,6 +298,10 @@ void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_te
                    .scratch = scratch, .stride = scratch_stride};
     for (int k = 3; k < n_in && k < (int)GL_ARRAY_LEN(jb.operands); k++)
         jb.operands[k] = in[k].dtype != GLINT_DTYPE_UNDEFINED ? in[k].data : NULL;
+    if (cv->direct) {
+        gl_pool_for(pool, g->n * g->c_out * g->out[0], direct_task, &jb);
+        return;
+    }
     const int threads = gl_pool_threads(pool), MR = cv->kern->mr, NR = cv->kern->nr;
     /* Columns: at most NC per task, split evenly in NR multiples. */
     int64_t nchunks = (cv->plane + GL_SGEMM_NC - 1) / GL_SGEMM_NC;

@@ -2,7 +2,8 @@
  * float32): a packed SGEMM per (sample, group) with the weights as A
  * (packed once per engine) and the im2col matrix as B, packed panel by panel
  * straight from the input so it is never materialised. Bias and the fused
- * epilogue are applied to each output tile as it leaves the micro-kernel. */
+ * epilogue are applied to each output tile as it leaves the micro-kernel.
+ * Convs with one or two output channels per group run as a direct conv. */
 #ifndef GL_CPU_CONV_FAST_H
 #define GL_CPU_CONV_FAST_H
 
@@ -17,6 +18,7 @@ typedef struct gl_cpu_conv {
     size_t group_stride;     /* floats */
     int64_t mg, kg, plane;   /* out channels per group, K per group, Ho*Wo */
     bool direct_b;           /* 1x1, stride 1, no pad: B is the input itself */
+    bool direct;             /* ≤ 2 outputs per group: direct conv, packed_w is W as is */
     const gl_fused_conv_params *fused; /* NULL for a plain Conv */
 } gl_cpu_conv;
 

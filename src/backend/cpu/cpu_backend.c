@@ -18,6 +18,7 @@ typedef struct cpu_pack {
     const void *data;        /* the weight's data pointer (owned by the graph) */
     gl_shape shape;
     int64_t group;
+    const gl_sgemm_kernel *kern; /* packing depends on its MR */
     uint64_t hash;           /* of the contents: a freed and reused address never matches */
     float *packed;
 } cpu_pack;
@@ -98,7 +99,8 @@ static void cpu_engine_free(void *state) {
 
 /* Packed weights for (data, shape, group), packing them on first use. The
  * same weight tensor in several plans (buckets) is packed once. */
-static glint_status packed_weights(cpu_state *s, const gl_conv_geom *g, const void *data,
+static glint_status packed_weights(cpu_state *s, const gl_sgemm_kernel *kern,
+                                   const gl_conv_geom *g, const void *data,
                                    const gl_shape *shape, const float **out, gl_err *err) {
     glint_status st = GLINT_OK;
     size_t wbytes;
@@ -108,7 +110,7 @@ static glint_status packed_weights(cpu_state *s, const gl_conv_geom *g, const vo
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->n_packs; i++) {
         cpu_pack *p = &s->packs[i];
-        if (p->data == data && p->hash == hash && p->group == g->group &&
+        if (p->data == data && p->hash == hash && p->group == g->group && p->kern == kern &&
             gl_shape_equal(&p->shape, shape)) {
             *out = p->packed;
             goto done;
@@ -121,11 +123,11 @@ static glint_status packed_weights(cpu_state *s, const gl_conv_geom *g, const vo
         s->packs = np;
         s->cap_packs = cap;
     }
-    size_t floats = gl_cpu_conv_packed_floats(s->kern, g), bytes;
+    size_t floats = gl_cpu_conv_packed_floats(kern, g), bytes;
     float *buf = gl_mul_size(floats, sizeof(float), &bytes) ? gl_aligned_alloc(s->alloc, bytes, 64) : NULL;
     if (!buf) { st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory packing weights"); goto done; }
-    gl_cpu_conv_pack_weights(s->kern, g, data, buf);
-    s->packs[s->n_packs++] = (cpu_pack){data, *shape, g->group, hash, buf};
+    gl_cpu_conv_pack_weights(kern, g, data, buf);
+    s->packs[s->n_packs++] = (cpu_pack){data, *shape, g->group, kern, hash, buf};
     *out = buf;
 done:
     pthread_mutex_unlock(&s->mu);
@@ -151,9 +153,10 @@ static glint_status prepare_conv(cpu_state *s, const gl_plan *p, const gl_plan_s
     if (gl_conv_resolve(cp, &x->shape, &w->shape, &g, NULL) != GLINT_OK) return GLINT_OK;
     if (!gl_cpu_conv_supported(&g)) return GLINT_OK;
     const float *packed = NULL;
-    glint_status st = packed_weights(s, &g, w->data, &w->shape, &packed, err);
+    const gl_sgemm_kernel *kern = gl_sgemm_for_m(s->kern, g.c_out / g.group);
+    glint_status st = packed_weights(s, kern, &g, w->data, &w->shape, &packed, err);
     if (st != GLINT_OK) return st;
-    gl_cpu_conv_init(&cs->conv, s->kern, &g, packed,
+    gl_cpu_conv_init(&cs->conv, kern, &g, packed,
                      fused ? (const gl_fused_conv_params *)ps->params : NULL);
     cs->kind = STEP_CONV;
     return GLINT_OK;

@@ -36,6 +36,14 @@ const gl_sgemm_kernel *gl_sgemm_best(void) {
     return k ? k : &k_generic;
 }
 
+const gl_sgemm_kernel *gl_sgemm_for_m(const gl_sgemm_kernel *k, int64_t M) {
+    if (M == 1 && strcmp(k->name, "avx512") == 0) {
+        const gl_sgemm_kernel *one = gl_sgemm_x86_kernel("avx512_1x32");
+        if (one) return one;
+    }
+    return k;
+}
+
 int64_t gl_sgemm_kc(int64_t K) {
     if (K <= GL_SGEMM_KC) return K > 0 ? K : 1;
     int64_t blocks = (K + GL_SGEMM_KC - 1) / GL_SGEMM_KC;

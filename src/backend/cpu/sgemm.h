@@ -24,7 +24,7 @@ typedef void (*gl_ukernel_fn)(int64_t kc, const float *a, const float *b, float 
                               int accumulate);
 
 typedef struct gl_sgemm_kernel {
-    const char *name; /* "avx512", "avx2", "generic" */
+    const char *name; /* "avx512", "avx512_1x32", "avx2", "generic" */
     int mr, nr;
     gl_ukernel_fn fn;
 } gl_sgemm_kernel;
@@ -34,6 +34,11 @@ const gl_sgemm_kernel *gl_sgemm_best(void);
 /* A kernel by name, or NULL when unknown or not supported by this CPU
  * (tests use it to cover every variant). */
 const gl_sgemm_kernel *gl_sgemm_kernel_named(const char *name);
+
+/* The kernel to use for an M-row problem with preferred kernel k: a
+ * one-row variant of the same instruction set for M = 1 where there is one
+ * ("avx512_1x32"), else k itself. */
+const gl_sgemm_kernel *gl_sgemm_for_m(const gl_sgemm_kernel *k, int64_t M);
 
 /* Floats of a packed A for M×K (panels padded to MR rows). */
 size_t gl_sgemm_packed_a_floats(const gl_sgemm_kernel *k, int64_t M, int64_t K);

@@ -66,13 +66,46 @@ __attribute__((target("avx2,fma"))) static void uk_avx2_6x16(int64_t kc, const f
 #undef ST
 }
 
+/* AVX-512, one row (a conv with one output channel): 1 × 32 with two
+ * k-interleaved accumulator pairs so the FMA latency chain is halved; bound
+ * by B loads, still several times the 8-row kernel on an M = 1 problem. */
+__attribute__((target("avx512f"))) static void uk_avx512_1x32(int64_t kc, const float *a,
+                                                               const float *b, float *c,
+                                                               int64_t ldc, int accumulate) {
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps();
+    __m512 c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
+    if (accumulate) {
+        c0 = _mm512_loadu_ps(c);
+        c1 = _mm512_loadu_ps(c + 16);
+    }
+    int64_t k = 0;
+    for (; k + 1 < kc; k += 2) {
+        const __m512 a0 = _mm512_set1_ps(a[k]), a1 = _mm512_set1_ps(a[k + 1]);
+        c0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b), c0);
+        c1 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b + 16), c1);
+        c2 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(b + 32), c2);
+        c3 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(b + 48), c3);
+        b += 64;
+    }
+    if (k < kc) {
+        const __m512 a0 = _mm512_set1_ps(a[k]);
+        c0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b), c0);
+        c1 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b + 16), c1);
+    }
+    _mm512_storeu_ps(c, _mm512_add_ps(c0, c2));
+    _mm512_storeu_ps(c + 16, _mm512_add_ps(c1, c3));
+}
+
 static const gl_sgemm_kernel k_avx512 = {"avx512", 8, 32, uk_avx512_8x32};
+static const gl_sgemm_kernel k_avx512_m1 = {"avx512_1x32", 1, 32, uk_avx512_1x32};
 static const gl_sgemm_kernel k_avx2 = {"avx2", 6, 16, uk_avx2_6x16};
 
 const gl_sgemm_kernel *gl_sgemm_x86_kernel(const char *name) {
     __builtin_cpu_init();
     if (strcmp(name, "avx512") == 0)
         return __builtin_cpu_supports("avx512f") ? &k_avx512 : NULL;
+    if (strcmp(name, "avx512_1x32") == 0)
+        return __builtin_cpu_supports("avx512f") ? &k_avx512_m1 : NULL;
     if (strcmp(name, "avx2") == 0)
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &k_avx2 : NULL;
     return NULL;
