@@ -24,12 +24,20 @@ typedef struct fake {
     float ids[LOG_MAX];         /* x[0] of each sample, in run order */
     int n_ids, batches, max_seen;
     atomic_int opened, closed;
+    atomic_int runs_started;    /* lets a test wait until a batch is running */
 } fake;
 
 static void sleep_us(long us) {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
     while (nanosleep(&ts, &ts) != 0) {
     }
+}
+
+/* Waits (up to 10 s) until the runner has started n batches: a test that
+ * needs "the gate is running" must not rely on a sleep, which a loaded
+ * machine can outlast. */
+static void wait_runs(fake *f, int n) {
+    for (int i = 0; i < 50000 && atomic_load(&f->runs_started) < n; i++) sleep_us(200);
 }
 
 static glint_status f_open(void *user, void **state, gl_err *err) {
@@ -46,6 +54,7 @@ static glint_status f_run(void *user, void *state, const glint_tensor *in, size_
     int64_t k = in[0].dims[1];
     const float *x = in[0].data;
     int gated = 0;
+    atomic_fetch_add(&f->runs_started, 1);
     pthread_mutex_lock(&f->mu);
     f->batches++;
     if (n > f->max_seen) f->max_seen = n;
@@ -182,7 +191,7 @@ static void test_deadlines_fail_fast(void) {
     req_init(&late, 2, 4, 5000);    /* queued behind a 30 ms run: expires in the queue */
     req_init(&fine, 3, 4, 2000000);
     CHECK_OK(glint_batcher_submit(b, &a.r, NULL, NULL, &a.t));
-    sleep_us(3000);                 /* a is running */
+    wait_runs(f, 1);                /* a is running */
     CHECK_OK(glint_batcher_submit(b, &late.r, NULL, NULL, &late.t));
     CHECK_OK(glint_batcher_submit(b, &fine.r, NULL, NULL, &fine.t));
     CHECK_OK(glint_ticket_wait(a.t, -1));
@@ -243,7 +252,7 @@ static void gated_burst(glint_timeout_policy pol, int *n_ok, int *n_timeout, int
     req_init(&gate, 101, 4, 0);
     gate.x[1] = GATE;
     CHECK_OK(glint_batcher_submit(b, &gate.r, NULL, NULL, &gate.t));
-    sleep_us(2000);
+    wait_runs(f, 2); /* prime, then the gate */
     pthread_mutex_lock(&f->mu);
     f->max_seen = 0;
     pthread_mutex_unlock(&f->mu);
@@ -294,7 +303,7 @@ static void test_retry_on_failure(void) {
         req_init(&gate, 50, 4, 0);
         gate.x[1] = GATE;
         CHECK_OK(glint_batcher_submit(b, &gate.r, NULL, NULL, &gate.t));
-        sleep_us(2000);
+        wait_runs(f, 1);
         for (int i = 0; i < 8; i++) {
             req_init(&q[i], (float)i, 4, 0);
             CHECK_OK(glint_batcher_submit(b, &q[i].r, NULL, NULL, &q[i].t));
@@ -323,7 +332,7 @@ static void test_shutdown_and_bad_requests(void) {
     req_init(&gate, 1, 4, 0);
     gate.x[1] = GATE;
     CHECK_OK(glint_batcher_submit(b, &gate.r, NULL, NULL, &gate.t));
-    sleep_us(3000);
+    wait_runs(f, 1);
     for (int i = 0; i < 6; i++) {
         req_init(&q[i], (float)(10 + i), 4, 0);
         CHECK_OK(glint_batcher_submit(b, &q[i].r, NULL, NULL, &q[i].t));
