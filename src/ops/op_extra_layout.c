@@ -59,7 +59,8 @@ static glint_status d2s_infer(const void *params, const gl_tensor *in, int n_in,
             return gl_fail(err, GLINT_ERR_INVALID_MODEL,
                            "SpaceToDepth: height and width of %s are not multiples of blocksize "
                            "%lld", gl_shape_str(x, xs, sizeof xs), (long long)b);
-        o.d[1] = x->d[1] * bb;
+        if (!gl_mul_i64(x->d[1], bb, &o.d[1]))
+            return gl_fail(err, GLINT_ERR_INVALID_MODEL, "SpaceToDepth: output size overflows");
         o.d[2] = x->d[2] / b;
         o.d[3] = x->d[3] / b;
     } else {
@@ -68,8 +69,8 @@ static glint_status d2s_infer(const void *params, const gl_tensor *in, int n_in,
                            "DepthToSpace: channels of %s are not a multiple of blocksize^2 = %lld",
                            gl_shape_str(x, xs, sizeof xs), (long long)bb);
         o.d[1] = x->d[1] / bb;
-        o.d[2] = x->d[2] * b;
-        o.d[3] = x->d[3] * b;
+        if (!gl_mul_i64(x->d[2], b, &o.d[2]) || !gl_mul_i64(x->d[3], b, &o.d[3]))
+            return gl_fail(err, GLINT_ERR_INVALID_MODEL, "DepthToSpace: output size overflows");
     }
     if (gl_shape_numel(&o) < 0)
         return gl_fail(err, GLINT_ERR_INVALID_MODEL, "%s: output size overflows", name);
