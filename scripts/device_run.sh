@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GPU run of a session, in one call of the device machine: the GPU tests
+# (scripts/gpu_check.sh), then the benchmark suite with its PyTorch anchors
+# (bench/run_gpu.sh), sharing one CUDA build, under one time budget.
+#
+#   scripts/device_run.sh OUTDIR [BUDGET_S]      (default 240 s)
+#
+# The device machine returns at most 8 files from OUTDIR, so each stage's
+# folder is packed into one archive as soon as the stage ends; a timeout
+# later still returns what finished.
+set -u
+OUT=${1:?usage: scripts/device_run.sh OUTDIR [BUDGET_S]}
+BUDGET=${2:-240}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+T0=$(date +%s)
+mkdir -p "$OUT"
+elapsed() { echo $(( $(date +%s) - T0 )); }
+
+export GLINT_GPU_BUILD="$ROOT/build-gpu"
+echo "[device_run] gpu tests (deadline $(( BUDGET * 45 / 100 ))s)"
+GLINT_GPU_DEADLINE_S=$(( BUDGET * 45 / 100 )) "$ROOT/scripts/gpu_check.sh" "$WORK/gpu"
+echo "[device_run] gpu tests rc=$? after $(elapsed)s"
+cp "$WORK/gpu/gpu_check.json" "$OUT/" 2>/dev/null
+tar czf "$OUT/gpu_results.tar.gz" -C "$WORK" gpu
+
+left=$(( BUDGET - $(elapsed) - 8 ))
+echo "[device_run] benchmark (budget ${left}s)"
+BUILD_DIR="$ROOT/build-gpu" BUDGET_S=$left "$ROOT/bench/run_gpu.sh" "$WORK/bench"
+echo "[device_run] benchmark rc=$? after $(elapsed)s"
+for f in summary.json report.md; do cp "$WORK/bench/$f" "$OUT/" 2>/dev/null; done
+tar czf "$OUT/bench_results.tar.gz" -C "$WORK" bench
+rm -rf "$WORK"
+echo "[device_run] done in $(elapsed)s"
