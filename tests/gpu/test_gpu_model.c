@@ -318,6 +318,7 @@ static void memory_report(const char *path) {
 }
 
 int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the log even if a case crashes */
     gu_require_gpu();
     tl_seed_from_env();
     g_n_models = gm_find_models(g_models, GM_MAX_MODELS);

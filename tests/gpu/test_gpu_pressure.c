@@ -48,6 +48,7 @@ static bool run_model(const char *path, glint_device dev, glint_precision prec, 
 
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--hold")) return hold();
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines reach the log even if a case crashes */
     gu_require_gpu();
     tl_seed_from_env();
     char models[GM_MAX_MODELS][512];

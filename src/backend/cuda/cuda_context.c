@@ -216,7 +216,9 @@ glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err) 
  * bound plan, each warmed once. */
 static glint_status rebuild(gl_cuda_ctx *c, gl_err *err) {
     gl_cuda_engine *eng = c->eng;
-    bool alive = c->reset_epoch == gl_cuda_epoch(eng);
+    /* No stream: an earlier rebuild failed to create one (a NULL stream
+     * would mean the legacy default stream here). */
+    bool alive = c->reset_epoch == gl_cuda_epoch(eng) && c->stream;
     if (alive) (void)cudaStreamSynchronize(c->stream);
     for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
     free_buffers(c);
@@ -235,7 +237,7 @@ static glint_status rebuild(gl_cuda_ctx *c, gl_err *err) {
         no = GL_MAX(no, c->b[i].pp->stage_out_bytes);
     }
     if (!st && c->n_b > 0) st = ensure_capacity(c, na, ni, no, err);
-    for (int i = 0; !st && i < c->n_b; i++)
+    for (int i = 0; !st && c->use_graph && i < c->n_b; i++) /* ensure_capacity warmed the rest */
         if (!c->b[i].exec) st = capture(c, &c->b[i], err);
     if (!st) c->generation = atomic_load(&eng->generation);
     return st;
