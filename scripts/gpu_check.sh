@@ -15,8 +15,9 @@
 # gpu_check.json rewritten after every step), so a timeout keeps what ran.
 # Meant to finish in under 2.5 minutes on a 16-core H200 machine: each step
 # is bounded by a timeout and by the deadline GLINT_GPU_DEADLINE_S (default
-# 130 s from the start, leaving room for the last step's minimum). The script never stops at a failure; its exit code
-# says whether everything passed.
+# 130 s from the start, leaving room for the last step's minimum). The
+# script never stops at a failure; its exit code says whether everything
+# passed.
 #
 #   scripts/gpu_check.sh OUTDIR
 set -u
