@@ -23,6 +23,33 @@ static bool use_direct(const gl_conv_geom *g) {
     return g->c_out / g->group <= 2 && g->stride[1] == 1;
 }
 
+/* Floats of the padded input block (plus offsets) a row-conv task may use:
+ * it should stay in L2 next to the packed weights. */
+#define ROWCONV_FLOATS (96 * 1024)
+
+size_t gl_cpu_conv_scratch_floats(void) {
+    return GL_MAX(gl_sgemm_scratch_floats(GL_SGEMM_NC), (size_t)ROWCONV_FLOATS);
+}
+
+/* Row-conv block geometry for R output rows. */
+static int64_t rc_wp(const gl_conv_geom *g) { return g->out[1] + (g->k[1] - 1) * g->dilation[1]; }
+static int64_t rc_rp(const gl_conv_geom *g, int64_t R) { return R + (g->k[0] - 1) * g->dilation[0]; }
+static int64_t rc_block_floats(const gl_conv_geom *g, int64_t R, int nr) {
+    return g->c_in * rc_rp(g, R) * rc_wp(g) + rc_wp(g) + nr + 16;
+}
+
+/* Output rows per row-conv task (≈ GL_SGEMM_NC columns), or 0 when the
+ * row conv does not apply or its block does not fit the scratch. */
+static int64_t rowconv_rows(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
+    /* with a short K (a first layer) the per-task copy and write-back cost more */
+    if (!k->fn_off || g->group != 1 || g->stride[0] != 1 || g->stride[1] != 1 || conv_kg(g) < 32)
+        return 0;
+    const int64_t wp = rc_wp(g), kg = conv_kg(g);
+    int64_t R = GL_MIN(g->out[0], GL_MAX((int64_t)1, (GL_SGEMM_NC + wp - 1) / wp));
+    while (R > 0 && rc_block_floats(g, R, k->nr) + kg > ROWCONV_FLOATS) R--;
+    return R;
+}
+
 size_t gl_cpu_conv_packed_floats(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
     if (use_direct(g)) return (size_t)(g->c_out * conv_kg(g));
     return gl_sgemm_packed_a_floats(k, g->c_out / g->group, conv_kg(g)) * (size_t)g->group;
@@ -56,9 +83,9 @@ void gl_cpu_conv_init(gl_cpu_conv *cv, const gl_sgemm_kernel *k, const gl_conv_g
                    g->out[1] == g->in[1];
     cv->fused = fused;
     cv->direct = use_direct(g);
+    cv->rows = cv->direct || cv->direct_b ? 0 : rowconv_rows(k, g);
 }
 
-size_t gl_cpu_conv_scratch_floats(void) { return gl_sgemm_scratch_floats(GL_SGEMM_NC); }
 
 /* ------------------------------------------------------------ B packing */
 
@@ -290,6 +317,78 @@ static void direct_task(void *varg, int64_t begin, int64_t end, int tid) {
     }
 }
 
+/* Row conv: task t is (sample, m chunk, block of output rows). */
+static void rowconv_task(void *varg, int64_t begin, int64_t end, int tid) {
+    const conv_job *jb = varg;
+    const gl_cpu_conv *cv = jb->cv;
+    const gl_conv_geom *g = &cv->g;
+    const gl_sgemm_kernel *kern = cv->kern;
+    const int MR = kern->mr, NR = kern->nr;
+    const int64_t H = g->in[0], W = g->in[1], Ho = g->out[0], Wo = g->out[1], C = g->c_in;
+    const int64_t R = cv->rows, Rp = rc_rp(g, R), Wp = rc_wp(g), K = cv->kg;
+    const int64_t kh = g->k[0], kw = g->k[1], pt = g->pad_begin[0], pl = g->pad_begin[1];
+    const int64_t rchunks = (Ho + R - 1) / R, kcb = gl_sgemm_kc(K);
+    const int64_t mpad = (cv->mg + MR - 1) / MR * MR, plane = cv->plane;
+    float *xp = jb->scratch + (size_t)tid * jb->stride;
+    const int64_t block = C * Rp * Wp;
+    int32_t *off = (int32_t *)(xp + rc_block_floats(g, R, NR));
+    const bool epi = jb->bias || (cv->fused && cv->fused->n_epi > 0);
+    _Alignas(64) float tile[GL_SGEMM_MAX_MR * GL_SGEMM_MAX_NR];
+    for (int64_t k = 0, c = 0, ky = 0, kx = 0; k < K; k++) {
+        off[k] = (int32_t)(c * Rp * Wp + ky * g->dilation[0] * Wp + kx * g->dilation[1]);
+        if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; c++; } }
+    }
+    for (int64_t t = begin; t < end; t++) {
+        const int64_t rc = t % rchunks, mc = (t / rchunks) % jb->mchunks;
+        const int64_t n = t / (rchunks * jb->mchunks);
+        const int64_t oh0 = rc * R, rows = GL_MIN(R, Ho - oh0), ncols = rows * Wp;
+        /* the zero-padded input rows oh0 - pt .. of every channel */
+        for (int64_t c = 0; c < C; c++) {
+            const float *xc = jb->x + (n * C + c) * H * W;
+            for (int64_t r = 0; r < Rp; r++) {
+                float *d = xp + (c * Rp + r) * Wp;
+                const int64_t iy = oh0 - pt + r;
+                if (iy < 0 || iy >= H || r >= rows + (kh - 1) * g->dilation[0]) {
+                    for (int64_t q = 0; q < Wp; q++) d[q] = 0.0f;
+                    continue;
+                }
+                const float *src = xc + iy * W;
+                const int64_t hi = GL_MIN(Wp, pl + W);
+                for (int64_t q = 0; q < pl && q < Wp; q++) d[q] = 0.0f;
+                for (int64_t q = pl; q < hi; q++) d[q] = src[q - pl];
+                for (int64_t q = GL_MAX(hi, pl); q < Wp; q++) d[q] = 0.0f;
+            }
+        }
+        for (int64_t q = block; q < block + Wp + NR + 16; q++) xp[q] = 0.0f;
+        const int64_t m0 = mc * jb->mrows, m1 = GL_MIN(cv->mg, m0 + jb->mrows);
+        conv_tile tc = {cv, jb->bias, jb->operands, n, 0};
+        for (int64_t p0 = 0; p0 < ncols; p0 += NR) {
+            for (int64_t mm = m0; mm < m1; mm += MR) {
+                const int64_t mr = GL_MIN((int64_t)MR, m1 - mm);
+                for (int64_t k0 = 0; k0 < K; k0 += kcb) {
+                    const int64_t kc = GL_MIN(kcb, K - k0);
+                    kern->fn_off(kc, cv->packed_w + k0 * mpad + (mm / MR) * kc * MR, xp + p0,
+                                 off + k0, tile, NR, k0 > 0);
+                }
+                /* keep the columns that are real outputs, row segment by segment */
+                for (int64_t j = 0; j < NR && p0 + j < ncols;) {
+                    const int64_t pos = p0 + j, lr = pos / Wp, ow = pos % Wp;
+                    const int64_t seg = GL_MIN((int64_t)NR - j, Wp - ow);
+                    const int64_t len = GL_MIN(seg, Wo - ow);
+                    if (len > 0) {
+                        const int64_t s0 = (oh0 + lr) * Wo + ow;
+                        float *y = jb->y + (n * g->c_out + mm) * plane + s0;
+                        for (int64_t i = 0; i < mr; i++)
+                            for (int64_t q = 0; q < len; q++) y[i * plane + q] = tile[i * NR + j + q];
+                        if (epi) conv_tile_fn(&tc, y, plane, mm, mr, s0, len);
+                    }
+                    j += seg;
+                }
+            }
+        }
+    }
+}
+
 void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_tensor *out,
                      gl_pool *pool, float *scratch, size_t scratch_stride) {
     const gl_conv_geom *g = &cv->g;
@@ -315,5 +414,16 @@ void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_te
         mchunks = GL_MIN(mpanels, (4 * (int64_t)threads + base - 1) / base);
     jb.mrows = (mpanels + mchunks - 1) / mchunks * MR;
     jb.mchunks = (cv->mg + jb.mrows - 1) / jb.mrows;
+    if (cv->rows > 0) {
+        const int64_t rchunks = (g->out[0] + cv->rows - 1) / cv->rows;
+        const int64_t tasks = g->n * rchunks, mp = (cv->mg + MR - 1) / MR;
+        int64_t mch = 1;
+        if (threads > 1 && tasks < 4 * (int64_t)threads)
+            mch = GL_MIN(mp, (4 * (int64_t)threads + tasks - 1) / tasks);
+        jb.mrows = (mp + mch - 1) / mch * MR;
+        jb.mchunks = (cv->mg + jb.mrows - 1) / jb.mrows;
+        gl_pool_for(pool, tasks * jb.mchunks, rowconv_task, &jb);
+        return;
+    }
     gl_pool_for(pool, g->n * g->group * jb.mchunks * jb.nchunks, conv_task, &jb);
 }

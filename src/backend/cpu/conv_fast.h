@@ -3,7 +3,10 @@
  * (packed once per engine) and the im2col matrix as B, packed panel by panel
  * straight from the input so it is never materialised. Bias and the fused
  * epilogue are applied to each output tile as it leaves the micro-kernel.
- * Convs with one or two output channels per group run as a direct conv. */
+ * Convs with one or two output channels per group run as a direct conv.
+ * Stride-1 convs skip im2col altogether: each task copies the input rows it
+ * needs once into a zero-padded block, and the micro-kernel reads the
+ * shifted rows in place through a table of offsets (k → c, ky, kx). */
 #ifndef GL_CPU_CONV_FAST_H
 #define GL_CPU_CONV_FAST_H
 
@@ -19,6 +22,7 @@ typedef struct gl_cpu_conv {
     int64_t mg, kg, plane;   /* out channels per group, K per group, Ho*Wo */
     bool direct_b;           /* 1x1, stride 1, no pad: B is the input itself */
     bool direct;             /* ≤ 2 outputs per group: direct conv, packed_w is W as is */
+    int64_t rows;            /* > 0: stride-1 "row conv", this many output rows per task */
     const gl_fused_conv_params *fused; /* NULL for a plain Conv */
 } gl_cpu_conv;
 

@@ -22,7 +22,21 @@ static void uk_generic_4x16(int64_t kc, const float *a, const float *b, float *c
         for (int j = 0; j < 16; j++) c[i * ldc + j] = acc[i][j];
 }
 
-static const gl_sgemm_kernel k_generic = {"generic", 4, 16, uk_generic_4x16};
+static void uk_generic_4x16_off(int64_t kc, const float *a, const float *b, const int32_t *off,
+                                float *c, int64_t ldc, int accumulate) {
+    float acc[4][16];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 16; j++) acc[i][j] = accumulate ? c[i * ldc + j] : 0.0f;
+    for (int64_t k = 0; k < kc; k++) {
+        const float *ak = a + k * 4, *bk = b + off[k];
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 16; j++) acc[i][j] += ak[i] * bk[j];
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 16; j++) c[i * ldc + j] = acc[i][j];
+}
+
+static const gl_sgemm_kernel k_generic = {"generic", 4, 16, uk_generic_4x16, uk_generic_4x16_off};
 
 const gl_sgemm_kernel *gl_sgemm_kernel_named(const char *name) {
     if (!name) return NULL;

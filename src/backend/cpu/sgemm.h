@@ -23,10 +23,16 @@
 typedef void (*gl_ukernel_fn)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                               int accumulate);
 
+/* The same with B read in place: row k is the NR floats at b + off[k]
+ * (a conv's shifted input rows, so nothing is packed). */
+typedef void (*gl_ukernel_off_fn)(int64_t kc, const float *a, const float *b, const int32_t *off,
+                                  float *c, int64_t ldc, int accumulate);
+
 typedef struct gl_sgemm_kernel {
     const char *name; /* "avx512", "avx512_1x32", "avx2", "generic" */
     int mr, nr;
     gl_ukernel_fn fn;
+    gl_ukernel_off_fn fn_off; /* may be NULL */
 } gl_sgemm_kernel;
 
 /* The fastest kernel this CPU supports. */

@@ -38,6 +38,34 @@ __attribute__((target("avx512f"))) static void uk_avx512_8x32(int64_t kc, const 
 #undef ST
 }
 
+__attribute__((target("avx512f"))) static void uk_avx512_8x32_off(int64_t kc, const float *a,
+                                                                   const float *b,
+                                                                   const int32_t *off, float *c,
+                                                                   int64_t ldc, int accumulate) {
+    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+    if (accumulate) {
+#define LD(i) c##i##0 = _mm512_loadu_ps(c + i * ldc); c##i##1 = _mm512_loadu_ps(c + i * ldc + 16);
+        LD(0) LD(1) LD(2) LD(3) LD(4) LD(5) LD(6) LD(7)
+#undef LD
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = _mm512_setzero_ps();
+        c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = _mm512_setzero_ps();
+    }
+    for (int64_t k = 0; k < kc; k++) {
+        const float *bk = b + off[k];
+        const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+        __m512 av;
+#define FM(i) av = _mm512_set1_ps(a[i]); c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0); \
+              c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);
+        FM(0) FM(1) FM(2) FM(3) FM(4) FM(5) FM(6) FM(7)
+#undef FM
+        a += 8;
+    }
+#define ST(i) _mm512_storeu_ps(c + i * ldc, c##i##0); _mm512_storeu_ps(c + i * ldc + 16, c##i##1);
+    ST(0) ST(1) ST(2) ST(3) ST(4) ST(5) ST(6) ST(7)
+#undef ST
+}
+
 /* AVX2+FMA: 6 rows × 16 columns = 12 ymm accumulators. */
 __attribute__((target("avx2,fma"))) static void uk_avx2_6x16(int64_t kc, const float *a,
                                                               const float *b, float *c,
@@ -60,6 +88,34 @@ __attribute__((target("avx2,fma"))) static void uk_avx2_6x16(int64_t kc, const f
 #undef FM
         a += 6;
         b += 16;
+    }
+#define ST(i) _mm256_storeu_ps(c + i * ldc, c##i##0); _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
+    ST(0) ST(1) ST(2) ST(3) ST(4) ST(5)
+#undef ST
+}
+
+__attribute__((target("avx2,fma"))) static void uk_avx2_6x16_off(int64_t kc, const float *a,
+                                                                  const float *b,
+                                                                  const int32_t *off, float *c,
+                                                                  int64_t ldc, int accumulate) {
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (accumulate) {
+#define LD(i) c##i##0 = _mm256_loadu_ps(c + i * ldc); c##i##1 = _mm256_loadu_ps(c + i * ldc + 8);
+        LD(0) LD(1) LD(2) LD(3) LD(4) LD(5)
+#undef LD
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = _mm256_setzero_ps();
+        c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+    }
+    for (int64_t k = 0; k < kc; k++) {
+        const float *bk = b + off[k];
+        const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+        __m256 av;
+#define FM(i) av = _mm256_broadcast_ss(a + i); c##i##0 = _mm256_fmadd_ps(av, b0, c##i##0); \
+              c##i##1 = _mm256_fmadd_ps(av, b1, c##i##1);
+        FM(0) FM(1) FM(2) FM(3) FM(4) FM(5)
+#undef FM
+        a += 6;
     }
 #define ST(i) _mm256_storeu_ps(c + i * ldc, c##i##0); _mm256_storeu_ps(c + i * ldc + 8, c##i##1);
     ST(0) ST(1) ST(2) ST(3) ST(4) ST(5)
@@ -96,9 +152,9 @@ __attribute__((target("avx512f"))) static void uk_avx512_1x32(int64_t kc, const 
     _mm512_storeu_ps(c + 16, _mm512_add_ps(c1, c3));
 }
 
-static const gl_sgemm_kernel k_avx512 = {"avx512", 8, 32, uk_avx512_8x32};
-static const gl_sgemm_kernel k_avx512_m1 = {"avx512_1x32", 1, 32, uk_avx512_1x32};
-static const gl_sgemm_kernel k_avx2 = {"avx2", 6, 16, uk_avx2_6x16};
+static const gl_sgemm_kernel k_avx512 = {"avx512", 8, 32, uk_avx512_8x32, uk_avx512_8x32_off};
+static const gl_sgemm_kernel k_avx512_m1 = {"avx512_1x32", 1, 32, uk_avx512_1x32, NULL};
+static const gl_sgemm_kernel k_avx2 = {"avx2", 6, 16, uk_avx2_6x16, uk_avx2_6x16_off};
 
 const gl_sgemm_kernel *gl_sgemm_x86_kernel(const char *name) {
     __builtin_cpu_init();
