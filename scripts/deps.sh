@@ -5,6 +5,7 @@
 #   test:  + ONNX conformance data, python3 with numpy/onnx/freetype (tests
 #          that compare with Python skip cleanly without them)
 #   fuzz:  + clang and its sanitizer/fuzzer runtime
+#   demo:  + the fonts the demo picture uses (Cabin, which lacks Latin Extended-A)
 set -euo pipefail
 want=(build-essential cmake pkg-config libfreetype-dev libpng-dev libfontconfig-dev fonts-dejavu-core)
 for what in "$@"; do
@@ -12,7 +13,8 @@ for what in "$@"; do
     build) ;;
     test) want+=(libonnx-testdata python3-numpy python3-onnx python3-freetype) ;;
     fuzz) want+=(clang libclang-rt-14-dev) ;;
-    *) echo "scripts/deps.sh: unknown group '$what' (build, test, fuzz)" >&2; exit 2 ;;
+    demo) want+=(fonts-cabin fontconfig) ;;
+    *) echo "scripts/deps.sh: unknown group '$what' (build, test, fuzz, demo)" >&2; exit 2 ;;
   esac
 done
 command -v dpkg-query >/dev/null || { echo "glint: not a Debian-style system; install the equivalents of: ${want[*]}" >&2; exit 0; }
