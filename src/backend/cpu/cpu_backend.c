@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/gemm_fast.h"
 #include "backend/cpu/conv_fast.h"
 #include "backend/cpu/threadpool.h"
 #include "backend/cpu/upsample_fast.h"
@@ -32,11 +33,12 @@ typedef struct cpu_state {
     int n_packs, cap_packs;
 } cpu_state;
 
-enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2 };
+enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2, STEP_GEMM = 3 };
 
 typedef struct cpu_step {
     int kind;
     gl_cpu_conv conv;
+    gl_cpu_gemm gemm;
 } cpu_step;
 
 typedef struct cpu_prepared {
@@ -44,6 +46,8 @@ typedef struct cpu_prepared {
     cpu_step *steps;
     int max_inputs, max_outputs;
     int fast_steps;
+    size_t extra_offset;     /* the plan's arena, aligned: fast-kernel bytes start here */
+    size_t arena_bytes;      /* extra_offset + the largest Gemm A packing */
 } cpu_prepared;
 
 typedef struct cpu_ctx {
@@ -162,12 +166,45 @@ static glint_status prepare_conv(cpu_state *s, const gl_plan *p, const gl_plan_s
     return GLINT_OK;
 }
 
+/* Gemm (attributes read from the node) and MatMul with a 2-D B. */
+static void prepare_gemm(cpu_state *s, cpu_prepared *pp, const gl_plan_step *ps, cpu_step *cs) {
+    const gl_plan *p = pp->plan;
+    const bool gemm = strcmp(ps->op->name, "Gemm") == 0;
+    if (ps->n_inputs < 2 || ps->inputs[0] < 0 || ps->inputs[1] < 0 || ps->n_outputs != 1 ||
+        ps->outputs[0] < 0)
+        return;
+    for (int i = 0; i < ps->n_inputs; i++)
+        if (ps->inputs[i] >= 0 && p->tensors[ps->inputs[i]].dtype != GLINT_DTYPE_FLOAT32) return;
+    const gl_shape *a = &p->tensors[ps->inputs[0]].shape, *b = &p->tensors[ps->inputs[1]].shape;
+    bool ok;
+    if (gemm) {
+        if (ps->node < 0 || ps->node >= p->graph->n_nodes) return;
+        const gl_node *n = &p->graph->nodes[ps->node];
+        int64_t ta = 0, tb = 0;
+        float alpha = 1.0f, beta = 1.0f;
+        if (gl_attr_int(n, "transA", 0, &ta, NULL) || gl_attr_int(n, "transB", 0, &tb, NULL) ||
+            gl_attr_float(n, "alpha", 1.0f, &alpha, NULL) ||
+            gl_attr_float(n, "beta", 1.0f, &beta, NULL))
+            return;
+        const gl_shape *c =
+            ps->n_inputs > 2 && ps->inputs[2] >= 0 ? &p->tensors[ps->inputs[2]].shape : NULL;
+        ok = gl_cpu_gemm_init(&cs->gemm, s->kern, a, b, c, ta != 0, tb != 0, alpha, beta);
+    } else {
+        ok = gl_cpu_matmul_init(&cs->gemm, s->kern, a, b);
+    }
+    if (!ok) return;
+    cs->kind = STEP_GEMM;
+    size_t bytes = gl_align_up(gl_cpu_gemm_pack_floats(&cs->gemm) * sizeof(float), 64);
+    pp->arena_bytes = GL_MAX(pp->arena_bytes, pp->extra_offset + bytes);
+}
+
 static glint_status cpu_plan_prepare(void *state, const gl_plan *plan, void **out, gl_err *err) {
     cpu_state *s = state;
     *out = NULL;
     cpu_prepared *pp = gl_calloc(s->alloc, 1, sizeof *pp);
     if (!pp) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
     pp->plan = plan;
+    pp->extra_offset = pp->arena_bytes = gl_align_up(plan->arena_bytes, GL_ARENA_ALIGN);
     pp->steps = gl_calloc(s->alloc, (size_t)(plan->n_steps > 0 ? plan->n_steps : 1), sizeof *pp->steps);
     if (!pp->steps) {
         gl_free(s->alloc, pp);
@@ -188,6 +225,9 @@ static glint_status cpu_plan_prepare(void *state, const gl_plan *plan, void **ou
                 return st;
             }
         }
+        if (strcmp(ps->op->domain, "") == 0 &&
+            (strcmp(ps->op->name, "Gemm") == 0 || strcmp(ps->op->name, "MatMul") == 0))
+            prepare_gemm(s, pp, ps, &pp->steps[i]);
         bool up2 = false;
         glint_status st = gl_cpu_is_nearest2x(plan, i, s->alloc, &up2, err);
         if (st != GLINT_OK) {
@@ -250,7 +290,7 @@ static glint_status cpu_context_bind(void *vctx, const void *prepared, gl_err *e
     cpu_ctx *c = vctx;
     const cpu_prepared *pp = prepared;
     const glint_allocator *a = c->st->alloc;
-    size_t need = gl_align_up(pp->plan->arena_bytes, GL_ARENA_ALIGN);
+    size_t need = pp->arena_bytes;
     if (need > c->arena_bytes || !c->arena) {
         uint8_t *na = gl_aligned_alloc(a, need ? need : GL_ARENA_ALIGN, GL_ARENA_ALIGN);
         if (!na)
@@ -281,6 +321,13 @@ glint_status gl_cpu_run_step(void *vctx, const void *prepared, int i, gl_err *er
         gl_cpu_conv_run(&cs->conv, in, s->n_inputs, out, c->pool, c->scratch, c->scratch_stride);
         return GLINT_OK;
     }
+    if (cs->kind == STEP_GEMM) {
+        const bool has_c = cs->gemm.has_c && s->n_inputs > 2;
+        gl_cpu_gemm_run(&cs->gemm, in[0].data, in[1].data, has_c ? in[2].data : NULL,
+                        out[0].data, (float *)(c->arena + pp->extra_offset), c->pool, c->scratch,
+                        c->scratch_stride);
+        return GLINT_OK;
+    }
     if (cs->kind == STEP_UP2) {
         const gl_shape *xs = &in[0].shape;
         gl_cpu_upsample2x_run(in[0].data, out[0].data, xs->d[0] * xs->d[1], xs->d[2], xs->d[3],
@@ -304,7 +351,7 @@ static glint_status cpu_run(void *vctx, const void *prepared, const void *const 
     const cpu_prepared *pp = prepared;
     const gl_plan *p = pp->plan;
     const gl_graph *g = p->graph;
-    if (!c->arena || c->arena_bytes < p->arena_bytes ||
+    if (!c->arena || c->arena_bytes < pp->arena_bytes ||
         c->views_cap < pp->max_inputs + pp->max_outputs)
         return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: run on a plan not bound to this context");
     for (int i = 0; i < g->n_inputs; i++) {

@@ -6,7 +6,7 @@
 #include "backend/backend.h"
 
 /* Steps of a prepared plan that run a fast kernel instead of the reference
- * (conv, fused conv, nearest 2x resize). */
+ * (conv, fused conv, Gemm, MatMul, nearest 2x resize). */
 int gl_cpu_fast_step_count(const void *prepared);
 /* Distinct packed weight tensors held by an engine state (shared by plans). */
 int gl_cpu_packed_weight_count(void *state);

@@ -6,4 +6,5 @@ list(APPEND GLINT_SOURCES
   src/backend/cpu/sgemm_x86.c
   src/backend/cpu/conv_fast.c
   src/backend/cpu/upsample_fast.c
+  src/backend/cpu/gemm_fast.c
 )
