@@ -3,10 +3,7 @@
 #include <stdio.h>
 
 #include "runtime/batcher.h"
-
-/* Defined by src/runtime/engine.c; weak so the batcher also links where the
- * engine keeps no telemetry (then the batcher records none). */
-gl_telemetry *gl_engine_telemetry(glint_engine *engine) __attribute__((weak));
+#include "runtime/engine.h"
 
 static glint_status ctx_open(void *user, void **state, gl_err *err) {
     glint_context *ctx = NULL;
@@ -38,7 +35,7 @@ glint_status glint_batcher_create(glint_engine *engine, const glint_batcher_opti
         return err.status;
     }
     gl_batch_runner r = {ctx_open, ctx_close, ctx_run, engine};
-    gl_telemetry *tm = gl_engine_telemetry ? gl_engine_telemetry(engine) : NULL;
+    gl_telemetry *tm = gl_engine_telemetry(engine);
     /* the engine's allocator is not reachable through the public API; the
      * batcher's few allocations (tickets, staging) use libc */
     glint_status st = gl_batcher_create_with_runner(&r, options, NULL, tm, batcher, &err);

@@ -5,12 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/engine.h"
 #include "runtime/telemetry.h"
 
-/* The engine owns one gl_telemetry; src/runtime/engine.c provides the
- * accessor. It is referenced weakly so that this file links (and the
- * snapshot functions work) in builds or tests without the engine. */
-gl_telemetry *gl_engine_telemetry(glint_engine *engine) __attribute__((weak));
 
 typedef struct textbuf {
     char *buf;
@@ -37,7 +34,7 @@ glint_status glint_engine_telemetry(const glint_engine *engine, glint_telemetry_
     if (!snapshot) return GLINT_ERR_INVALID_ARGUMENT;
     memset(snapshot, 0, sizeof *snapshot);
     if (!engine) return GLINT_ERR_INVALID_ARGUMENT;
-    gl_telemetry *tm = gl_engine_telemetry ? gl_engine_telemetry((glint_engine *)engine) : NULL;
+    gl_telemetry *tm = gl_engine_telemetry((glint_engine *)engine);
     if (!tm) return GLINT_ERR_UNSUPPORTED;
     gl_telemetry_snapshot(tm, snapshot);
     return GLINT_OK;
