@@ -16,12 +16,6 @@ bool gl_cpu_conv_supported(const gl_conv_geom *g) {
 
 static int64_t conv_kg(const gl_conv_geom *g) { return g->c_in / g->group * g->k[0] * g->k[1]; }
 
-/* With one or two output channels per group a GEMM spends more time
- * packing im2col than multiplying (2·M flops per packed value): such convs
- * (the U-Net's last layer) are computed directly as shifted row AXPYs. */
-static bool use_direct(const gl_conv_geom *g) {
-    return g->c_out / g->group <= 2 && g->stride[1] == 1;
-}
 
 /* Floats of the padded input block (plus offsets) a row-conv task may use:
  * it should stay in L2 next to the packed weights. */
@@ -50,15 +44,23 @@ static int64_t rowconv_rows(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
     return R;
 }
 
+/* With one or two output channels per group a GEMM spends more time
+ * packing im2col than multiplying (2·M flops per packed value): such convs
+ * are computed directly as shifted row AXPYs, unless the row conv (which
+ * packs nothing) applies with a one-row kernel. */
+static bool use_direct(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
+    return g->c_out / g->group <= 2 && g->stride[1] == 1 && rowconv_rows(k, g) == 0;
+}
+
 size_t gl_cpu_conv_packed_floats(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
-    if (use_direct(g)) return (size_t)(g->c_out * conv_kg(g));
+    if (use_direct(k, g)) return (size_t)(g->c_out * conv_kg(g));
     return gl_sgemm_packed_a_floats(k, g->c_out / g->group, conv_kg(g)) * (size_t)g->group;
 }
 
 void gl_cpu_conv_pack_weights(const gl_sgemm_kernel *k, const gl_conv_geom *g, const float *w,
                               float *dst) {
     const int64_t mg = g->c_out / g->group, kg = conv_kg(g);
-    if (use_direct(g)) { /* the direct path reads W as it is */
+    if (use_direct(k, g)) { /* the direct path reads W as it is */
         memcpy(dst, w, (size_t)(g->c_out * kg) * sizeof(float));
         return;
     }
@@ -82,7 +84,7 @@ void gl_cpu_conv_init(gl_cpu_conv *cv, const gl_sgemm_kernel *k, const gl_conv_g
                    g->pad_begin[0] == 0 && g->pad_begin[1] == 0 && g->out[0] == g->in[0] &&
                    g->out[1] == g->in[1];
     cv->fused = fused;
-    cv->direct = use_direct(g);
+    cv->direct = use_direct(k, g);
     cv->rows = cv->direct || cv->direct_b ? 0 : rowconv_rows(k, g);
 }
 
@@ -397,6 +399,8 @@ void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_te
                    .scratch = scratch, .stride = scratch_stride};
     for (int k = 3; k < n_in && k < (int)GL_ARRAY_LEN(jb.operands); k++)
         jb.operands[k] = in[k].dtype != GLINT_DTYPE_UNDEFINED ? in[k].data : NULL;
+    pool = gl_pool_for_work(pool, 2.0 * (double)g->n * (double)g->c_out * (double)cv->plane *
+                                      (double)cv->kg);
     if (cv->direct) {
         gl_pool_for(pool, g->n * g->c_out * g->out[0], direct_task, &jb);
         return;

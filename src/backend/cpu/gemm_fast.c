@@ -94,6 +94,7 @@ void gl_cpu_gemm_run(const gl_cpu_gemm *g, const float *a, const float *b, const
                            .pack_b_ctx = &jb.bm, .c = y, .ldc = g->N,
                            .tile = (g->alpha != 1.0f || g->has_c) ? gemm_tile : NULL,
                            .tile_ctx = &jb};
+    pool = gl_pool_for_work(pool, 2.0 * (double)g->M * (double)g->N * (double)g->K);
     const int threads = gl_pool_threads(pool), MR = g->kern->mr, NR = g->kern->nr;
     int64_t nchunks = (g->N + GL_SGEMM_NC - 1) / GL_SGEMM_NC;
     jb.ncols = ((g->N + nchunks - 1) / nchunks + NR - 1) / NR * NR;

@@ -152,8 +152,38 @@ __attribute__((target("avx512f"))) static void uk_avx512_1x32(int64_t kc, const 
     _mm512_storeu_ps(c + 16, _mm512_add_ps(c1, c3));
 }
 
+__attribute__((target("avx512f"))) static void uk_avx512_1x32_off(int64_t kc, const float *a,
+                                                                   const float *b,
+                                                                   const int32_t *off, float *c,
+                                                                   int64_t ldc, int accumulate) {
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps();
+    __m512 c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
+    if (accumulate) {
+        c0 = _mm512_loadu_ps(c);
+        c1 = _mm512_loadu_ps(c + 16);
+    }
+    int64_t k = 0;
+    for (; k + 1 < kc; k += 2) {
+        const float *b0 = b + off[k], *b1 = b + off[k + 1];
+        const __m512 a0 = _mm512_set1_ps(a[k]), a1 = _mm512_set1_ps(a[k + 1]);
+        c0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b0), c0);
+        c1 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b0 + 16), c1);
+        c2 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(b1), c2);
+        c3 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(b1 + 16), c3);
+    }
+    if (k < kc) {
+        const float *b0 = b + off[k];
+        const __m512 a0 = _mm512_set1_ps(a[k]);
+        c0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b0), c0);
+        c1 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b0 + 16), c1);
+    }
+    _mm512_storeu_ps(c, _mm512_add_ps(c0, c2));
+    _mm512_storeu_ps(c + 16, _mm512_add_ps(c1, c3));
+}
+
 static const gl_sgemm_kernel k_avx512 = {"avx512", 8, 32, uk_avx512_8x32, uk_avx512_8x32_off};
-static const gl_sgemm_kernel k_avx512_m1 = {"avx512_1x32", 1, 32, uk_avx512_1x32, NULL};
+static const gl_sgemm_kernel k_avx512_m1 = {"avx512_1x32", 1, 32, uk_avx512_1x32,
+                                              uk_avx512_1x32_off};
 static const gl_sgemm_kernel k_avx2 = {"avx2", 6, 16, uk_avx2_6x16, uk_avx2_6x16_off};
 
 const gl_sgemm_kernel *gl_sgemm_x86_kernel(const char *name) {

@@ -76,5 +76,6 @@ static void up_rows(void *varg, int64_t begin, int64_t end, int tid) {
 void gl_cpu_upsample2x_run(const float *x, float *y, int64_t planes, int64_t h, int64_t w,
                            gl_pool *pool) {
     up_job j = {x, y, h, w};
-    gl_pool_for(pool, planes * h, up_rows, &j);
+    /* a copy: count each output value as a few flops' worth of work */
+    gl_pool_for(gl_pool_for_work(pool, 4.0 * (double)(planes * h * w)), planes * h, up_rows, &j);
 }
