@@ -38,10 +38,22 @@ static int64_t rowconv_rows(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
     /* with a short K (a first layer) the per-task copy and write-back cost more */
     if (!k->fn_off || g->group != 1 || g->stride[0] != 1 || g->stride[1] != 1 || conv_kg(g) < 32)
         return 0;
-    const int64_t wp = rc_wp(g), kg = conv_kg(g);
-    int64_t R = GL_MIN(g->out[0], GL_MAX((int64_t)1, (GL_SGEMM_NC + wp - 1) / wp));
-    while (R > 0 && rc_block_floats(g, R, k->nr) + kg > ROWCONV_FLOATS) R--;
-    return R;
+    const int64_t wp = rc_wp(g), kg = conv_kg(g), nr = k->nr;
+    /* Among the block heights that fit, take the one wasting least: columns
+     * computed past the block's end (rounding R·Wq up to NR) and the halo
+     * rows copied per block, both per output row. */
+    int64_t best = 0;
+    double best_cost = 0;
+    for (int64_t R = 1; R <= g->out[0]; R++) {
+        if (rc_block_floats(g, R, k->nr) + kg > ROWCONV_FLOATS) break;
+        const int64_t cols = (R * wp + nr - 1) / nr * nr;
+        const double cost = (double)cols / (double)R + 0.25 * (double)wp * (double)(rc_rp(g, R) - R) / (double)R;
+        if (!best || cost < best_cost) {
+            best = R;
+            best_cost = cost;
+        }
+    }
+    return best;
 }
 
 /* With one or two output channels per group a GEMM spends more time
