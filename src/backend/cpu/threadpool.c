@@ -3,7 +3,13 @@
  * condition-variable sleep, and the last worker to finish wakes the caller.
  * Spinning first keeps the hand-off at a few hundred nanoseconds between the
  * back-to-back layers of one inference; sleeping afterwards keeps idle
- * contexts from burning a core. */
+ * contexts from burning a core.
+ *
+ * Each thread owns a static, contiguous range of the indices and claims
+ * them one by one from its own counter; a thread that runs out takes what
+ * is left of the others' ranges. Unloaded, that is plain static
+ * partitioning; on a shared machine a worker the OS has descheduled no
+ * longer holds the whole step back. */
 #include "backend/cpu/threadpool.h"
 
 #include <pthread.h>
@@ -13,6 +19,12 @@
 #define GL_POOL_SPIN 4000
 
 struct gl_pool;
+
+/* One thread's claim counter and range end, alone on a cache line. */
+typedef struct gl_claim {
+    _Alignas(64) atomic_int_fast64_t next;
+    int64_t end;
+} gl_claim;
 
 typedef struct gl_worker {
     struct gl_pool *pool;
@@ -25,6 +37,7 @@ struct gl_pool {
     int threads;
     int started;                  /* workers successfully created */
     gl_worker *workers;           /* threads - 1 of them */
+    gl_claim *claims;             /* one per thread */
     pthread_mutex_t mu;
     pthread_cond_t wake_cv;       /* workers wait here for a new generation */
     pthread_cond_t done_cv;       /* the caller waits here for pending == 0 */
@@ -47,10 +60,16 @@ static inline void gl_cpu_relax(void) {
 #endif
 }
 
+/* Own range first, then whatever the others have not claimed yet. */
 static void run_range(struct gl_pool *p, int tid) {
-    int64_t b, e;
-    gl_pool_range(p->n, p->threads, tid, &b, &e);
-    if (b < e) p->fn(p->arg, b, e, tid);
+    for (int v = 0; v < p->threads; v++) {
+        gl_claim *c = &p->claims[(tid + v) % p->threads];
+        for (;;) {
+            int64_t i = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
+            if (i >= c->end) break;
+            p->fn(p->arg, i, i + 1, tid);
+        }
+    }
 }
 
 static void *worker_main(void *varg) {
@@ -104,7 +123,8 @@ glint_status gl_pool_create(const glint_allocator *a, int threads, gl_pool **out
     pthread_cond_init(&p->done_cv, NULL);
     if (threads > 1) {
         p->workers = gl_calloc(a, (size_t)threads - 1, sizeof *p->workers);
-        if (!p->workers) {
+        p->claims = gl_aligned_alloc(a, (size_t)threads * sizeof *p->claims, 64);
+        if (!p->workers || !p->claims) {
             gl_pool_free(p);
             return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "thread pool: out of memory");
         }
@@ -135,6 +155,7 @@ void gl_pool_free(gl_pool *p) {
     pthread_cond_destroy(&p->done_cv);
     pthread_mutex_destroy(&p->mu);
     gl_free(p->alloc, p->workers);
+    gl_aligned_free(p->alloc, p->claims);
     gl_free(p->alloc, p);
 }
 
@@ -149,6 +170,12 @@ void gl_pool_for(gl_pool *p, int64_t n, gl_pool_fn fn, void *arg) {
     p->fn = fn;
     p->arg = arg;
     p->n = n;
+    for (int t = 0; t < p->threads; t++) {
+        int64_t b, e;
+        gl_pool_range(n, p->threads, t, &b, &e);
+        atomic_store_explicit(&p->claims[t].next, b, memory_order_relaxed);
+        p->claims[t].end = e;
+    }
     atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
     atomic_fetch_add(&p->generation, 1); /* seq_cst: publishes the job */
     if (atomic_load(&p->sleepers) > 0) {

@@ -11,7 +11,8 @@
 typedef struct gl_pool gl_pool;
 
 /* Body of a parallel-for: runs task indices [begin, end) on thread `tid`
- * (0 ≤ tid < gl_pool_threads). */
+ * (0 ≤ tid < gl_pool_threads). With more than one thread it is called once
+ * per index; tid is what names per-thread scratch. */
 typedef void (*gl_pool_fn)(void *arg, int64_t begin, int64_t end, int tid);
 
 /* Creates a pool of `threads` threads in total (threads - 1 workers plus the
@@ -22,8 +23,9 @@ void gl_pool_free(gl_pool *p);
 int gl_pool_threads(const gl_pool *p);
 
 /* Runs fn over [0, n) split statically into contiguous, nearly equal ranges,
- * one per thread (threads with an empty range are not called), and returns
- * when every range is done. Allocates nothing. */
+ * one per thread, each index exactly once; a thread done with its range
+ * takes unclaimed indices of the others (so a descheduled thread does not
+ * stall the rest). Returns when every index is done. Allocates nothing. */
 void gl_pool_for(gl_pool *p, int64_t n, gl_pool_fn fn, void *arg);
 
 /* Below about this many flops (a few microseconds of work) waking the
