@@ -40,6 +40,48 @@ def load(path):
         return None
 
 
+def close_truncated(text):
+    """The longest prefix of a JSON document cut short (a run killed by its
+    time limit) that ends after a complete object or array, closed, or None."""
+    stack, cuts, in_str, esc = [], [], False, False
+    for i, ch in enumerate(text):
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]" and stack:
+            stack.pop()
+            cuts.append((i + 1, "".join(reversed(stack))))
+    for end, closers in reversed(cuts):
+        try:
+            return json.loads(text[:end] + closers)
+        except ValueError:
+            continue
+    return None
+
+
+def load_suite(d):
+    """glint_suite.json, or what a killed suite left in glint_suite.json.tmp."""
+    g = load(os.path.join(d, "glint_suite.json"))
+    if g is not None:
+        return g
+    try:
+        with open(os.path.join(d, "glint_suite.json.tmp")) as f:
+            g = close_truncated(f.read())
+    except OSError:
+        return None
+    if isinstance(g, dict):
+        g["partial"] = True
+    return g if isinstance(g, dict) else None
+
+
 def find(lst, key, val):
     for x in lst or []:
         if isinstance(x, dict) and x.get(key) == val:
@@ -57,12 +99,15 @@ def anchor(torch, mode, b, field):
 def summarize(g, torch, ort):
     s = {}
     gpu = g.get("gpu_before") or {}
-    if g.get("device") == "cuda" and gpu.get("name"):
-        s["device"] = gpu["name"]
+    if g.get("device") == "cuda":
+        # NVML's name; without NVML, PyTorch's name of the same card
+        s["device"] = gpu.get("name") or (torch or {}).get("device") or "cuda (GPU name unknown)"
     else:
         s["device"] = "cpu: " + (g.get("cpu") or "unknown")
     s["date"] = g.get("date") or datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     s["glint_device"] = g.get("device")
+    s["glint_precision"] = g.get("precision")
+    s["glint_suite_partial"] = bool(g.get("partial"))
     sweep = g.get("batch_sweep")
     b1 = find(sweep, "batch", 1)
     s["glint_b1_p50_us"] = b1.get("p50_us")
@@ -94,6 +139,27 @@ def summarize(g, torch, ort):
     s["torch_ro_b32_glyphs_per_s"] = anchor(torch, "compile_reduce_overhead", 32, "glyphs_per_s")
     s["torch_eager_b1_p50_us"] = anchor(torch, "eager_fp32", 1, "p50_us")
     s["torch_eager_b32_glyphs_per_s"] = anchor(torch, "eager_fp32", 32, "glyphs_per_s")
+    s["torch_ro_b8_per_glyph_us"] = anchor(torch, "compile_reduce_overhead", 8, "per_glyph_us")
+    s["torch_fp16_cl_eager_b1_p50_us"] = anchor(torch, "fp16_channels_last", 1, "p50_us")
+    # the other glint precision measured by the suite (the headline figures
+    # above are the suite's own precision)
+    for prec in g.get("precisions") or []:
+        name = prec.get("precision")
+        if name in ("fp32", "fp16") and name != g.get("precision"):
+            s[f"glint_{name}_b1_p50_us"] = (prec.get("b1") or {}).get("p50_us")
+            s[f"glint_{name}_b32_glyphs_per_s"] = (prec.get("b32") or {}).get("glyphs_per_s")
+    # issue 3's targets against torch.compile reduce-overhead (FP16, channels_last)
+    ro1, ro32 = s["torch_ro_b1_p50_us"], s["torch_ro_b32_glyphs_per_s"]
+    for name, b1, tp in (("", s["glint_b1_p50_us"], s["glint_b32_glyphs_per_s"]),
+                         ("fp16_", s.get("glint_fp16_b1_p50_us"), s.get("glint_fp16_b32_glyphs_per_s"))):
+        s[f"glint_{name}b1_p50_over_torch_ro"] = b1 / ro1 if b1 and ro1 else None
+        s[f"glint_{name}b32_throughput_over_torch_ro"] = tp / ro32 if tp and ro32 else None
+    path = g.get("cuda_path") or {}
+    s["cuda_path"] = {k: path.get(k) for k in ("GLINT_CUDA_SIMPLE", "GLINT_CUDA_NO_GRAPH")}
+    for prec in ("fp32", "fp16"):
+        p = path.get(prec) or {}
+        s["cuda_path"][prec] = {"kernels_b1": p.get("kernels_b1"),
+                                "tensor_core_convs_b1": p.get("tensor_core_convs_b1")}
     if ort:
         s["ort_cpu_b1_p50_us"] = ((ort.get("results") or {}).get("b1") or {}).get("p50_us")
     items = []
@@ -117,7 +183,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     d = argv[1]
-    g = load(os.path.join(d, "glint_suite.json")) or {}
+    g = load_suite(d) or {}
     torch = load(os.path.join(d, "torch.json"))
     ort = load(os.path.join(d, "ort_cpu.json"))
     s, items = summarize(g, torch, ort)

@@ -8,8 +8,8 @@
 #   test_gpu_ops      every lowered op vs the reference, fp32/fp16, fast/simple
 #   test_gpu_context  two buckets + device-loss recovery, graph vs direct, threads
 #   test_gpu_model    whole models through the public API (parity, threads...)
-#   compute-sanitizer memcheck (and racecheck) on a few ops cases, if time is left
 #   test_gpu_pressure the model while another process holds all but 2 GiB
+#   compute-sanitizer memcheck (and racecheck) on a few ops cases, if time is left
 #
 # Everything is written into OUTDIR as it happens (one log per step, and
 # gpu_check.json rewritten after every step), so a timeout keeps what ran.
@@ -115,8 +115,9 @@ if [ "$CONFIG_RC" = 0 ]; then
   # fails to compile so that the others still get built.
   KEEP="-k"
   [ -f "$BUILD/build.ninja" ] && KEEP="-k0"
-  log "build: $TESTS"
-  timeout "$(budget 100)" cmake --build "$BUILD" -j"$JOBS" --target $TESTS -- $KEEP \
+  # glint itself too: bench/run_gpu.sh reuses this build dir right after.
+  log "build: $TESTS glint_cli"
+  timeout "$(budget 100)" cmake --build "$BUILD" -j"$JOBS" --target $TESTS glint_cli -- $KEEP \
     > "$OUT/build.log" 2>&1
   BUILD_RC=$?
   log "build rc $BUILD_RC; $(grep -c -E 'error:|Error [0-9]' "$OUT/build.log") error lines"
@@ -138,6 +139,10 @@ for t in test_gpu_smoke test_gpu_ops test_gpu_context test_gpu_model; do
   if [ -n "$b" ]; then run_step "$t" "$cap" "$b"; else missing "$t"; fi
 done
 
+# The spec's memory-pressure case before the optional sanitizer runs.
+b=$(bin test_gpu_pressure)
+if [ -n "$b" ]; then run_step test_gpu_pressure 30 "$b"; else missing test_gpu_pressure; fi
+
 # Memory errors the tests cannot see (out-of-bounds reads that land in other
 # valid memory, shared-memory races in the tensor-core and reduction kernels).
 SAN=$(command -v compute-sanitizer || true)
@@ -157,8 +162,6 @@ else
   log "compute-sanitizer skipped (${SAN:-not found}; $(( DEADLINE - $(now) ))s left)"
 fi
 
-b=$(bin test_gpu_pressure)
-if [ -n "$b" ]; then run_step test_gpu_pressure 30 "$b"; else missing test_gpu_pressure; fi
 
 ALL_OK=1
 [ "$CONFIG_RC" = 0 ] && [ "$BUILD_RC" = 0 ] || ALL_OK=0

@@ -41,7 +41,13 @@ static void put_error(suite *s, glint_status st, const char *msg) {
     bj_str(&s->j, "status", glint_status_name(st));
 }
 
+/* The JSON goes out as it is measured, so that a run killed by its time
+ * limit still leaves every finished figure on disk (bench/summarize.py
+ * closes a truncated file). */
+static void flush(suite *s) { fflush(s->j.f); }
+
 static void put_result(suite *s, const bench_result *r, int batch) {
+    flush(s);
     if (r->status != GLINT_OK) {
         put_error(s, r->status, r->err);
         return;
@@ -372,6 +378,60 @@ static void section_precisions(suite *s) {
     bj_end_arr(j);
 }
 
+/* Which CUDA kernels ran: the kernel count and tensor-core (WMMA) conv
+ * count of the batch-1 plan in each precision, read from the backend's
+ * debug line, and the environment switches that change the path. */
+typedef struct path_probe {
+    int kernels, tensor_core;
+    bool seen;
+} path_probe;
+
+static void probe_log(void *user, glint_log_level level, const char *message) {
+    path_probe *p = user;
+    int k, w;
+    if (sscanf(message, "CUDA: plan prepared: %d kernels (%d on tensor cores)", &k, &w) == 2) {
+        p->kernels = k;
+        p->tensor_core = w;
+        p->seen = true;
+    } else if (level <= GLINT_LOG_WARN) {
+        cli_log(NULL, level, message);
+    }
+}
+
+static void section_cuda_path(suite *s) {
+    bn_json *j = &s->j;
+    bj_obj(j, "cuda_path");
+    const char *env[] = {"GLINT_CUDA_SIMPLE", "GLINT_CUDA_NO_GRAPH"};
+    for (size_t k = 0; k < sizeof env / sizeof env[0]; k++) {
+        const char *v = getenv(env[k]);
+        bj_str(j, env[k], v ? v : "");
+    }
+    const glint_precision ps[] = {GLINT_PRECISION_FP32, GLINT_PRECISION_FP16};
+    for (size_t k = 0; k < 2; k++) {
+        bj_obj(j, glint_precision_name(ps[k]));
+        path_probe p = {0, 0, false};
+        glint_engine_options o = s->a->eo;
+        glint_bucket b = {1, s->a->height, s->a->width};
+        o.precision = ps[k];
+        o.buckets = &b;
+        o.bucket_count = 1;
+        o.log = probe_log;
+        o.log_user = &p;
+        o.log_level = GLINT_LOG_DEBUG;
+        char err[512] = "";
+        glint_engine *e = NULL;
+        glint_status st = glint_engine_create_from_file(s->a->model, &o, &e, err, sizeof err);
+        if (st != GLINT_OK) put_error(s, st, err);
+        else if (p.seen) {
+            bj_int(j, "kernels_b1", p.kernels);
+            bj_int(j, "tensor_core_convs_b1", p.tensor_core);
+        }
+        glint_engine_free(e);
+        bj_end_obj(j);
+    }
+    bj_end_obj(j);
+}
+
 /* The recovery path: the device reports loss on the first run after
  * creation (a test hook of the CUDA backend; elsewhere it does nothing). */
 static void section_device_loss(suite *s) {
@@ -427,23 +487,32 @@ int bench_suite(const bench_args *a) {
     bj_str(&s.j, "device", st == GLINT_OK ? glint_device_name(glint_engine_device(e)) : glint_device_name(a->eo.device));
     bj_str(&s.j, "precision", glint_precision_name(a->eo.precision));
     section_host(&s);
+    flush(&s);
     if (st != GLINT_OK) {
         put_error(&s, st, err);
         fprintf(stderr, "glint bench --suite: %s\n", err);
     } else {
         double t0 = bn_now_us();
         fprintf(stderr, "suite: ready...\n");
+        if (s.cuda) section_cuda_path(&s);
+        flush(&s);
         section_ready(&s);
+        flush(&s);
         fprintf(stderr, "suite: memory...\n");
         section_memory(&s);
+        flush(&s);
         fprintf(stderr, "suite: batch sweep, resolutions, throughput, concurrency...\n");
         section_sweeps(&s, e);
+        flush(&s);
         fprintf(stderr, "suite: drift and idle...\n");
         section_drift_idle(&s, e);
+        flush(&s);
         fprintf(stderr, "suite: precisions...\n");
         section_precisions(&s);
+        flush(&s);
         fprintf(stderr, "suite: device loss...\n");
         section_device_loss(&s);
+        flush(&s);
         glint_telemetry_snapshot snap;
         if (glint_engine_telemetry(e, &snap) == GLINT_OK) {
             bj_obj(&s.j, "telemetry");
