@@ -261,6 +261,7 @@ typedef struct conv_job {
     float *y;
     const float *operands[3 + GL_MAX_EPILOGUE];
     int64_t nchunks, ncols, mchunks, mrows;
+    int64_t rows;                  /* row conv: output rows per task (≤ cv->rows) */
     float *scratch;
     size_t stride;
 } conv_job;
@@ -339,7 +340,7 @@ static void rowconv_task(void *varg, int64_t begin, int64_t end, int tid) {
     const gl_sgemm_kernel *kern = cv->kern;
     const int MR = kern->mr, NR = kern->nr;
     const int64_t H = g->in[0], W = g->in[1], Ho = g->out[0], Wo = g->out[1], C = g->c_in;
-    const int64_t R = cv->rows, Rp = rc_rp(g, R), Wp = rc_wp(g), K = cv->kg;
+    const int64_t R = jb->rows, Rp = rc_rp(g, R), Wp = rc_wp(g), K = cv->kg;
     const int64_t kh = g->k[0], kw = g->k[1], pt = g->pad_begin[0], pl = g->pad_begin[1];
     const int64_t rchunks = (Ho + R - 1) / R, kcb = gl_sgemm_kc(K);
     const int64_t mpad = (cv->mg + MR - 1) / MR * MR, plane = cv->plane;
@@ -431,11 +432,19 @@ void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_te
     jb.mrows = (mpanels + mchunks - 1) / mchunks * MR;
     jb.mchunks = (cv->mg + jb.mrows - 1) / jb.mrows;
     if (cv->rows > 0) {
-        const int64_t rchunks = (g->out[0] + cv->rows - 1) / cv->rows;
+        /* Split rows finer (never M: each M chunk would copy the block
+         * again) until every thread has about two tasks. */
+        jb.rows = cv->rows;
+        if (threads > 1) {
+            const int64_t per_sample = (2 * (int64_t)threads + g->n - 1) / g->n;
+            if (per_sample > 1)
+                jb.rows = GL_MAX((int64_t)1, GL_MIN(jb.rows, (g->out[0] + per_sample - 1) / per_sample));
+        }
+        const int64_t rchunks = (g->out[0] + jb.rows - 1) / jb.rows;
         const int64_t tasks = g->n * rchunks, mp = (cv->mg + MR - 1) / MR;
         int64_t mch = 1;
-        if (threads > 1 && tasks < 4 * (int64_t)threads)
-            mch = GL_MIN(mp, (4 * (int64_t)threads + tasks - 1) / tasks);
+        if (threads > 1 && tasks < 2 * (int64_t)threads)
+            mch = GL_MIN(mp, (2 * (int64_t)threads + tasks - 1) / tasks);
         jb.mrows = (mp + mch - 1) / mch * MR;
         jb.mchunks = (cv->mg + jb.mrows - 1) / jb.mrows;
         gl_pool_for(pool, tasks * jb.mchunks, rowconv_task, &jb);
