@@ -152,7 +152,7 @@ for c in ${NVCC:+"$(dirname "$NVCC")/compute-sanitizer" "$(dirname "$NVCC")/../c
 done
 OPS=$(bin test_gpu_ops)
 if [ -n "$SAN" ] && [ -n "$OPS" ] && [ $(( DEADLINE - $(now) )) -gt 25 ]; then
-  run_step sanitizer_memcheck 40 env GLINT_GPU_OPS_ONLY=conv3x3,upsample_conv,concat_conv,conv_wmma_tails,conv_film_sample,resize_nn_half,slice_neg,pad_reflect,gemm,instance_norm,transpose \
+  run_step sanitizer_memcheck 40 env GLINT_GPU_OPS_ONLY=conv3x3,upsample_conv,concat_conv,conv_wmma_tails,conv_film_sample,resize_nn_half,slice_neg,slice_view,pad_reflect,gemm,instance_norm,transpose \
     "$SAN" --tool memcheck --error-exitcode 86 --print-limit 30 "$OPS"
   if [ $(( DEADLINE - $(now) )) -gt 20 ]; then
     run_step sanitizer_racecheck 25 env GLINT_GPU_OPS_ONLY=conv_wmma_tails,instance_norm,global_avg_pool \

@@ -227,6 +227,29 @@ static void c_slice(gu_graph *b) {
     gu_output(b, "y0");
     gu_output(b, "y1");
 }
+/* Contiguous channel ranges of a batch-1 tensor: views at an offset on the
+ * fast path (no kernel), gathers on the simple one. One view is a graph
+ * output as it is, one feeds a kernel, one is reshaped first. */
+static void c_slice_view(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){1, 48, 2, 3});
+    gu_ints(b, "st0", 1, (int64_t[]){0});
+    gu_ints(b, "en0", 1, (int64_t[]){16});
+    gu_ints(b, "st1", 1, (int64_t[]){16});
+    gu_ints(b, "en1", 1, (int64_t[]){40});
+    gu_ints(b, "st2", 1, (int64_t[]){40});
+    gu_ints(b, "en2", 1, (int64_t[]){INT64_MAX});
+    gu_ints(b, "ax", 1, (int64_t[]){1});
+    gu_ints(b, "shape", 2, (int64_t[]){8, 6});
+    gu_node(b, "Slice", L_("x", "st0", "en0", "ax"), L_("y0"));
+    gu_node(b, "Slice", L_("x", "st1", "en1", "ax"), L_("s1"));
+    gu_node(b, "Relu", L_("s1"), L_("y1"));
+    gu_node(b, "Slice", L_("x", "st2", "en2", "ax"), L_("s2"));
+    gu_node(b, "Reshape", L_("s2", "shape"), L_("r2"));
+    gu_node(b, "Sigmoid", L_("r2"), L_("y2"));
+    gu_output(b, "y0");
+    gu_output(b, "y1");
+    gu_output(b, "y2");
+}
 static void c_concat_axis2(gu_graph *b) {
     gu_input(b, "a", 4, (int64_t[]){2, 3, 4, 5});
     gu_input(b, "c", 4, (int64_t[]){2, 3, 2, 5});
@@ -375,7 +398,8 @@ static const op_case g_cases[] = {
     {"resize_lin_align", c_resize_lin_align}, {"resize_lin_pytorch", c_resize_lin_pytorch},
     {"resize_axes_opset18", c_resize_axes18}, {"groupnorm_opset18", c_groupnorm18},
     {"pad_edge", c_pad_edge}, {"matmul_bcast", c_matmul_bcast},
-    {"slice_neg_step", c_slice_neg_step}, {"softplus", c_softplus}, {"elu", c_elu},
+    {"slice_neg_step", c_slice_neg_step}, {"slice_view", c_slice_view},
+    {"softplus", c_softplus}, {"elu", c_elu},
     {"hard_sigmoid", c_hard_sigmoid},
 };
 

@@ -21,6 +21,7 @@ static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *
     gl_cuda_engine *eng = c->eng;
     for (int i = 0; i < pp->n_in; i++) {
         const gl_cuda_io *io = &pp->in[i];
+        if (!io->host_bytes) continue; /* an empty tensor: no copy node */
         cudaError_t e = cudaMemcpyAsync(gl_cuda_ptr(pp, io->staged, c->arena),
                                         c->stage_in + io->stage_offset, io->host_bytes,
                                         cudaMemcpyHostToDevice, c->stream);
@@ -41,6 +42,7 @@ static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *
     }
     for (int i = 0; i < pp->n_out; i++) {
         const gl_cuda_io *io = &pp->out[i];
+        if (!io->host_bytes) continue;
         cudaError_t e = cudaMemcpyAsync(c->stage_out + io->stage_offset,
                                         gl_cuda_ptr(pp, io->staged, c->arena), io->host_bytes,
                                         cudaMemcpyDeviceToHost, c->stream);

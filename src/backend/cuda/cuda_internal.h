@@ -74,6 +74,7 @@ typedef struct gl_cuda_tensor {
     size_t dev_bytes;
     int first, last;                /* lifetime in descriptor order (storage roots) */
     size_t offset;                  /* arena offset (of the storage root) */
+    size_t view_bytes;              /* where a view starts inside its storage root */
 } gl_cuda_tensor;
 
 typedef struct gl_cuda_io {
@@ -155,7 +156,7 @@ static inline void *gl_cuda_ptr(const gl_cuda_prepared *pp, int id, void *arena)
     if (id < 0) return NULL;
     const gl_cuda_tensor *t = &pp->t[id];
     if (t->is_const) return t->dev;
-    return (uint8_t *)arena + pp->t[t->storage].offset;
+    return (uint8_t *)arena + pp->t[t->storage].offset + t->view_bytes;
 }
 
 /* ------------------------------------------------- cuda_lower_ops*.c */

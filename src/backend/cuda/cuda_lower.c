@@ -105,7 +105,8 @@ static glint_status resolve_consts(gl_cuda_prepared *pp, bool first, bool reallo
     }
     for (int i = 0; i < pp->n_t; i++) { /* aliases of constants */
         gl_cuda_tensor *t = &pp->t[i];
-        if (t->is_const && t->storage != i) t->dev = pp->t[t->storage].dev;
+        if (t->is_const && t->storage != i)
+            t->dev = (uint8_t *)pp->t[t->storage].dev + t->view_bytes;
     }
     return GLINT_OK;
 }

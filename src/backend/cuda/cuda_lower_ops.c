@@ -51,6 +51,7 @@ static glint_status lower_view(gl_cuda_lower *L, int si, gl_err *err) {
         return gl_cuda_unsupported(L, si, err, "changes dtype or size; not a view");
     if (to->is_const) return GLINT_OK; /* computed at plan time */
     to->storage = ti->storage;
+    to->view_bytes = ti->view_bytes;
     if (ti->is_const) {
         to->is_const = true;
         to->host = L->pp->t[ti->storage].host;
@@ -289,7 +290,24 @@ static glint_status lower_slice(gl_cuda_lower *L, int si, gl_err *err) {
         stride[d] = step[d] * is[d];
     }
     if (o->rank != x->rank) return gl_cuda_unsupported(L, si, err, "changes rank");
-    return add_gather(L, si, s->inputs[0], s->outputs[0], base, stride, err);
+    /* A slice that is one contiguous run of its input (e.g. a channel range
+     * of a [1, C, 1, 1] FiLM vector) is a view at an offset: no kernel. The
+     * simple path keeps the gather kernel, for comparison. */
+    int in = s->inputs[0], out = s->outputs[0];
+    gl_cuda_tensor *ti = &L->pp->t[in], *to = &L->pp->t[out];
+    bool run = !L->simple && !ti->is_const && !to->is_const && ti->dev_dtype == to->dev_dtype &&
+               s->n_outputs == 1 && base >= 0 && base + to->numel <= ti->numel;
+    int64_t want = 1;
+    for (int d = o->rank - 1; run && d >= 0; d--) {
+        run = o->d[d] == 1 || stride[d] == want;
+        want *= o->d[d];
+    }
+    if (run) {
+        to->storage = ti->storage;
+        to->view_bytes = ti->view_bytes + (size_t)base * dev_elem(L, in);
+        return GLINT_OK;
+    }
+    return add_gather(L, si, in, out, base, stride, err);
 }
 
 static glint_status lower_pad(gl_cuda_lower *L, int si, gl_err *err) {
