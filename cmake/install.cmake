@@ -18,7 +18,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/glintConfig.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/glint)
 set(GLINT_PC_LIBS_PRIVATE "-lpthread -lm")
 if(GLINT_HAVE_CUDA)
-  set(GLINT_PC_LIBS_PRIVATE "${GLINT_PC_LIBS_PRIVATE} -L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -ldl -lrt")
+  set(GLINT_PC_LIBS_PRIVATE "${GLINT_PC_LIBS_PRIVATE} -L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -ldl -lrt -lstdc++")
 endif()
 configure_file(cmake/glint.pc.in ${CMAKE_CURRENT_BINARY_DIR}/glint.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/glint.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
