@@ -84,6 +84,12 @@ run_step() {
   log "$name (up to ${t}s): $*"
   timeout -k 5 "$t" "$@" > "$OUT/$name.log" 2>&1
   local rc=$?
+  # compute-sanitizer refuses some virtualised GPUs ("Device not supported",
+  # seen under gVisor): that is the tool missing, not a memory error.
+  if [ "$rc" != 0 ] && [ "${name#sanitizer_}" != "$name" ] &&
+     grep -q -E 'Device not supported|Unable to find injection library' "$OUT/$name.log"; then
+    rc=77
+  fi
   STEPS+=("$name")
   RC[$name]=$rc
   SECS[$name]=$(( $(date +%s) - s0 ))
@@ -165,7 +171,9 @@ fi
 
 ALL_OK=1
 [ "$CONFIG_RC" = 0 ] && [ "$BUILD_RC" = 0 ] || ALL_OK=0
-for s in ${STEPS[@]+"${STEPS[@]}"}; do [ "${RC[$s]}" = 0 ] || ALL_OK=0; done
+for s in ${STEPS[@]+"${STEPS[@]}"}; do
+  [ "${RC[$s]}" = 0 ] || { [ "${s#sanitizer_}" != "$s" ] && [ "${RC[$s]}" = 77 ]; } || ALL_OK=0
+done
 log "done in $(now)s; everything passed: $([ $ALL_OK = 1 ] && echo yes || echo NO)"
 write_json
 cat "$OUT/gpu_check.json"
