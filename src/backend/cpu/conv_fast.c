@@ -120,40 +120,47 @@ static void conv_pack_b(const void *vctx, int64_t k0, int64_t kc, int64_t n0, in
     const int64_t kh = g->k[0], kw = g->k[1], sh = g->stride[0], sw = g->stride[1];
     int64_t ci = k0 / (kh * kw), ky = (k0 / kw) % kh, kx = k0 % kw;
     const int64_t npanels = (nc + nr - 1) / nr;
+    /* Divisions cost tens of cycles and segments are short: every one is
+     * hoisted out of the per-segment work. Panel starts are fixed for the
+     * call; a k row's valid output columns are [lo0, hi0) whatever the row. */
+    int64_t poh[GL_SGEMM_NC / 4 + 2], pow_[GL_SGEMM_NC / 4 + 2];
+    for (int64_t p = 0; p < npanels; p++) {
+        poh[p] = (n0 + p * nr) / Wo;
+        pow_[p] = (n0 + p * nr) % Wo;
+    }
     for (int64_t k = 0; k < kc; k++) {
         const float *plane = cb->x + ci * H * W;
         const int64_t dy = ky * g->dilation[0] - g->pad_begin[0];
         const int64_t dx = kx * g->dilation[1] - g->pad_begin[1];
+        /* output column ow reads input column ow·sw + dx: inside for ow in [lo0, hi0) */
+        const int64_t lo0 = dx >= 0 ? 0 : (-dx + sw - 1) / sw;
+        const int64_t hi0 = GL_MAX(lo0, dx >= W ? 0 : (W - dx + sw - 1) / sw);
         for (int64_t p = 0; p < npanels; p++) {
             float *d = dst + p * kc * nr + k * nr;
-            const int64_t nb = n0 + p * nr, cnt = GL_MIN((int64_t)nr, nc - p * nr);
-            int64_t oh = nb / Wo, ow = nb % Wo, j = 0;
+            const int64_t cnt = GL_MIN((int64_t)nr, nc - p * nr);
+            int64_t oh = poh[p], ow = pow_[p], j = 0;
             while (j < cnt) {
                 const int64_t seg = GL_MIN(cnt - j, Wo - ow);
                 const int64_t iy = oh * sh + dy;
                 float *o = d + j;
                 if (iy < 0 || iy >= H) {
                     for (int64_t t = 0; t < seg; t++) o[t] = 0.0f;
-                    goto next;
-                }
-                /* Columns t in [lo, hi) read inside the row, the rest pad. */
-                const int64_t ix0 = ow * sw + dx;
-                int64_t lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
-                int64_t hi = ix0 >= W ? 0 : (W - ix0 + sw - 1) / sw;
-                lo = GL_MIN(lo, seg);
-                hi = GL_MAX(lo, GL_MIN(hi, seg));
-                for (int64_t t = 0; t < lo; t++) o[t] = 0.0f;
-                for (int64_t t = hi; t < seg; t++) o[t] = 0.0f;
-                const float *row = plane + iy * W + ix0;
-                if (sw == 1) {
-                    /* a plain loop: segments are short, a memcpy call costs more */
-                    for (int64_t t = lo; t < hi; t++) o[t] = row[t];
-                } else if (sw == 2) {
-                    for (int64_t t = lo; t < hi; t++) o[t] = row[2 * t];
                 } else {
-                    for (int64_t t = lo; t < hi; t++) o[t] = row[t * sw];
+                    /* columns t in [lo, hi) of this segment read inside the row */
+                    const int64_t lo = GL_MIN(seg, GL_MAX((int64_t)0, lo0 - ow));
+                    const int64_t hi = GL_MAX(lo, GL_MIN(seg, hi0 - ow));
+                    for (int64_t t = 0; t < lo; t++) o[t] = 0.0f;
+                    for (int64_t t = hi; t < seg; t++) o[t] = 0.0f;
+                    const float *row = plane + iy * W + ow * sw + dx;
+                    if (sw == 1) {
+                        /* a plain loop: segments are short, a memcpy call costs more */
+                        for (int64_t t = lo; t < hi; t++) o[t] = row[t];
+                    } else if (sw == 2) {
+                        for (int64_t t = lo; t < hi; t++) o[t] = row[2 * t];
+                    } else {
+                        for (int64_t t = lo; t < hi; t++) o[t] = row[t * sw];
+                    }
                 }
-            next:
                 j += seg;
                 ow = 0;
                 oh++;
