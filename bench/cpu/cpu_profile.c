@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
         char sh[96] = "";
         if (s->n_outputs > 0 && s->outputs[0] >= 0)
             gl_shape_str(&p->tensors[s->outputs[0]].shape, sh, sizeof sh);
-        if (t[i] >= sum * 0.005)
+        if (t[i] >= sum * 0.002 || getenv("ALL"))
             printf("  %3d %-10s %-22s %9.1f us %5.1f%%  %7.1f GFLOP/s\n", i, s->op->name, sh, t[i],
                    100 * t[i] / sum, s->flops ? (double)s->flops / t[i] / 1e3 : 0.0);
     }

@@ -77,6 +77,7 @@ static int run_gemm(const gl_sgemm_kernel *kern, int threads, int64_t M, int64_t
     gl_cpu_gemm gm;
     ok &= gl_cpu_gemm_init(&gm, kern, &in[0].shape, &in[1].shape, crank < 0 ? NULL : &in[2].shape,
                            ta, tb, alpha, beta);
+    gm.kern = gl_sgemm_for_m(kern, gm.M); /* as the backend picks it */
     gl_pool *pool = NULL;
     gl_pool_create(NULL, threads, &pool, &err);
     size_t stride = gl_align_up(gl_sgemm_scratch_floats(GL_SGEMM_NC), 16);

@@ -193,6 +193,9 @@ static void prepare_gemm(cpu_state *s, cpu_prepared *pp, const gl_plan_step *ps,
         ok = gl_cpu_matmul_init(&cs->gemm, s->kern, a, b);
     }
     if (!ok) return;
+    /* one row (batch 1 through a Linear): the one-row kernel wastes nothing */
+    const gl_sgemm_kernel *one = gl_sgemm_for_m(s->kern, cs->gemm.M);
+    if (one != cs->gemm.kern) cs->gemm.kern = one;
     cs->kind = STEP_GEMM;
     size_t bytes = gl_align_up(gl_cpu_gemm_pack_floats(&cs->gemm) * sizeof(float), 64);
     pp->arena_bytes = GL_MAX(pp->arena_bytes, pp->extra_offset + bytes);
