@@ -18,9 +18,23 @@ mkdir -p "$OUT"
 elapsed() { echo $(( $(date +%s) - T0 )); }
 
 export GLINT_GPU_BUILD="$ROOT/build-gpu"
+# torch.compile's first compile of the anchor can take longer than the
+# benchmark stage can give it. Compile the same functions once now, at the
+# lowest CPU priority and with a hard limit, while the GPU tests build and
+# run: the benchmark's anchor then finds them in PyTorch's on-disk caches
+# (Inductor's FX graph and Triton caches in /tmp). Timing is not taken here.
+mkdir -p "$WORK/gpu"
+PRE_PID=
+if command -v "${PYTHON:-python3}" >/dev/null 2>&1; then
+  nice -n 19 timeout -k 5 55 "${PYTHON:-python3}" "$ROOT/bench/anchors/torch_anchor.py" \
+    --out "$WORK/gpu/torch_precompile.json" --modes compile_reduce_overhead --batches 1,32,8 \
+    --iters 1 --warmup 3 --budget-s 45 --min-compile-s 5 > "$WORK/gpu/torch_precompile.log" 2>&1 &
+  PRE_PID=$!
+fi
 echo "[device_run] gpu tests (deadline $(( BUDGET * 45 / 100 ))s)"
 GLINT_GPU_DEADLINE_S=$(( BUDGET * 45 / 100 )) "$ROOT/scripts/gpu_check.sh" "$WORK/gpu"
 echo "[device_run] gpu tests rc=$? after $(elapsed)s"
+if [ -n "$PRE_PID" ]; then kill "$PRE_PID" 2>/dev/null; wait "$PRE_PID" 2>/dev/null; fi
 cp "$WORK/gpu/gpu_check.json" "$OUT/" 2>/dev/null
 tar czf "$OUT/gpu_results.tar.gz" -C "$WORK" gpu
 
