@@ -45,7 +45,9 @@ static int64_t rowconv_rows(const gl_sgemm_kernel *k, const gl_conv_geom *g) {
     int64_t best = 0;
     double best_cost = 0;
     for (int64_t R = 1; R <= g->out[0]; R++) {
-        if (rc_block_floats(g, R, k->nr) + kg > ROWCONV_FLOATS) break;
+        /* block, offsets (kg ints), one MR×NR tile per row panel */
+        const int64_t tiles = ((g->c_out + k->mr - 1) / k->mr) * k->mr * k->nr + 16;
+        if (rc_block_floats(g, R, k->nr) + kg + tiles > ROWCONV_FLOATS) break;
         const int64_t cols = (R * wp + nr - 1) / nr * nr;
         const double cost = (double)cols / (double)R + 0.25 * (double)wp * (double)(rc_rp(g, R) - R) / (double)R;
         if (!best || cost < best_cost) {
@@ -355,7 +357,10 @@ static void rowconv_task(void *varg, int64_t begin, int64_t end, int tid) {
     const int64_t block = C * Rp * Wp;
     int32_t *off = (int32_t *)(xp + rc_block_floats(g, R, NR));
     const bool epi = jb->bias || (cv->fused && cv->fused->n_epi > 0);
-    _Alignas(64) float tile[GL_SGEMM_MAX_MR * GL_SGEMM_MAX_NR];
+    /* tiles of every row panel of the task: each K block of B is then read
+     * by all of them while it is in L1 */
+    float *tiles = (float *)(off + K);
+    tiles += (16 - ((uintptr_t)tiles / sizeof(float)) % 16) % 16;
     for (int64_t k = 0, c = 0, ky = 0, kx = 0; k < K; k++) {
         off[k] = (int32_t)(c * Rp * Wp + ky * g->dilation[0] * Wp + kx * g->dilation[1]);
         if (++kx == kw) { kx = 0; if (++ky == kh) { ky = 0; c++; } }
@@ -385,13 +390,15 @@ static void rowconv_task(void *varg, int64_t begin, int64_t end, int tid) {
         const int64_t m0 = mc * jb->mrows, m1 = GL_MIN(cv->mg, m0 + jb->mrows);
         conv_tile tc = {cv, jb->bias, jb->operands, n, 0};
         for (int64_t p0 = 0; p0 < ncols; p0 += NR) {
+            for (int64_t k0 = 0; k0 < K; k0 += kcb) {
+                const int64_t kc = GL_MIN(kcb, K - k0);
+                for (int64_t mm = m0; mm < m1; mm += MR)
+                    kern->fn_off(kc, cv->packed_w + k0 * mpad + (mm / MR) * kc * MR, xp + p0,
+                                 off + k0, tiles + (mm - m0) * NR, NR, k0 > 0);
+            }
             for (int64_t mm = m0; mm < m1; mm += MR) {
                 const int64_t mr = GL_MIN((int64_t)MR, m1 - mm);
-                for (int64_t k0 = 0; k0 < K; k0 += kcb) {
-                    const int64_t kc = GL_MIN(kcb, K - k0);
-                    kern->fn_off(kc, cv->packed_w + k0 * mpad + (mm / MR) * kc * MR, xp + p0,
-                                 off + k0, tile, NR, k0 > 0);
-                }
+                const float *tile = tiles + (mm - m0) * NR;
                 /* keep the columns that are real outputs, row segment by segment */
                 for (int64_t j = 0; j < NR && p0 + j < ncols;) {
                     const int64_t pos = p0 + j, lr = pos / Wp, ow = pos % Wp;
