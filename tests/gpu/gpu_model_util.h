@@ -49,7 +49,9 @@ static inline bool gm_make_io(const glint_engine *e, int batch, int size, gm_io 
         glint_io_info info;
         if (glint_engine_input_info(e, (size_t)i, &info)) return false;
         glint_tensor *t = &io->in[i];
-        t->name = info.name;
+        /* a copy: the io outlives the engine it was made from (the CPU
+         * reference engine runs it after the CUDA engine is freed) */
+        t->name = strdup(info.name);
         t->dtype = GLINT_DTYPE_FLOAT32;
         t->rank = info.rank;
         size_t n = 1;
@@ -86,6 +88,7 @@ static inline size_t gm_out_elems(const glint_tensor *t) {
 
 static inline void gm_free_io(gm_io *io) {
     for (int i = 0; i < GM_MAX_IO; i++) {
+        free((char *)io->in[i].name);
         free(io->in[i].data);
         free(io->out[i].data);
     }
