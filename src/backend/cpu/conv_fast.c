@@ -433,16 +433,21 @@ void gl_cpu_conv_run(const gl_cpu_conv *cv, const gl_tensor *in, int n_in, gl_te
         return;
     }
     const int threads = gl_pool_threads(pool), MR = cv->kern->mr, NR = cv->kern->nr;
-    /* Columns: at most NC per task, split evenly in NR multiples. */
+    /* Columns: at most NC per task, split evenly in NR multiples, and finer
+     * (down to one panel) while there are fewer than two tasks per thread:
+     * a column chunk packs its own B, so this adds no repeated work. */
+    const int64_t spp = g->n * g->group, cpanels = (cv->plane + NR - 1) / NR;
     int64_t nchunks = (cv->plane + GL_SGEMM_NC - 1) / GL_SGEMM_NC;
+    if (threads > 1 && spp * nchunks < 2 * (int64_t)threads)
+        nchunks = GL_MIN(cpanels, (2 * (int64_t)threads + spp - 1) / spp);
     jb.ncols = ((cv->plane + nchunks - 1) / nchunks + NR - 1) / NR * NR;
     jb.nchunks = (cv->plane + jb.ncols - 1) / jb.ncols;
-    /* Rows: split only when there are too few tasks to keep every thread
-     * busy (batch 1 at the small resolutions of a U-Net). */
-    const int64_t base = g->n * g->group * jb.nchunks, mpanels = (cv->mg + MR - 1) / MR;
+    /* Rows of M: split only when that is still too few tasks for every
+     * thread (each M chunk packs the same B again). */
+    const int64_t base = spp * jb.nchunks, mpanels = (cv->mg + MR - 1) / MR;
     int64_t mchunks = 1;
-    if (threads > 1 && base < 4 * (int64_t)threads)
-        mchunks = GL_MIN(mpanels, (4 * (int64_t)threads + base - 1) / base);
+    if (threads > 1 && base < (int64_t)threads)
+        mchunks = GL_MIN(mpanels, ((int64_t)threads + base - 1) / base);
     jb.mrows = (mpanels + mchunks - 1) / mchunks * MR;
     jb.mchunks = (cv->mg + jb.mrows - 1) / jb.mrows;
     if (cv->rows > 0) {
