@@ -36,7 +36,7 @@ if [ ! -x "$build/glint" ]; then
 fi
 if [ ! -d "$here/node_modules/onnxruntime-node" ]; then
     echo "compare.sh: installing onnxruntime-node into $here/node_modules"
-    (cd "$here" && npm install --ignore-scripts --no-save --no-package-lock onnxruntime-node >/dev/null)
+    npm install --prefix "$here" --ignore-scripts --no-save --no-package-lock onnxruntime-node >/dev/null
 fi
 
 echo "model   $model"
