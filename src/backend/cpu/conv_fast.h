@@ -3,7 +3,8 @@
  * (packed once per engine) and the im2col matrix as B, packed panel by panel
  * straight from the input so it is never materialised. Bias and the fused
  * epilogue are applied to each output tile as it leaves the micro-kernel.
- * Convs with one or two output channels per group run as a direct conv.
+ * Convs with one or two output channels per group and no row conv (below)
+ * run as a direct conv.
  * Stride-1 convs skip im2col altogether: each task copies the input rows it
  * needs once into a zero-padded block, and the micro-kernel reads the
  * shifted rows in place through a table of offsets (k → c, ky, kx). */

@@ -1,7 +1,8 @@
 /* The CPU backend: runs a plan's steps in order on the host, each through a
- * fast kernel when one applies (conv / fused conv as packed SGEMM) and the
- * operator's reference kernel otherwise. Weights for the fast path are
- * packed once per engine and shared by every plan and context. */
+ * fast kernel when one applies (Conv / glint::FusedConv, Gemm and MatMul as
+ * packed SGEMM; nearest 2x Resize as a copy) and the operator's reference
+ * kernel otherwise. Weights for the fast conv path are packed once per
+ * engine and shared by every plan and context. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
