@@ -133,4 +133,13 @@ typedef struct gl_resize_params {
 glint_status gl_resize_resolve(const gl_resize_params *p, const gl_tensor *in, int n_in,
                                gl_shape *out, double scale[GL_MAX_RANK], gl_err *err);
 
+/* The reference's taps of output index x on one axis (scale from
+ * gl_resize_resolve): source indices i0, i1 and the weight of i1 (0 for
+ * nearest, where i1 == i0). Every axis is transformed, scale 1 included:
+ * under tf_half_pixel_for_nn a scale-1 axis maps x to x + 0.5, which
+ * nearest ceil / round_prefer_ceil reads at x + 1 and linear blends.
+ * Implemented in op_resize.c; backends check their lowering with it. */
+void gl_resize_tap(const gl_resize_params *p, int64_t x, double scale, int64_t len_in,
+                   int64_t len_out, int64_t *i0, int64_t *i1, double *w1);
+
 #endif

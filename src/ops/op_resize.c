@@ -1,7 +1,7 @@
 /* Resize (ONNX opsets 10-19) and Upsample (7-9): nearest and N-linear
  * interpolation (bilinear/trilinear are linear over the last 2/3 dims) on
  * any resized axes, with the coordinate transforms half_pixel, asymmetric,
- * align_corners, pytorch_half_pixel and tf_half_pixel_for_nearest, the four
+ * align_corners, pytorch_half_pixel and tf_half_pixel_for_nn, the four
  * nearest rounding modes, scales or sizes inputs and Resize-18 axes.
  * Refused at parse: cubic, antialias, tf_crop_and_resize (roi),
  * half_pixel_symmetric, keep_aspect_ratio_policy other than stretch. */
@@ -31,6 +31,9 @@ static glint_status resize_parse(const gl_graph *g, const gl_node *n, void **par
                                       {"asymmetric", GL_COORD_ASYMMETRIC},
                                       {"align_corners", GL_COORD_ALIGN_CORNERS},
                                       {"pytorch_half_pixel", GL_COORD_PYTORCH_HALF_PIXEL},
+                                      {"tf_half_pixel_for_nn", GL_COORD_TF_HALF_PIXEL_FOR_NN},
+                                      /* not an ONNX name; an earlier spelling here,
+                                       * still used by tests/unit/test_ops_nn_resize.c */
                                       {"tf_half_pixel_for_nearest", GL_COORD_TF_HALF_PIXEL_FOR_NN}};
     static const name_val nearest[] = {{"round_prefer_floor", GL_NEAREST_ROUND_PREFER_FLOOR},
                                        {"round_prefer_ceil", GL_NEAREST_ROUND_PREFER_CEIL},
@@ -220,27 +223,31 @@ static int64_t clamp_idx(double v, int64_t len) {
     return (int64_t)v;
 }
 
+void gl_resize_tap(const gl_resize_params *p, int64_t x, double scale, int64_t len_in,
+                   int64_t len_out, int64_t *i0, int64_t *i1, double *w1) {
+    double c = source_coord(p, x, scale, len_in, len_out);
+    if (p->mode == GL_RESIZE_NEAREST) {
+        double r;
+        switch (p->nearest) {
+        case GL_NEAREST_ROUND_PREFER_CEIL: r = floor(c + 0.5); break;
+        case GL_NEAREST_FLOOR: r = floor(c); break;
+        case GL_NEAREST_CEIL: r = ceil(c); break;
+        default: r = ceil(c - 0.5); break; /* round, ties down */
+        }
+        *i0 = *i1 = clamp_idx(r, len_in);
+        *w1 = 0.0;
+    } else {
+        double f = floor(c);
+        *i0 = clamp_idx(f, len_in);
+        *i1 = clamp_idx(f + 1.0, len_in);
+        *w1 = c - f;
+    }
+}
+
 static void make_taps(const gl_resize_params *p, double scale, int64_t len_in, int64_t len_out,
                       tap *t) {
-    for (int64_t x = 0; x < len_out; x++) {
-        double c = source_coord(p, x, scale, len_in, len_out);
-        if (p->mode == GL_RESIZE_NEAREST) {
-            double r;
-            switch (p->nearest) {
-            case GL_NEAREST_ROUND_PREFER_CEIL: r = floor(c + 0.5); break;
-            case GL_NEAREST_FLOOR: r = floor(c); break;
-            case GL_NEAREST_CEIL: r = ceil(c); break;
-            default: r = ceil(c - 0.5); break; /* round, ties down */
-            }
-            t[x].i0 = t[x].i1 = clamp_idx(r, len_in);
-            t[x].w1 = 0.0;
-        } else {
-            double f = floor(c);
-            t[x].i0 = clamp_idx(f, len_in);
-            t[x].i1 = clamp_idx(f + 1.0, len_in);
-            t[x].w1 = c - f;
-        }
-    }
+    for (int64_t x = 0; x < len_out; x++)
+        gl_resize_tap(p, x, scale, len_in, len_out, &t[x].i0, &t[x].i1, &t[x].w1);
 }
 
 static glint_status resize_run(const void *params, const gl_tensor *in, int n_in, gl_tensor *out,

@@ -13,3 +13,14 @@ if(GLINT_HAVE_CUDA)
       ENVIRONMENT "GLINT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endforeach()
 endif()
+
+# The CUDA kernels' index math checked on the host: needs a CUDA build (it
+# links the lowering), not a GPU, so it runs wherever nvcc is (label cuda_host).
+if(GLINT_HAVE_CUDA)
+  add_executable(test_host_cuda_resize ${CMAKE_CURRENT_LIST_DIR}/test_host_cuda_resize.c)
+  target_link_libraries(test_host_cuda_resize PRIVATE glint_testlib)
+  target_include_directories(test_host_cuda_resize PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  glint_warnings(test_host_cuda_resize)
+  add_test(NAME test_host_cuda_resize COMMAND test_host_cuda_resize)
+  set_tests_properties(test_host_cuda_resize PROPERTIES LABELS cuda_host TIMEOUT 120)
+endif()

@@ -327,7 +327,10 @@ static void resize_case(gu_graph *b, const char *mode, const char *coord, const 
 }
 static void c_resize_nn_half(gu_graph *b) { resize_case(b, "nearest", "half_pixel", "round_prefer_ceil", 1.5f, 2.5f); }
 static void c_resize_nn_asym(gu_graph *b) { resize_case(b, "nearest", "asymmetric", "round_prefer_floor", 1.5f, 0.6f); }
-static void c_resize_nn_tf(gu_graph *b) { resize_case(b, "nearest", "tf_half_pixel_for_nearest", "ceil", 3.0f, 1.7f); }
+/* tf_half_pixel_for_nn transforms the scale-1 N and C axes too (x + 0.5):
+ * ceil and round_prefer_ceil read plane x + 1 there (the H200 run's failure). */
+static void c_resize_nn_tf(gu_graph *b) { resize_case(b, "nearest", "tf_half_pixel_for_nn", "ceil", 3.0f, 1.7f); }
+static void c_resize_nn_tf_pceil(gu_graph *b) { resize_case(b, "nearest", "tf_half_pixel_for_nn", "round_prefer_ceil", 0.5f, 2.5f); }
 static void c_resize_lin_align(gu_graph *b) { resize_case(b, "linear", "align_corners", NULL, 2.0f, 1.3f); }
 static void c_resize_lin_pytorch(gu_graph *b) { resize_case(b, "linear", "pytorch_half_pixel", NULL, 0.5f, 1.0f / 3.0f); }
 static void c_resize_axes18(gu_graph *b) {
@@ -395,6 +398,7 @@ static const op_case g_cases[] = {
     {"conv_wmma_tails", c_conv_wmma_tails}, {"conv_film_sample", c_conv_film_sample},
     {"resize2.4_conv", c_resize_fold_guard}, {"resize_nn_half_pixel", c_resize_nn_half},
     {"resize_nn_asymmetric", c_resize_nn_asym}, {"resize_nn_tf_half", c_resize_nn_tf},
+    {"resize_nn_tf_pceil", c_resize_nn_tf_pceil},
     {"resize_lin_align", c_resize_lin_align}, {"resize_lin_pytorch", c_resize_lin_pytorch},
     {"resize_axes_opset18", c_resize_axes18}, {"groupnorm_opset18", c_groupnorm18},
     {"pad_edge", c_pad_edge}, {"matmul_bcast", c_matmul_bcast},

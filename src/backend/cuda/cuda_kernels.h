@@ -87,14 +87,20 @@ typedef struct gk_binary {
 
 /* Coordinates are computed in double with the reference's formulas
  * (src/ops/op_resize.c), so nearest picks and linear weights agree with it
- * exactly, ties included. */
+ * exactly, ties included (cuda_resize_map.h holds the index math). The
+ * leading axes keep their size; lead_shift = 1 when their transform reads
+ * index min(x + 1, len - 1) (tf_half_pixel_for_nn with nearest ceil or
+ * round_prefer_ceil), 0 when it is the identity. */
 typedef struct gk_resize {
-    int64_t nc;
+    int64_t nc;               /* product of the leading axes */
     int h, w, oh, ow;
     int linear;
     int coord;                /* gl_resize_coord */
     int nearest;              /* gl_resize_nearest */
     double scale_h, scale_w;  /* what the transform divides by (gl_resize_resolve) */
+    int lead_shift;
+    int lead_rank;            /* rank - 2 */
+    int64_t lead[GK_MAX_RANK];
 } gk_resize;
 
 /* Copies src (outer × inner_src) into dst rows at column offset. */

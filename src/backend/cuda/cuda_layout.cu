@@ -2,6 +2,7 @@
  * (Slice, Transpose), Pad and Resize. The gathers copy raw elements, so
  * they work for every dtype of 1, 2, 4 or 8 bytes. */
 #include "backend/cuda/cuda_device.cuh"
+#include "backend/cuda/cuda_resize_map.h"
 
 template <typename E>
 __global__ void concat_part_kernel(gk_concat_part p, const E *x, E *y) {
@@ -63,63 +64,21 @@ __global__ void pad_kernel(gk_pad p, const T *x, T *y) {
     }
 }
 
-/* Source coordinate of output index o on one axis: the ONNX transforms in
- * double, written exactly as the reference (src/ops/op_resize.c
- * source_coord) so that both round the same way at ties. */
-__device__ __forceinline__ double resize_coord(int coord, int o, double scale, int in_len,
-                                               int out_len) {
-    double xd = (double)o;
-    switch (coord) {
-    case GL_COORD_ASYMMETRIC: return xd / scale;
-    case GL_COORD_ALIGN_CORNERS:
-        return out_len == 1 ? 0.0 : xd * (double)(in_len - 1) / (double)(out_len - 1);
-    case GL_COORD_PYTORCH_HALF_PIXEL: return out_len > 1 ? (xd + 0.5) / scale - 0.5 : 0.0;
-    case GL_COORD_TF_HALF_PIXEL_FOR_NN: return (xd + 0.5) / scale;
-    default: return (xd + 0.5) / scale - 0.5; /* half_pixel */
-    }
-}
-
-/* Clamps before converting, as the reference does (no int overflow). */
-__device__ __forceinline__ int clamp_idx(double v, int n) {
-    if (v < 0.0) return 0;
-    if (v > (double)(n - 1)) return n - 1;
-    return (int)v;
-}
-
-__device__ __forceinline__ int nearest_index(int mode, double c, int n) {
-    double r;
-    switch (mode) {
-    case GL_NEAREST_ROUND_PREFER_CEIL: r = floor(c + 0.5); break;
-    case GL_NEAREST_FLOOR: r = floor(c); break;
-    case GL_NEAREST_CEIL: r = ceil(c); break;
-    default: r = ceil(c - 0.5); break; /* round_prefer_floor: ties down */
-    }
-    return clamp_idx(r, n);
-}
-
+/* p is a __grid_constant__ so that the index helpers can take its address
+ * without a copy to local memory. */
 template <typename T>
-__global__ void resize_kernel(gk_resize p, const T *x, T *y) {
-    const int64_t plane = (int64_t)p.oh * p.ow;
-    const int64_t count = p.nc * plane;
+__global__ void resize_kernel(const __grid_constant__ gk_resize p, const T *x, T *y) {
+    const int64_t count = p.nc * ((int64_t)p.oh * p.ow);
     GK_FOR(i, count) {
-        int64_t nc = i / plane;
-        int oy = (int)((i / p.ow) % p.oh), ox = (int)(i % p.ow);
-        const T *xp = x + nc * ((int64_t)p.h * p.w);
-        double fy = resize_coord(p.coord, oy, p.scale_h, p.h, p.oh);
-        double fx = resize_coord(p.coord, ox, p.scale_w, p.w, p.ow);
+        gk_resize_pick k = gk_resize_at(&p, i);
+        const T *xp = x + k.plane * ((int64_t)p.h * p.w);
         float v;
         if (!p.linear) {
-            v = gk_ld(xp, (int64_t)nearest_index(p.nearest, fy, p.h) * p.w +
-                              nearest_index(p.nearest, fx, p.w));
+            v = gk_ld(xp, (int64_t)k.y0 * p.w + k.x0);
         } else {
-            double y0f = floor(fy), x0f = floor(fx);
-            float ly = (float)(fy - y0f), lx = (float)(fx - x0f);
-            int y0 = clamp_idx(y0f, p.h), y1 = clamp_idx(y0f + 1.0, p.h);
-            int x0 = clamp_idx(x0f, p.w), x1 = clamp_idx(x0f + 1.0, p.w);
-            float a = gk_ld(xp, (int64_t)y0 * p.w + x0), b = gk_ld(xp, (int64_t)y0 * p.w + x1);
-            float c = gk_ld(xp, (int64_t)y1 * p.w + x0), e = gk_ld(xp, (int64_t)y1 * p.w + x1);
-            float top = a + (b - a) * lx, bot = c + (e - c) * lx;
-            v = top + (bot - top) * ly;
+            float a = gk_ld(xp, (int64_t)k.y0 * p.w + k.x0), b = gk_ld(xp, (int64_t)k.y0 * p.w + k.x1);
+            float c = gk_ld(xp, (int64_t)k.y1 * p.w + k.x0), e = gk_ld(xp, (int64_t)k.y1 * p.w + k.x1);
+            v = gk_resize_blend(a, b, c, e, k.lx, k.ly);
         }
         gk_st(y, i, v);
     }

@@ -58,6 +58,23 @@ static glint_status resize_scales(const gl_cuda_lower *L, int si, gl_shape *out,
     return gl_resize_resolve(s->params, in, n, out, scale, err);
 }
 
+/* How the reference transforms leading axis len (kept size, scale 1) under
+ * r: 0 identity, 1 reads min(x + 1, len - 1) (tf_half_pixel_for_nn with
+ * nearest ceil / round_prefer_ceil), -1 anything else (linear blends of
+ * neighbouring planes), checked index by index with gl_resize_tap. */
+static int lead_axis_map(const gl_resize_params *r, int64_t len) {
+    bool ident = true, shift = true;
+    for (int64_t x = 0; x < len && (ident || shift); x++) {
+        int64_t i0, i1;
+        double w1;
+        gl_resize_tap(r, x, 1.0, len, len, &i0, &i1, &w1);
+        bool one = i0 == i1 || w1 == 0.0;
+        ident &= one && i0 == x;
+        shift &= one && i0 == (x + 1 < len ? x + 1 : len - 1);
+    }
+    return ident ? 0 : shift ? 1 : -1;
+}
+
 void gl_cuda_plan_folds(gl_cuda_lower *L) {
     if (L->simple) return;
     const gl_plan *p = L->plan;
@@ -83,7 +100,8 @@ void gl_cuda_plan_folds(gl_cuda_lower *L) {
             gl_shape rs;
             double sc[GL_MAX_RANK];
             if (resize_scales(L, prod, &rs, sc, NULL) != GLINT_OK || sc[0] != 1.0 ||
-                sc[1] != 1.0 || sc[2] != 2.0 || sc[3] != 2.0)
+                sc[1] != 1.0 || sc[2] != 2.0 || sc[3] != 2.0 ||
+                lead_axis_map(ps->params, is->d[0]) != 0 || lead_axis_map(ps->params, is->d[1]) != 0)
                 continue;
             L->fold_up[si] = prod;
             L->skip[prod] = true;
@@ -231,6 +249,23 @@ glint_status gl_cuda_lower_resize(gl_cuda_lower *L, int si, gl_err *err) {
     for (int d = 0; d < R - 2; d++)
         if (sc[d] != 1.0)
             return gl_cuda_unsupported(L, si, err, "scales an axis other than the last two");
+    /* The leading axes are transformed too (ONNX applies the coordinate
+     * transform to every axis): the kernel reads them as the identity or
+     * shifted by one; anything else is refused. */
+    int shift = 0;
+    bool seen = false;
+    for (int d = 0; d < R - 2; d++) {
+        if (xs->d[d] <= 1) continue; /* both maps agree on a size-1 axis */
+        int m = lead_axis_map(r, xs->d[d]);
+        if (m < 0)
+            return gl_cuda_unsupported(L, si, err,
+                                       "blends neighbouring entries of a leading axis (linear "
+                                       "tf_half_pixel_for_nn on a scale-1 axis)");
+        if (seen && m != shift)
+            return gl_cuda_unsupported(L, si, err, "maps its leading axes differently");
+        shift = m;
+        seen = true;
+    }
     if (gl_shape_numel(ys) > INT32_MAX || gl_shape_numel(xs) > INT32_MAX)
         return gl_cuda_unsupported(L, si, err, "has a tensor over 2^31 elements");
     gk_desc *d = gl_cuda_add_desc(L, GK_RESIZE, s->node, err);
@@ -246,6 +281,9 @@ glint_status gl_cuda_lower_resize(gl_cuda_lower *L, int si, gl_err *err) {
     p->nearest = r->upsample ? GL_NEAREST_FLOOR : (int)r->nearest;
     p->scale_h = sc[R - 2];
     p->scale_w = sc[R - 1];
+    p->lead_shift = shift == 1;
+    p->lead_rank = R - 2;
+    for (int a = 0; a < R - 2; a++) p->lead[a] = xs->d[a];
     if (!(p->scale_h > 0.0) || !(p->scale_w > 0.0))
         return gl_cuda_unsupported(L, si, err, "has non-positive scales");
     d->n_args = 2;
