@@ -50,6 +50,15 @@ expect_fail "unwritable output" "/nonexistent-dir" "$g" run "$m" --device cpu --
 expect_fail "expect mismatch" "exceeds" "$g" run "$m" --device cpu --input content=$d/case2_content.npy --input style=$d/case2_style.npy --output glyph="$tmp/y.npy" --expect glyph=$d/case2_content.npy
 printf 'garbage' >"$tmp/bad.onnx"
 expect_fail "corrupt model" "bad.onnx" "$g" info "$tmp/bad.onnx"
+# int8: calibrate on the golden inputs, then run within quantisation error
+mkdir -p "$tmp/cal"
+for k in 0 1 2; do cp $d/case${k}_content.npy "$tmp/cal/content.$k.npy"; cp $d/case${k}_style.npy "$tmp/cal/style.$k.npy"; done
+"$g" calibrate "$m" --inputs "$tmp/cal" -o "$tmp/u.calib" >"$tmp/cal.log" 2>&1 && ok || bad "calibrate: $(cat "$tmp/cal.log")"
+"$g" run "$m" --device cpu --precision int8 --calibration "$tmp/u.calib" --input content=$d/case1_content.npy \
+  --input style=$d/case1_style.npy --output glyph="$tmp/g8.npy" --expect glyph=$d/case1_glyph.npy --tolerance 0.05 \
+  >"$tmp/run8" 2>&1 && ok || bad "int8 run: $(cat "$tmp/run8")"
+expect_fail "int8 without scales" "calibration" "$g" run "$m" --device cpu --precision int8 --input content=$d/case1_content.npy --input style=$d/case1_style.npy --output glyph="$tmp/x.npy"
+expect_fail "int8 with a foreign calibration" "not this model" "$g" run $d/unet_opset11.onnx --device cpu --precision int8 --calibration "$tmp/u.calib" --input content=$d/case1_content.npy --input style=$d/case1_style.npy --output glyph="$tmp/x.npy"
 [ ! -e "$tmp/x.npy" ] && ok || bad "a failed run left $tmp/x.npy"
 ls "$tmp" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok
 echo "cli: $pass passed, $fail failed"

@@ -64,6 +64,12 @@ bool cli_engine_flag(const char *cmd, int argc, char **argv, int *i, glint_engin
         o->threads = (int)n;
         return true;
     }
+    if (strcmp(a, "--calibration") == 0) {
+        const char *v = cli_value(cmd, argc, argv, i);
+        if (!v) return false;
+        o->calibration_path = v;
+        return true;
+    }
     *matched = false;
     return true;
 }

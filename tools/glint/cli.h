@@ -13,7 +13,8 @@ int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
 const char *cli_value(const char *cmd, int argc, char **argv, int *i);
 /* Parses a positive int within [lo, hi]; false and an error printed otherwise. */
 bool cli_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
-/* Engine options from the common flags --device, --precision, --threads. */
+/* Engine options from the common flags --device, --precision, --threads and
+ * --calibration FILE (int8 scales from `glint calibrate`). */
 bool cli_engine_flag(const char *cmd, int argc, char **argv, int *i, glint_engine_options *o,
                      bool *matched);
 /* A log callback printing "glint: message" to stderr. */

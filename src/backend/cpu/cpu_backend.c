@@ -67,9 +67,11 @@ static bool cpu_available(const gl_backend_config *cfg, gl_err *err) { return tr
 static glint_status cpu_engine_init(const gl_backend_config *cfg, const gl_graph *g,
                                     void **out, gl_err *err) {
     *out = NULL;
-    if (cfg->precision != GLINT_PRECISION_FP32)
+    /* int8 plans arrive already rewritten (glint::QConv and QuantizeLinear
+     * steps, src/quant/), which run on their reference kernels here. */
+    if (cfg->precision != GLINT_PRECISION_FP32 && cfg->precision != GLINT_PRECISION_INT8)
         return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                       "the CPU backend runs fp32 only; %s is available on the CUDA backend",
+                       "the CPU backend runs fp32 and int8; %s is available on the CUDA backend",
                        glint_precision_name(cfg->precision));
     cpu_state *s = gl_calloc(cfg->alloc, 1, sizeof *s);
     if (!s) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
