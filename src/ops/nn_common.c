@@ -192,13 +192,7 @@ glint_status gl_nn_window_dim(const char *op, int axis, int64_t in, int64_t k, i
 }
 
 /* ----------------------------------------------------- conv reference */
-/* The geometry right-aligned in 3 dims so the innermost loop always runs
- * over the input's last (contiguous) dim. */
-typedef struct dims3 {
-    int64_t in[3], out[3], k[3], s[3], d[3], p[3];
-} dims3;
-
-static void to_dims3(const gl_conv_geom *g, dims3 *t) {
+void gl_nn_conv_dims3(const gl_conv_geom *g, gl_nn_dims3 *t) {
     int off = 3 - g->spatial;
     for (int i = 0; i < 3; i++) {
         t->in[i] = t->out[i] = t->k[i] = t->s[i] = t->d[i] = 1;
@@ -225,8 +219,8 @@ static void fill_bias(const gl_conv_geom *g, const float *b, float *y, int64_t p
 
 void gl_nn_conv_ref(const gl_conv_geom *g, const float *x, const float *w, const float *b,
                     float *y) {
-    dims3 t;
-    to_dims3(g, &t);
+    gl_nn_dims3 t;
+    gl_nn_conv_dims3(g, &t);
     int64_t cg = g->c_in / g->group, mg = g->c_out / g->group;
     int64_t in_plane = t.in[0] * t.in[1] * t.in[2], out_plane = t.out[0] * t.out[1] * t.out[2];
     int64_t ksize = t.k[0] * t.k[1] * t.k[2];
@@ -263,8 +257,8 @@ void gl_nn_conv_ref(const gl_conv_geom *g, const float *x, const float *w, const
 
 void gl_nn_conv_transpose_ref(const gl_conv_geom *g, const float *x, const float *w,
                               const float *b, float *y) {
-    dims3 t;
-    to_dims3(g, &t);
+    gl_nn_dims3 t;
+    gl_nn_conv_dims3(g, &t);
     int64_t cg = g->c_in / g->group, mg = g->c_out / g->group;
     int64_t in_plane = t.in[0] * t.in[1] * t.in[2], out_plane = t.out[0] * t.out[1] * t.out[2];
     int64_t ksize = t.k[0] * t.k[1] * t.k[2];

@@ -40,6 +40,15 @@ glint_status gl_nn_window_dim(const char *op, int axis, int64_t in, int64_t k, i
                               int64_t d, int64_t pb, int64_t pe, gl_auto_pad auto_pad,
                               bool ceil_mode, int64_t *out, int64_t *pad_begin, gl_err *err);
 
+/* A resolved geometry right-aligned in 3 dims (missing leading dims are 1,
+ * pad 0), so a reference kernel is one triple loop for 1-, 2- and 3-D and
+ * its innermost loop runs over the input's last (contiguous) dim. Used by
+ * the float references here and the int8 QConv accumulation. */
+typedef struct gl_nn_dims3 {
+    int64_t in[3], out[3], k[3], s[3], d[3], p[3];
+} gl_nn_dims3;
+void gl_nn_conv_dims3(const gl_conv_geom *g, gl_nn_dims3 *t);
+
 /* Convolution reference kernels over a resolved geometry. b may be NULL.
  * Every element of y is written. */
 void gl_nn_conv_ref(const gl_conv_geom *g, const float *x, const float *w, const float *b,

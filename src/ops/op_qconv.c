@@ -103,33 +103,12 @@ static size_t qconv_workspace(const void *params, const gl_tensor *in, int n_in,
     return gl_numel(&out[0]) * sizeof(int32_t);
 }
 
-/* The geometry right-aligned in 3 dims (a 2-D conv has depth 1). */
-typedef struct qdims {
-    int64_t in[3], out[3], k[3], s[3], d[3], p[3];
-} qdims;
-
-static void to_qdims(const gl_conv_geom *g, qdims *t) {
-    int off = 3 - g->spatial;
-    for (int i = 0; i < 3; i++) {
-        t->in[i] = t->out[i] = t->k[i] = t->s[i] = t->d[i] = 1;
-        t->p[i] = 0;
-    }
-    for (int i = 0; i < g->spatial; i++) {
-        t->in[off + i] = g->in[i];
-        t->out[off + i] = g->out[i];
-        t->k[off + i] = g->k[i];
-        t->s[off + i] = g->stride[i];
-        t->d[off + i] = g->dilation[i];
-        t->p[off + i] = g->pad_begin[i];
-    }
-}
-
 /* Padding contributes nothing: a padded position holds the real value 0,
  * which is the zero point, and (zp - zp) * w = 0. */
 void gl_qconv_accumulate(const gl_conv_geom *g, const void *x, bool x_unsigned, int32_t x_zp,
                          const int8_t *w, int32_t *acc) {
-    qdims t;
-    to_qdims(g, &t);
+    gl_nn_dims3 t;
+    gl_nn_conv_dims3(g, &t);
     int64_t cg = g->c_in / g->group, mg = g->c_out / g->group;
     int64_t in_plane = t.in[0] * t.in[1] * t.in[2], out_plane = t.out[0] * t.out[1] * t.out[2];
     int64_t ksize = t.k[0] * t.k[1] * t.k[2];
