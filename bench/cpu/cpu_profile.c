@@ -49,7 +49,12 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < ns; i++) style[i] = (float)((i * 31) % 17) / 8.0f - 1.0f;
     const void *ins[2] = {content, style};
     void *outs[1] = {out};
-    double *t = calloc((size_t)p->n_steps, sizeof(double));
+    /* a batch run in sample chunks: the per-step times are the chunk plan's */
+    int64_t chunk = 0;
+    const void *chunk_prep = gl_cpu_chunk_prepared(prep, &chunk);
+    const void *sprep = chunk_prep ? chunk_prep : prep;
+    const gl_plan *sp = gl_cpu_prepared_plan(sprep);
+    double *t = calloc((size_t)sp->n_steps, sizeof(double));
     for (int r = 0; r < 3; r++) gl_backend_cpu.run(ctx, prep, ins, outs, &err);
     double whole = 1e30;
     for (int r = 0; r < R; r++) {
@@ -57,23 +62,24 @@ int main(int argc, char **argv) {
         gl_backend_cpu.run(ctx, prep, ins, outs, &err);
         double dt = gl_now_us() - t0;
         if (dt < whole) whole = dt;
-        for (int i = 0; i < p->n_steps; i++) {
+        for (int i = 0; i < sp->n_steps; i++) {
             double s0 = gl_now_us();
-            gl_cpu_run_step(ctx, prep, i, &err);
+            gl_cpu_run_step(ctx, sprep, i, &err);
             double ds = gl_now_us() - s0;
             if (r == 0 || ds < t[i]) t[i] = ds;
         }
     }
     double sum = 0;
-    for (int i = 0; i < p->n_steps; i++) sum += t[i];
+    for (int i = 0; i < sp->n_steps; i++) sum += t[i];
     printf("%s batch %lld size %lld threads %d kernel %s: run min %.1f us, %.1f GFLOP/s; "
-           "fast steps %d of %d\n", argv[1], (long long)N, (long long)H, T, gl_cpu_kernel_name(st),
-           whole, (double)p->flops / whole / 1e3, gl_cpu_fast_step_count(prep), p->n_steps);
-    for (int i = 0; i < p->n_steps; i++) {
-        const gl_plan_step *s = &p->steps[i];
+           "fast steps %d of %d; chunks of %lld samples\n", argv[1], (long long)N, (long long)H, T,
+           gl_cpu_kernel_name(st), whole, (double)p->flops / whole / 1e3,
+           gl_cpu_fast_step_count(sprep), sp->n_steps, (long long)chunk);
+    for (int i = 0; i < sp->n_steps; i++) {
+        const gl_plan_step *s = &sp->steps[i];
         char sh[96] = "";
         if (s->n_outputs > 0 && s->outputs[0] >= 0)
-            gl_shape_str(&p->tensors[s->outputs[0]].shape, sh, sizeof sh);
+            gl_shape_str(&sp->tensors[s->outputs[0]].shape, sh, sizeof sh);
         if (t[i] >= sum * 0.002 || getenv("ALL"))
             printf("  %3d %-10s %-22s %9.1f us %5.1f%%  %7.1f GFLOP/s\n", i, s->op->name, sh, t[i],
                    100 * t[i] / sum, s->flops ? (double)s->flops / t[i] / 1e3 : 0.0);

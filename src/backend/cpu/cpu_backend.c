@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/cpu/batch_split.h"
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/gemm_fast.h"
 #include "backend/cpu/conv_fast.h"
 #include "backend/cpu/threadpool.h"
 #include "backend/cpu/upsample_fast.h"
-#include "backend/cpu/threadpool.h"
 
 /* ------------------------------------------------------------ engine state */
 
@@ -28,11 +28,16 @@ typedef struct cpu_pack {
 typedef struct cpu_state {
     const glint_allocator *alloc;
     int threads;
+    int64_t chunk;               /* preferred samples per chunk at large batch; 0: never split */
     const gl_sgemm_kernel *kern; /* NULL: reference kernels only */
     pthread_mutex_t mu;          /* guards packs (plans may be prepared concurrently) */
     cpu_pack *packs;
     int n_packs, cap_packs;
 } cpu_state;
+
+/* Samples per chunk when a large batch is run in chunks (batch_split.h):
+ * one sample's whole forward pass stays in L2 (bench/NOTES.md, CPU). */
+#define GL_CPU_CHUNK_DEFAULT 1
 
 enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2, STEP_GEMM = 3 };
 
@@ -42,14 +47,24 @@ typedef struct cpu_step {
     gl_cpu_gemm gemm;
 } cpu_step;
 
-typedef struct cpu_prepared {
+typedef struct cpu_prepared cpu_prepared;
+struct cpu_prepared {
     const gl_plan *plan;
     cpu_step *steps;
     int max_inputs, max_outputs;
     int fast_steps;
     size_t extra_offset;     /* the plan's arena, aligned: fast-kernel bytes start here */
     size_t arena_bytes;      /* extra_offset + the largest Gemm A packing */
-} cpu_prepared;
+    /* Sample chunks (batch_split.h): when set, run executes `chunked` (the
+     * same graph planned at `chunk` samples) N / chunk times, each thread
+     * on its own slot of slot_bytes in the arena; the steps above are not
+     * run and arena_bytes covers the slots instead. */
+    gl_plan *chunk_plan;
+    cpu_prepared *chunked;
+    int64_t chunk, nchunks;
+    size_t slot_bytes;
+    int views;               /* views a context needs (all slots) */
+};
 
 typedef struct cpu_ctx {
     cpu_state *st;
@@ -58,8 +73,9 @@ typedef struct cpu_ctx {
     size_t arena_bytes;
     float *scratch;              /* threads × scratch_stride floats */
     size_t scratch_stride;
-    gl_tensor *views;            /* max_inputs + max_outputs views */
+    gl_tensor *views;            /* max_inputs + max_outputs views (per slot when chunked) */
     int views_cap;
+    gl_err *errs;                /* per thread: the first error of a chunked run */
 } cpu_ctx;
 
 static bool cpu_available(const gl_backend_config *cfg, gl_err *err) { return true; }
@@ -90,6 +106,11 @@ static glint_status cpu_engine_init(const gl_backend_config *cfg, const gl_graph
                            "(avx512, avx2, generic, ref)", pin);
         }
     } else s->kern = gl_sgemm_best();
+    /* GLINT_CPU_CHUNK=C: samples per chunk at large batch (0 = run the
+     * batch whole); for measuring the split, read once here. */
+    s->chunk = GL_CPU_CHUNK_DEFAULT;
+    const char *chunk = getenv("GLINT_CPU_CHUNK");
+    if (chunk && *chunk) s->chunk = strtol(chunk, NULL, 10);
     pthread_mutex_init(&s->mu, NULL);
     *out = s;
     return GLINT_OK;
@@ -204,8 +225,71 @@ static void prepare_gemm(cpu_state *s, cpu_prepared *pp, const gl_plan_step *ps,
     pp->arena_bytes = GL_MAX(pp->arena_bytes, pp->extra_offset + bytes);
 }
 
+static glint_status prepare_plan(cpu_state *s, const gl_plan *plan, bool split, void **out,
+                                 gl_err *err);
+static void cpu_plan_release(void *state, void *prepared);
+
+static int step_views(const cpu_prepared *pp) { return pp->max_inputs + pp->max_outputs; }
+
+/* Plans the graph again at a chunk of the batch and keeps that plan when
+ * the model is sample-separable (batch_split.h). Anything short of an
+ * out-of-memory leaves the plan whole, as before. */
+static glint_status prepare_chunks(cpu_state *s, cpu_prepared *pp, gl_err *err) {
+    const gl_plan *plan = pp->plan;
+    const int64_t N = gl_cpu_plan_batch(plan);
+    const int64_t c = gl_cpu_chunk_size(N, s->threads, s->chunk);
+    if (!c || plan->precision != GLINT_PRECISION_FP32) return GLINT_OK;
+    const gl_graph *g = plan->graph;
+    gl_shape shapes[16];
+    if (g->n_inputs > (int)GL_ARRAY_LEN(shapes)) return GLINT_OK;
+    for (int i = 0; i < g->n_inputs; i++) {
+        shapes[i] = plan->input_shapes[i];
+        shapes[i].d[0] = c;
+    }
+    gl_plan *sub = NULL;
+    gl_err local = {0};
+    if (gl_plan_build(g, shapes, plan->precision, &sub, &local) != GLINT_OK) return GLINT_OK;
+    cpu_prepared *sp = NULL;
+    glint_status st = prepare_plan(s, sub, false, (void **)&sp, err);
+    if (st != GLINT_OK) {
+        gl_plan_free(sub);
+        return st;
+    }
+    bool *up2 = gl_calloc(s->alloc, (size_t)plan->n_steps * 2 + 2, sizeof *up2);
+    if (!up2) {
+        cpu_plan_release(s, sp);
+        gl_plan_free(sub);
+        return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
+    }
+    const bool same = sub->n_steps == plan->n_steps;
+    for (int i = 0; same && i < plan->n_steps; i++) {
+        up2[i] = pp->steps[i].kind == STEP_UP2;
+        up2[plan->n_steps + i] = sp->steps[i].kind == STEP_UP2;
+    }
+    const bool ok = same && gl_cpu_plan_separable(plan, sub, up2, up2 + plan->n_steps, NULL, 0);
+    gl_free(s->alloc, up2);
+    if (!ok) {
+        cpu_plan_release(s, sp);
+        gl_plan_free(sub);
+        return GLINT_OK;
+    }
+    pp->chunk_plan = sub;
+    pp->chunked = sp;
+    pp->chunk = c;
+    pp->nchunks = N / c;
+    pp->slot_bytes = gl_align_up(sp->arena_bytes, GL_ARENA_ALIGN);
+    /* the whole-batch arena is never used: only the slots are */
+    pp->arena_bytes = pp->slot_bytes * (size_t)s->threads;
+    pp->views = GL_MAX(step_views(pp), step_views(sp) * s->threads);
+    return GLINT_OK;
+}
+
 static glint_status cpu_plan_prepare(void *state, const gl_plan *plan, void **out, gl_err *err) {
-    cpu_state *s = state;
+    return prepare_plan(state, plan, true, out, err);
+}
+
+static glint_status prepare_plan(cpu_state *s, const gl_plan *plan, bool split, void **out,
+                                 gl_err *err) {
     *out = NULL;
     cpu_prepared *pp = gl_calloc(s->alloc, 1, sizeof *pp);
     if (!pp) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
@@ -244,6 +328,14 @@ static glint_status cpu_plan_prepare(void *state, const gl_plan *plan, void **ou
         if (up2) pp->steps[i].kind = STEP_UP2;
         if (pp->steps[i].kind != STEP_REF) pp->fast_steps++;
     }
+    pp->views = step_views(pp);
+    if (split && s->kern && s->chunk > 0) {
+        glint_status st = prepare_chunks(s, pp, err);
+        if (st != GLINT_OK) {
+            cpu_plan_release(s, pp);
+            return st;
+        }
+    }
     *out = pp;
     return GLINT_OK;
 }
@@ -252,6 +344,8 @@ static void cpu_plan_release(void *state, void *prepared) {
     cpu_state *s = state;
     cpu_prepared *pp = prepared;
     if (!pp) return;
+    cpu_plan_release(s, pp->chunked);
+    gl_plan_free(pp->chunk_plan);
     gl_free(s->alloc, pp->steps);
     gl_free(s->alloc, pp);
 }
@@ -266,6 +360,7 @@ static void cpu_context_free(void *vctx) {
     gl_aligned_free(a, c->arena);
     gl_aligned_free(a, c->scratch);
     gl_free(a, c->views);
+    gl_free(a, c->errs);
     gl_free(a, c);
 }
 
@@ -279,6 +374,11 @@ static glint_status cpu_context_create(void *state, void **out, gl_err *err) {
     if (st != GLINT_OK) {
         cpu_context_free(c);
         return st;
+    }
+    c->errs = gl_calloc(s->alloc, (size_t)s->threads, sizeof *c->errs);
+    if (!c->errs) {
+        cpu_context_free(c);
+        return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
     }
     c->scratch_stride = gl_align_up(gl_cpu_conv_scratch_floats(), 16);
     size_t bytes;
@@ -305,7 +405,7 @@ static glint_status cpu_context_bind(void *vctx, const void *prepared, gl_err *e
         c->arena = na;
         c->arena_bytes = need;
     }
-    int views = pp->max_inputs + pp->max_outputs;
+    int views = pp->views;
     if (views > c->views_cap) {
         gl_tensor *nv = gl_realloc_array(a, c->views, (size_t)views, sizeof *nv);
         if (!nv) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
@@ -315,33 +415,41 @@ static glint_status cpu_context_bind(void *vctx, const void *prepared, gl_err *e
     return GLINT_OK;
 }
 
-glint_status gl_cpu_run_step(void *vctx, const void *prepared, int i, gl_err *err) {
-    cpu_ctx *c = vctx;
-    const cpu_prepared *pp = prepared;
+/* Where one step runs: an arena (or a chunk slot of it), views, the pool
+ * (NULL: inline on this thread) and this thread's scratch. */
+typedef struct step_env {
+    uint8_t *arena;
+    gl_tensor *views;
+    gl_pool *pool;
+    float *scratch;
+    size_t scratch_stride;
+} step_env;
+
+static glint_status run_step_in(const step_env *e, const cpu_prepared *pp, int i, gl_err *err) {
     const gl_plan *p = pp->plan;
     const gl_plan_step *s = &p->steps[i];
     const cpu_step *cs = &pp->steps[i];
-    gl_tensor *in = c->views, *out = c->views + pp->max_inputs;
-    gl_plan_step_views(p, s, c->arena, in, out);
+    gl_tensor *in = e->views, *out = e->views + pp->max_inputs;
+    gl_plan_step_views(p, s, e->arena, in, out);
     if (cs->kind == STEP_CONV) {
-        gl_cpu_conv_run(&cs->conv, in, s->n_inputs, out, c->pool, c->scratch, c->scratch_stride);
+        gl_cpu_conv_run(&cs->conv, in, s->n_inputs, out, e->pool, e->scratch, e->scratch_stride);
         return GLINT_OK;
     }
     if (cs->kind == STEP_GEMM) {
         const bool has_c = cs->gemm.has_c && s->n_inputs > 2;
         gl_cpu_gemm_run(&cs->gemm, in[0].data, in[1].data, has_c ? in[2].data : NULL,
-                        out[0].data, (float *)(c->arena + pp->extra_offset), c->pool, c->scratch,
-                        c->scratch_stride);
+                        out[0].data, (float *)(e->arena + pp->extra_offset), e->pool, e->scratch,
+                        e->scratch_stride);
         return GLINT_OK;
     }
     if (cs->kind == STEP_UP2) {
         const gl_shape *xs = &in[0].shape;
         gl_cpu_upsample2x_run(in[0].data, out[0].data, xs->d[0] * xs->d[1], xs->d[2], xs->d[3],
-                              c->pool);
+                              e->pool);
         return GLINT_OK;
     }
     glint_status st = s->op->run(s->params, in, s->n_inputs, out, s->n_outputs,
-                                 s->workspace_bytes ? c->arena + s->workspace_offset : NULL, err);
+                                 s->workspace_bytes ? e->arena + s->workspace_offset : NULL, err);
     if (st != GLINT_OK && s->node >= 0 && s->node < p->graph->n_nodes) {
         char label[160];
         gl_err_prefix(err, "%s", gl_node_label(p->graph, s->node, label, sizeof label));
@@ -349,7 +457,92 @@ glint_status gl_cpu_run_step(void *vctx, const void *prepared, int i, gl_err *er
     return st;
 }
 
+glint_status gl_cpu_run_step(void *vctx, const void *prepared, int i, gl_err *err) {
+    cpu_ctx *c = vctx;
+    const cpu_prepared *pp = prepared;
+    if (pp->chunked)
+        return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: this plan runs in chunks of %lld "
+                       "samples; profile the steps of gl_cpu_chunk_prepared instead",
+                       (long long)pp->chunk);
+    step_env e = {c->arena, c->views, c->pool, c->scratch, c->scratch_stride};
+    return run_step_in(&e, pp, i, err);
+}
+
 uint8_t *gl_cpu_context_arena(void *vctx) { return ((cpu_ctx *)vctx)->arena; }
+
+const void *gl_cpu_chunk_prepared(const void *prepared, int64_t *chunk) {
+    const cpu_prepared *pp = prepared;
+    if (chunk) *chunk = pp && pp->chunked ? pp->chunk : 0;
+    return pp ? pp->chunked : NULL;
+}
+
+const gl_plan *gl_cpu_prepared_plan(const void *prepared) {
+    return prepared ? ((const cpu_prepared *)prepared)->plan : NULL;
+}
+
+/* ------------------------------------------------------------ chunked runs */
+
+typedef struct chunk_job {
+    cpu_ctx *c;
+    const cpu_prepared *pp;  /* the whole-batch plan; pp->chunked runs */
+    const void *const *inputs;
+    void *const *outputs;
+    gl_pool *step_pool;      /* NULL when the chunks themselves are spread over threads */
+} chunk_job;
+
+/* Chunk k on thread tid's slot: its slice of the inputs in, the chunk plan
+ * run, its slice of the outputs out. */
+static glint_status run_chunk(const chunk_job *j, int64_t k, int tid, gl_err *err) {
+    cpu_ctx *c = j->c;
+    const cpu_prepared *sp = j->pp->chunked;
+    const gl_plan *p = sp->plan;
+    const gl_graph *g = p->graph;
+    step_env e = {c->arena + (size_t)tid * j->pp->slot_bytes,
+                  c->views + (size_t)tid * (size_t)step_views(sp), j->step_pool,
+                  j->step_pool ? c->scratch : c->scratch + (size_t)tid * c->scratch_stride,
+                  c->scratch_stride};
+    /* gl_cpu_plan_batch checked that every input and output is a runtime
+     * tensor whose bytes are one chunk's share of the user's buffer */
+    for (int i = 0; i < g->n_inputs; i++) {
+        const gl_plan_tensor *t = &p->tensors[p->inputs[i]];
+        memcpy(e.arena + t->offset, (const uint8_t *)j->inputs[i] + (size_t)k * t->bytes, t->bytes);
+    }
+    for (int i = 0; i < p->n_steps; i++) {
+        glint_status st = run_step_in(&e, sp, i, err);
+        if (st != GLINT_OK) return st;
+    }
+    for (int i = 0; i < g->n_outputs; i++) {
+        const gl_plan_tensor *t = &p->tensors[p->outputs[i]];
+        memcpy((uint8_t *)j->outputs[i] + (size_t)k * t->bytes, e.arena + t->offset, t->bytes);
+    }
+    return GLINT_OK;
+}
+
+static void chunk_task(void *arg, int64_t begin, int64_t end, int tid) {
+    const chunk_job *j = arg;
+    gl_err *err = &j->c->errs[tid];
+    for (int64_t k = begin; k < end && err->status == GLINT_OK; k++) run_chunk(j, k, tid, err);
+}
+
+static glint_status run_chunked(cpu_ctx *c, const cpu_prepared *pp, const void *const *inputs,
+                                void *const *outputs, gl_err *err) {
+    const int threads = gl_pool_threads(c->pool);
+    chunk_job j = {c, pp, inputs, outputs, NULL};
+    for (int t = 0; t < threads; t++) gl_err_clear(&c->errs[t]);
+    if (threads > 1 && pp->nchunks >= threads) {
+        /* each thread runs whole chunks: no fork-join per layer */
+        gl_pool_for(c->pool, pp->nchunks, chunk_task, &j);
+    } else {
+        j.step_pool = c->pool;
+        chunk_task(&j, 0, pp->nchunks, 0);
+    }
+    for (int t = 0; t < threads; t++)
+        if (c->errs[t].status != GLINT_OK) {
+            *err = c->errs[t];
+            return err->status;
+        }
+    return GLINT_OK;
+}
 
 static glint_status cpu_run(void *vctx, const void *prepared, const void *const *inputs,
                             void *const *outputs, gl_err *err) {
@@ -357,16 +550,17 @@ static glint_status cpu_run(void *vctx, const void *prepared, const void *const 
     const cpu_prepared *pp = prepared;
     const gl_plan *p = pp->plan;
     const gl_graph *g = p->graph;
-    if (!c->arena || c->arena_bytes < pp->arena_bytes ||
-        c->views_cap < pp->max_inputs + pp->max_outputs)
+    if (!c->arena || c->arena_bytes < pp->arena_bytes || c->views_cap < pp->views)
         return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: run on a plan not bound to this context");
+    if (pp->chunked) return run_chunked(c, pp, inputs, outputs, err);
+    const step_env e = {c->arena, c->views, c->pool, c->scratch, c->scratch_stride};
     for (int i = 0; i < g->n_inputs; i++) {
         int t = p->inputs[i];
         if (t < 0 || p->tensors[t].is_const || !p->tensors[t].bytes) continue;
         memcpy(c->arena + p->tensors[t].offset, inputs[i], p->tensors[t].bytes);
     }
     for (int i = 0; i < p->n_steps; i++) {
-        glint_status st = gl_cpu_run_step(c, pp, i, err);
+        glint_status st = run_step_in(&e, pp, i, err);
         if (st != GLINT_OK) return st;
     }
     for (int i = 0; i < g->n_outputs; i++) {

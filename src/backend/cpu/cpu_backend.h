@@ -17,6 +17,13 @@ const char *gl_cpu_kernel_name(void *state);
  * per-step profiling (bench/cpu/cpu_profile.c). Graph inputs must already
  * be in the arena. */
 glint_status gl_cpu_run_step(void *ctx, const void *prepared, int i, gl_err *err);
+/* A batched plan the backend runs in sample chunks (batch_split.h): the
+ * prepared chunk plan and its chunk size, or NULL (chunk 0) when the plan
+ * runs whole. Its steps can be profiled with gl_cpu_run_step once a run
+ * has put chunk 0's inputs in the arena. */
+const void *gl_cpu_chunk_prepared(const void *prepared, int64_t *chunk);
+/* The plan a prepared plan was made from. */
+const gl_plan *gl_cpu_prepared_plan(const void *prepared);
 /* The context's arena (valid until the next bind). */
 uint8_t *gl_cpu_context_arena(void *ctx);
 

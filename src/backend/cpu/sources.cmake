@@ -7,4 +7,5 @@ list(APPEND GLINT_SOURCES
   src/backend/cpu/conv_fast.c
   src/backend/cpu/upsample_fast.c
   src/backend/cpu/gemm_fast.c
+  src/backend/cpu/batch_split.c
 )
