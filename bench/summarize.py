@@ -129,6 +129,9 @@ def summarize(g, torch, ort):
     # figures the device-used delta (first engine: includes the CUDA context)
     s["memory_b1_bytes"] = s["process_device_bytes_b1"] or m1.get("device_used_delta_bytes")
     s["memory_b8_bytes"] = s["process_device_bytes_b8"] or m8.get("device_used_delta_bytes")
+    # issue 3: the CUDA context reported apart from glint's own bytes (the
+    # process's device memory less glint's; bench/NOTES.md, "CUDA memory")
+    s["cuda_context_bytes_b1"] = m1.get("cuda_context_bytes_est")
     if g.get("device") != "cuda":
         s["memory_b1_bytes"] = s["memory_b8_bytes"] = None
     s["ready_ms"] = ((g.get("ready") or {}).get("with_warmup") or {}).get("ready_ms")
@@ -160,6 +163,15 @@ def summarize(g, torch, ort):
         p = path.get(prec) or {}
         s["cuda_path"][prec] = {"kernels_b1": p.get("kernels_b1"),
                                 "tensor_core_convs_b1": p.get("tensor_core_convs_b1")}
+    # the device limits the CUDA context is sized by (set at engine creation)
+    for k in ("stack_limit_bytes", "printf_fifo_bytes", "malloc_heap_bytes"):
+        s["cuda_path"][k] = (path.get("fp32") or {}).get(k)
+    # recovery after an injected device loss: the run that meets it fails,
+    # the next one rebuilds and succeeds (include/glint.h)
+    loss = g.get("device_loss") or {}
+    s["device_loss_recovered"] = loss.get("recovered") if loss.get("applies") else None
+    s["device_loss_recovery_run_us"] = loss.get("recovery_run_us")
+    s["device_loss_rebuild_us"] = loss.get("rebuild_us")
     if ort:
         s["ort_cpu_b1_p50_us"] = ((ort.get("results") or {}).get("b1") or {}).get("p50_us")
     items = []

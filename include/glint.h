@@ -180,8 +180,13 @@ typedef void (*glint_log_fn)(void *user, glint_log_level level, const char *mess
 
 /* Test hooks. Not for production use. */
 enum {
-    /* The CUDA backend reports a lost device on the next run after creation,
-     * so that the recovery path (rebuild and re-warm) can be tested. */
+    /* Test hook of the CUDA backend's recovery path (elsewhere it does
+     * nothing). The first run after creation fails with GLINT_ERR_DEVICE, as
+     * a run that meets a real device loss (a sticky CUDA error) does; the
+     * engine marks its device state lost, and the next run on any of its
+     * contexts rebuilds and re-warms it (weights, plan constants, the
+     * context's arena, staging and CUDA graphs), then succeeds. A caller
+     * handles a real loss the same way: retry the failed run once. */
     GLINT_FLAG_INJECT_DEVICE_LOSS = 1u << 0,
     /* Skip warm-up runs at creation (to measure the first inference). */
     GLINT_FLAG_NO_WARMUP = 1u << 1

@@ -81,6 +81,15 @@ check(all("p50_us" in x for x in s.get("concurrency_batcher", [])), "batcher con
 check(isinstance(s.get("drift", {}).get("drift_pct"), (int, float)), "drift measured")
 check(isinstance(s.get("idle", {}).get("after_idle_us"), (int, float)), "after-idle run measured")
 check("ready_ms" in s.get("ready", {}).get("with_warmup", {}), "time to ready measured")
+# device loss off CUDA: the flag does nothing, so both runs succeed, the
+# outputs match an engine without the flag, and the section says recovered
+loss = s.get("device_loss", {})
+check(loss.get("applies") is False, "device loss does not apply on the CPU")
+check(loss.get("loss_run_status") == "GLINT_OK" and loss.get("recovery_run_status") == "GLINT_OK",
+      f"device loss: both runs succeed on the CPU ({loss})")
+check(isinstance(loss.get("rebuild_us"), (int, float)), "device loss: rebuild latency recorded")
+check(loss.get("outputs_match_unharmed_engine") is True and loss.get("recovered") is True,
+      "device loss: outputs match an engine without the flag")
 p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "summarize.py"), work], capture_output=True, text=True)
 check(p.returncode == 0, "summarize.py runs")
 summ = json.load(open(os.path.join(work, "summary.json"))) if p.returncode == 0 else {}

@@ -30,8 +30,8 @@ static int64_t style_dim(glint_engine *e) {
     return v > 0 ? v : 1;
 }
 
-glint_status bn_io_make(glint_engine *e, glint_context *ctx, int batch, int height, int width,
-                        bn_io *io, double *first_run_us, char *err, size_t err_size) {
+glint_status bn_io_prepare(glint_engine *e, glint_context *ctx, int batch, int height, int width,
+                           bn_io *io, char *err, size_t err_size) {
     memset(io, 0, sizeof *io);
     uint64_t rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(batch * 131 + height * 7 + width);
     size_t n_in = glint_engine_input_count(e), n_out = glint_engine_output_count(e);
@@ -94,6 +94,13 @@ glint_status bn_io_make(glint_engine *e, glint_context *ctx, int batch, int heig
         t->data = malloc(t->bytes ? t->bytes : 1);
         if (!t->data) { bn_io_free(io); snprintf(err, err_size, "out of memory"); return GLINT_ERR_OUT_OF_MEMORY; }
     }
+    return GLINT_OK;
+}
+
+glint_status bn_io_make(glint_engine *e, glint_context *ctx, int batch, int height, int width,
+                        bn_io *io, double *first_run_us, char *err, size_t err_size) {
+    glint_status st = bn_io_prepare(e, ctx, batch, height, width, io, err, err_size);
+    if (st != GLINT_OK) return st;
     double t0 = bn_now_us();
     st = glint_run(ctx, io->in, io->n_in, io->out, io->n_out);
     if (first_run_us) *first_run_us = bn_now_us() - t0;

@@ -23,6 +23,11 @@ typedef struct bn_io {
  * not NULL. Message in err on failure. */
 glint_status bn_io_make(glint_engine *e, glint_context *ctx, int batch, int height, int width,
                         bn_io *io, double *first_run_us, char *err, size_t err_size);
+/* bn_io_make without the real run: inputs made, outputs sized and
+ * allocated, the backend not yet called (the device-loss section times
+ * that first run itself). */
+glint_status bn_io_prepare(glint_engine *e, glint_context *ctx, int batch, int height, int width,
+                           bn_io *io, char *err, size_t err_size);
 void bn_io_free(bn_io *io);
 /* Bytes of one sample of output j (its bytes over its batch dim). */
 size_t bn_io_sample_out_bytes(const bn_io *io, size_t j);

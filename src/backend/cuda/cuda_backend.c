@@ -65,6 +65,60 @@ static void free_weights(gl_cuda_engine *eng, int epoch) {
     }
 }
 
+/* Per-thread stack glint asks for: the largest stack frame of its kernels
+ * is 160 bytes (nvcc --resource-usage, sm_86 and sm_90: the direct convs;
+ * everything else 0-128), rounded up with headroom. The driver grows the
+ * stack at launch for a kernel whose frame needs more, so this is a floor,
+ * not a cap (bench/NOTES.md, "CUDA memory"). */
+#define GL_CUDA_STACK_BYTES 256
+/* glint's kernels call neither printf nor malloc. */
+#define GL_CUDA_PRINTF_FIFO_BYTES (64u << 10)
+#define GL_CUDA_MALLOC_HEAP_BYTES (1u << 20)
+
+/* The CUDA context's own reservations dominate a small model's device
+ * memory: the stack alone is stack size x resident threads (1 KiB x 132 SMs
+ * x 2048 threads = 277 MB on an H200), plus a 1 MiB printf FIFO and an
+ * 8 MiB device heap. Each limit is lowered only while it still has the CUDA
+ * default (a value the application chose is left alone), before glint
+ * launches anything; GLINT_CUDA_KEEP_LIMITS=1 leaves all three as they are.
+ * The limits are per device and process, like the context itself; they are
+ * set again after a device reset (which restores the defaults). Failures
+ * are logged, not fatal: the limits only cost memory. */
+static void lower_limits(gl_cuda_engine *eng) {
+    if (gl_cuda_env_flag("GLINT_CUDA_KEEP_LIMITS")) return;
+    static const struct {
+        enum cudaLimit limit;
+        const char *name;
+        size_t cuda_default, want;
+    } lim[] = {
+        {cudaLimitStackSize, "per-thread stack", 1024, GL_CUDA_STACK_BYTES},
+        {cudaLimitPrintfFifoSize, "printf FIFO", 1u << 20, GL_CUDA_PRINTF_FIFO_BYTES},
+        {cudaLimitMallocHeapSize, "device malloc heap", 8u << 20, GL_CUDA_MALLOC_HEAP_BYTES},
+    };
+    for (size_t i = 0; i < GL_ARRAY_LEN(lim); i++) {
+        size_t cur = 0, now = 0;
+        if (cudaDeviceGetLimit(&cur, lim[i].limit) != cudaSuccess) {
+            (void)cudaGetLastError();
+            continue;
+        }
+        if (cur != lim[i].cuda_default || cur <= lim[i].want) {
+            gl_cuda_log(eng, GLINT_LOG_DEBUG, "CUDA: limit %s: %zu bytes (left as is)",
+                        lim[i].name, cur);
+            continue;
+        }
+        cudaError_t e = cudaDeviceSetLimit(lim[i].limit, lim[i].want);
+        if (e == cudaSuccess) e = cudaDeviceGetLimit(&now, lim[i].limit);
+        if (e != cudaSuccess) {
+            (void)cudaGetLastError();
+            gl_cuda_log(eng, GLINT_LOG_WARN, "CUDA: could not lower the %s from %zu bytes: %s",
+                        lim[i].name, cur, cudaGetErrorString(e));
+            continue;
+        }
+        gl_cuda_log(eng, GLINT_LOG_INFO, "CUDA: limit %s: %zu -> %zu bytes", lim[i].name, cur,
+                    now);
+    }
+}
+
 static void cuda_engine_free(void *state) {
     gl_cuda_engine *eng = state;
     if (!eng) return;
@@ -111,6 +165,7 @@ static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_grap
         return gl_fail(err, GLINT_ERR_INTERNAL, "CUDA: mutex init failed");
     }
     glint_status st = gl_cuda_check(eng, cudaSetDevice(eng->device), err, "cudaSetDevice");
+    if (!st) lower_limits(eng);
     if (!st) {
         eng->weights = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(void *));
         eng->weight_bytes = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(size_t));
@@ -150,6 +205,7 @@ glint_status gl_cuda_engine_recover(gl_cuda_engine *eng, gl_err *err) {
         cudaError_t e = cudaDeviceReset();
         eng->reset_epoch++;
         if (e == cudaSuccess) e = cudaSetDevice(eng->device);
+        if (e == cudaSuccess) lower_limits(eng); /* the reset restored the defaults */
         if (e != cudaSuccess) {
             pthread_mutex_unlock(&eng->mu);
             pthread_mutex_unlock(&eng->rec_mu);
