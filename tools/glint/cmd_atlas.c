@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "common/common.h"
 #include "glyph/glyph_internal.h"
+#include "glyph_args.h"
 #include "glyph_cli.h"
 #include "glyph_cmds.h"
 
@@ -89,50 +90,23 @@ static void json_escape(const char *in, char *out, size_t size) {
 }
 
 int cmd_atlas(int argc, char **argv) {
-    const char *cmd = "atlas";
-    const char *style = NULL, *content = NULL, *range = NULL, *output = NULL, *size_s = NULL;
-    const char *metrics = NULL, *model_dir = NULL;
-    long face = 0, columns = 16;
-    bool keep_going = false;
-    glint_engine_options eo;
-    glint_engine_options_init(&eo);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(k_usage, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--keep-going")) { keep_going = true; continue; }
-        const char **dst = !strcmp(a, "--style-font") ? &style : !strcmp(a, "--content-font") ? &content
-                         : !strcmp(a, "--range") ? &range : (!strcmp(a, "--output") || !strcmp(a, "-o")) ? &output
-                         : !strcmp(a, "--size") ? &size_s : !strcmp(a, "--metrics") ? &metrics
-                         : !strcmp(a, "--model-dir") ? &model_dir : NULL;
-        if (dst) {
-            if (!(*dst = cli_value(cmd, argc, argv, &i))) return 2;
-            continue;
-        }
-        if (!strcmp(a, "--face") || !strcmp(a, "--columns")) {
-            const char *v = cli_value(cmd, argc, argv, &i);
-            bool is_face = !strcmp(a, "--face");
-            if (!v || !cli_int(cmd, a, v, is_face ? 0 : 1, is_face ? 65535 : 256, is_face ? &face : &columns)) return 2;
-            continue;
-        }
-        bool matched;
-        if (!cli_engine_flag(cmd, argc, argv, &i, &eo, &matched)) return 2;
-        if (matched) continue;
-        cli_error(cmd, "unknown option '%s' (glint atlas --help)", a);
-        return 2;
-    }
-    if (!style || !range || !output || !size_s) {
-        cli_error(cmd, "--style-font, --range, --size and -o are required (glint atlas --help)");
-        return 2;
-    }
-    int size;
-    gc_format fmt;
+    const gc_command c = {"atlas", k_usage, "-o", true, true};
+    const char *cmd = c.name, *style = NULL, *content = NULL, *range = NULL;
+    long columns = 16;
+    const gc_opt opts[] = {{"--style-font", .str = &style, .required = true},
+                           {"--content-font", .str = &content},
+                           {"--range", .str = &range, .required = true},
+                           {"--columns", .num = &columns, .lo = 1, .hi = 256}};
+    gc_args args;
+    int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
+    if (go != GC_GO_ON) return go;
+    int rc = 0;
+    const char *output = args.output;
+    int size = args.size;
+    long face = args.face;
+    bool keep_going = args.keep_going;
     uint32_t lo, hi;
-    if (!gc_parse_size(cmd, size_s, &size) || !gc_output_format(cmd, output, true, &fmt) ||
-        !parse_range(cmd, range, &lo, &hi) || !gc_output_dir_ok(cmd, output))
-        return 2;
+    if (!parse_range(cmd, range, &lo, &hi) || !gc_output_dir_ok(cmd, output)) return 2;
     char err[GL_ERR_MAX];
     glint_font *sfont = NULL, *cfont = NULL;
     glint_glyph_renderer *r = NULL;
@@ -144,7 +118,6 @@ int cmd_atlas(int argc, char **argv) {
     glint_status *status = malloc(n * sizeof *status);
     uint8_t *pix = malloc((size_t)cols * size * (size_t)rows * size);
     sbuf js = {0};
-    int rc = 0;
     if (!cps || !imgs || !status || !pix) {
         rc = cli_error(cmd, "out of memory");
         goto done;
@@ -154,7 +127,7 @@ int cmd_atlas(int argc, char **argv) {
         rc = cli_error(cmd, "%s", err);
         goto done;
     }
-    if (!gc_renderer(cmd, model_dir, &eo, content, &r)) {
+    if (!gc_renderer(cmd, args.model_dir, &args.eo, content, &r)) {
         rc = 1;
         goto done;
     }
@@ -235,7 +208,7 @@ int cmd_atlas(int argc, char **argv) {
         rc = cli_error(cmd, "%s", werr.msg);
         goto done;
     }
-    if (!gc_write_metrics(cmd, metrics, r, NULL)) rc = 1;
+    if (!gc_write_metrics(cmd, args.metrics, r, NULL)) rc = 1;
     if (n_missing && !keep_going) rc = 1;
     printf("%s + %s: %zu glyphs (%zu missing) in %dx%d cells, %.0f us (%.0f us per glyph)\n", output, jpath, n,
            n_missing, size, size, us, us / (double)n);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "common/common.h"
+#include "glyph_args.h"
 #include "glyph_cli.h"
 #include "glyph_cmds.h"
 
@@ -16,55 +17,32 @@ static const char *const k_usage =
     "font lacks is an error (an empty box is drawn) unless --keep-going.\n";
 
 int cmd_raster(int argc, char **argv) {
-    const char *cmd = "raster";
-    const char *font_path = NULL, *chars = NULL, *output = NULL, *size_s = NULL, *metrics = NULL;
-    long face = 0;
-    bool keep_going = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(k_usage, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--keep-going")) { keep_going = true; continue; }
-        const char **dst = !strcmp(a, "--font") ? &font_path : !strcmp(a, "--chars") ? &chars
-                         : (!strcmp(a, "--output") || !strcmp(a, "-o")) ? &output
-                         : !strcmp(a, "--size") ? &size_s : !strcmp(a, "--metrics") ? &metrics : NULL;
-        if (dst) {
-            if (!(*dst = cli_value(cmd, argc, argv, &i))) return 2;
-            continue;
-        }
-        if (!strcmp(a, "--face")) {
-            const char *v = cli_value(cmd, argc, argv, &i);
-            if (!v || !cli_int(cmd, "--face", v, 0, 65535, &face)) return 2;
-            continue;
-        }
-        cli_error(cmd, "unknown option '%s' (glint raster --help)", a);
-        return 2;
-    }
-    if (!font_path || !chars || !output || !size_s) {
-        cli_error(cmd, "--font, --chars, --size and --output are required (glint raster --help)");
-        return 2;
-    }
-    int size;
-    gc_format fmt;
+    const gc_command c = {"raster", k_usage, "--output", false, false};
+    const char *cmd = c.name, *font_path = NULL, *chars = NULL;
+    const gc_opt opts[] = {{"--font", .str = &font_path, .required = true},
+                           {"--chars", .str = &chars, .required = true}};
+    gc_args args;
+    int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
+    if (go != GC_GO_ON) return go;
+    int rc = 0;
+    const char *output = args.output;
+    int size = args.size;
+    bool keep_going = args.keep_going;
     uint32_t *cps = NULL;
     size_t n = 0;
-    if (!gc_parse_size(cmd, size_s, &size) || !gc_output_format(cmd, output, false, &fmt) ||
-        !gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, output)) {
+    if (!gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, output)) {
         free(cps);
         return 2;
     }
     char err[GL_ERR_MAX];
     glint_font *font = NULL;
-    if (glint_font_open(font_path, (int)face, &font, err, sizeof err) != GLINT_OK) {
+    if (glint_font_open(font_path, (int)args.face, &font, err, sizeof err) != GLINT_OK) {
         free(cps);
         return cli_error(cmd, "%s", err);
     }
     size_t px = (size_t)size * (size_t)size;
     float *imgs = malloc(n * px * sizeof(float));
     bool *missing = calloc(n, sizeof(bool));
-    int rc = 0;
     if (!imgs || !missing) {
         rc = cli_error(cmd, "out of memory");
         goto done;
@@ -85,14 +63,14 @@ int cmd_raster(int argc, char **argv) {
         }
     }
     double us = gl_now_us() - t0;
-    if (!gc_write_glyphs(cmd, output, fmt, imgs, n, size, missing)) {
+    if (!gc_write_glyphs(cmd, output, args.fmt, imgs, n, size, missing)) {
         rc = 1;
         goto done;
     }
     char extra[256];
     snprintf(extra, sizeof extra, "{\"command\": \"raster\", \"glyphs\": %zu, \"missing\": %zu, \"raster_us\": %.1f}", n,
              n_missing, us);
-    if (!gc_write_metrics(cmd, metrics, NULL, extra)) rc = 1;
+    if (!gc_write_metrics(cmd, args.metrics, NULL, extra)) rc = 1;
     if (n_missing && !keep_going) rc = 1;
     printf("%s: %zu glyph%s at %dx%d in %.0f us%s\n", output, n, n == 1 ? "" : "s", size, size, us,
            n_missing ? " (some missing: empty boxes)" : "");

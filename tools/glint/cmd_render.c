@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "common/common.h"
 #include "glyph/glyph_internal.h"
+#include "glyph_args.h"
 #include "glyph_cli.h"
 #include "glyph_cmds.h"
 
@@ -44,50 +45,24 @@ static void composite(uint8_t *img, int width, int channels, const float *g, int
 }
 
 int cmd_render(int argc, char **argv) {
-    const char *cmd = "render";
-    const char *font_path = NULL, *text = NULL, *output = NULL, *size_s = NULL, *metrics = NULL;
-    const char *model_dir = NULL, *fallback_arg = NULL;
-    long face = 0;
-    bool keep_going = false, show_synth = false;
-    glint_engine_options eo;
-    glint_engine_options_init(&eo);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(k_usage, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--keep-going")) { keep_going = true; continue; }
-        if (!strcmp(a, "--show-synth")) { show_synth = true; continue; }
-        const char **dst = !strcmp(a, "--font") ? &font_path : !strcmp(a, "--text") ? &text
-                         : (!strcmp(a, "--output") || !strcmp(a, "-o")) ? &output
-                         : !strcmp(a, "--size") ? &size_s : !strcmp(a, "--metrics") ? &metrics
-                         : !strcmp(a, "--model-dir") ? &model_dir : !strcmp(a, "--fallback-font") ? &fallback_arg : NULL;
-        if (dst) {
-            if (!(*dst = cli_value(cmd, argc, argv, &i))) return 2;
-            continue;
-        }
-        if (!strcmp(a, "--face")) {
-            const char *v = cli_value(cmd, argc, argv, &i);
-            if (!v || !cli_int(cmd, "--face", v, 0, 65535, &face)) return 2;
-            continue;
-        }
-        bool matched;
-        if (!cli_engine_flag(cmd, argc, argv, &i, &eo, &matched)) return 2;
-        if (matched) continue;
-        cli_error(cmd, "unknown option '%s' (glint render --help)", a);
-        return 2;
-    }
-    if (!font_path || !text || !output || !size_s) {
-        cli_error(cmd, "--font, --text, --size and -o are required (glint render --help)");
-        return 2;
-    }
-    int size;
-    gc_format fmt;
+    const gc_command c = {"render", k_usage, "-o", true, true};
+    const char *cmd = c.name, *font_path = NULL, *text = NULL, *fallback_arg = NULL;
+    bool show_synth = false;
+    const gc_opt opts[] = {{"--font", .str = &font_path, .required = true},
+                           {"--text", .str = &text, .required = true},
+                           {"--fallback-font", .str = &fallback_arg},
+                           {"--show-synth", .flag = &show_synth}};
+    gc_args args;
+    int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
+    if (go != GC_GO_ON) return go;
+    int rc = 0;
+    const char *output = args.output;
+    int size = args.size;
+    long face = args.face;
+    bool keep_going = args.keep_going;
     uint32_t *cps = NULL;
     size_t n = 0;
-    if (!gc_parse_size(cmd, size_s, &size) || !gc_output_format(cmd, output, true, &fmt) ||
-        !gc_parse_text(cmd, "--text", text, &cps, &n) || !gc_output_dir_ok(cmd, output))
+    if (!gc_parse_text(cmd, "--text", text, &cps, &n) || !gc_output_dir_ok(cmd, output))
         return free(cps), 2;
 
     char err[GL_ERR_MAX], fallback_path[4096];
@@ -96,7 +71,6 @@ int cmd_render(int argc, char **argv) {
     line_glyph *line = calloc(n, sizeof *line);
     float *img = malloc((size_t)size * size * sizeof(float));
     uint8_t *pix = NULL;
-    int rc = 0;
     if (!line || !img) {
         rc = cli_error(cmd, "out of memory");
         goto done;
@@ -128,7 +102,7 @@ int cmd_render(int argc, char **argv) {
             goto done;
         }
     }
-    if (n_synth && !gc_renderer(cmd, model_dir, &eo, fallback_path, &r)) {
+    if (n_synth && !gc_renderer(cmd, args.model_dir, &args.eo, fallback_path, &r)) {
         rc = 1;
         goto done;
     }
@@ -193,7 +167,7 @@ int cmd_render(int argc, char **argv) {
     char extra[256];
     snprintf(extra, sizeof extra, "{\"command\": \"render\", \"glyphs\": %zu, \"restyled\": %zu, \"missing\": %zu}", n,
              n_synth, n_missing);
-    if (!gc_write_metrics(cmd, metrics, r, extra)) rc = 1;
+    if (!gc_write_metrics(cmd, args.metrics, r, extra)) rc = 1;
     if (n_missing && !keep_going) rc = 1;
 done:
     free(pix);

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "common/common.h"
+#include "glyph_args.h"
 #include "glyph_cli.h"
 #include "glyph_cmds.h"
 
@@ -17,49 +18,22 @@ static const char *const k_usage =
     "Restyles the content font's glyphs (default DejaVu Sans) to the style of F.\n";
 
 int cmd_restyle(int argc, char **argv) {
-    const char *cmd = "restyle";
-    const char *style = NULL, *content = NULL, *chars = NULL, *output = NULL, *size_s = NULL;
-    const char *metrics = NULL, *model_dir = NULL;
-    long face = 0;
-    bool keep_going = false;
-    glint_engine_options eo;
-    glint_engine_options_init(&eo);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(k_usage, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--keep-going")) { keep_going = true; continue; }
-        const char **dst = !strcmp(a, "--style-font") ? &style : !strcmp(a, "--content-font") ? &content
-                         : !strcmp(a, "--chars") ? &chars : (!strcmp(a, "--output") || !strcmp(a, "-o")) ? &output
-                         : !strcmp(a, "--size") ? &size_s : !strcmp(a, "--metrics") ? &metrics
-                         : !strcmp(a, "--model-dir") ? &model_dir : NULL;
-        if (dst) {
-            if (!(*dst = cli_value(cmd, argc, argv, &i))) return 2;
-            continue;
-        }
-        if (!strcmp(a, "--face")) {
-            const char *v = cli_value(cmd, argc, argv, &i);
-            if (!v || !cli_int(cmd, "--face", v, 0, 65535, &face)) return 2;
-            continue;
-        }
-        bool matched;
-        if (!cli_engine_flag(cmd, argc, argv, &i, &eo, &matched)) return 2;
-        if (matched) continue;
-        cli_error(cmd, "unknown option '%s' (glint restyle --help)", a);
-        return 2;
-    }
-    if (!style || !chars || !output || !size_s) {
-        cli_error(cmd, "--style-font, --chars, --size and --output are required (glint restyle --help)");
-        return 2;
-    }
-    int size;
-    gc_format fmt;
+    const gc_command c = {"restyle", k_usage, "--output", false, true};
+    const char *cmd = c.name, *style = NULL, *content = NULL, *chars = NULL;
+    const gc_opt opts[] = {{"--style-font", .str = &style, .required = true},
+                           {"--content-font", .str = &content},
+                           {"--chars", .str = &chars, .required = true}};
+    gc_args args;
+    int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
+    if (go != GC_GO_ON) return go;
+    int rc = 0;
+    const char *output = args.output;
+    int size = args.size;
+    long face = args.face;
+    bool keep_going = args.keep_going;
     uint32_t *cps = NULL;
     size_t n = 0;
-    if (!gc_parse_size(cmd, size_s, &size) || !gc_output_format(cmd, output, false, &fmt) ||
-        !gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, output)) {
+    if (!gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, output)) {
         free(cps);
         return 2;
     }
@@ -73,7 +47,7 @@ int cmd_restyle(int argc, char **argv) {
     }
     glint_font_close(f);
     glint_glyph_renderer *r = NULL;
-    if (!gc_renderer(cmd, model_dir, &eo, NULL, &r)) {
+    if (!gc_renderer(cmd, args.model_dir, &args.eo, NULL, &r)) {
         free(cps);
         return 1;
     }
@@ -81,7 +55,6 @@ int cmd_restyle(int argc, char **argv) {
     float *imgs = malloc(n * px * sizeof(float));
     glint_status *status = malloc(n * sizeof *status);
     bool *missing = calloc(n, sizeof(bool));
-    int rc = 0;
     if (!imgs || !status || !missing) {
         rc = cli_error(cmd, "out of memory");
         goto done;
@@ -102,11 +75,11 @@ int cmd_restyle(int argc, char **argv) {
         missing[i] = true;
         n_missing++;
     }
-    if (!gc_write_glyphs(cmd, output, fmt, imgs, n, size, missing)) {
+    if (!gc_write_glyphs(cmd, output, args.fmt, imgs, n, size, missing)) {
         rc = 1;
         goto done;
     }
-    if (!gc_write_metrics(cmd, metrics, r, NULL)) rc = 1;
+    if (!gc_write_metrics(cmd, args.metrics, r, NULL)) rc = 1;
     if (n_missing && !keep_going) rc = 1;
     printf("%s: %zu glyph%s at %dx%d on %s in %.0f us (%.0f us per glyph)\n", output, n, n == 1 ? "" : "s",
            size, size, glint_device_name(glint_engine_device(glint_glyph_renderer_engine(r))), us,
