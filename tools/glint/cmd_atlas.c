@@ -100,13 +100,10 @@ int cmd_atlas(int argc, char **argv) {
     gc_args args;
     int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
     if (go != GC_GO_ON) return go;
+    const int size = args.size;
     int rc = 0;
-    const char *output = args.output;
-    int size = args.size;
-    long face = args.face;
-    bool keep_going = args.keep_going;
     uint32_t lo, hi;
-    if (!parse_range(cmd, range, &lo, &hi) || !gc_output_dir_ok(cmd, output)) return 2;
+    if (!parse_range(cmd, range, &lo, &hi) || !gc_output_dir_ok(cmd, args.output)) return 2;
     char err[GL_ERR_MAX];
     glint_font *sfont = NULL, *cfont = NULL;
     glint_glyph_renderer *r = NULL;
@@ -122,7 +119,7 @@ int cmd_atlas(int argc, char **argv) {
         rc = cli_error(cmd, "out of memory");
         goto done;
     }
-    if (glint_font_open(style, (int)face, &sfont, err, sizeof err) != GLINT_OK ||
+    if (glint_font_open(style, (int)args.face, &sfont, err, sizeof err) != GLINT_OK ||
         (content && glint_font_open(content, 0, &cfont, err, sizeof err) != GLINT_OK)) {
         rc = cli_error(cmd, "%s", err);
         goto done;
@@ -140,7 +137,7 @@ int cmd_atlas(int argc, char **argv) {
     gc_progress(0, n);
     for (size_t i = 0; i < n; i += ATLAS_CHUNK) {
         size_t m = n - i < ATLAS_CHUNK ? n - i : ATLAS_CHUNK;
-        glint_status st = glint_glyph_restyle(r, style, (int)face, content, cps + i, m, size, imgs + i * px,
+        glint_status st = glint_glyph_restyle(r, style, (int)args.face, content, cps + i, m, size, imgs + i * px,
                                               status + i, err, sizeof err);
         if (st != GLINT_OK && st != GLINT_ERR_NOT_FOUND) {
             rc = cli_error(cmd, "%s", err);
@@ -156,7 +153,8 @@ int cmd_atlas(int argc, char **argv) {
     char style_json[2048];
     json_escape(style, style_json, sizeof style_json);
     sb_printf(&js, "{\n  \"style_font\": \"%s\",\n  \"face\": %ld,\n  \"size\": %d,\n  \"columns\": %d,\n  \"rows\": %d,\n"
-                   "  \"baseline_y\": %ld,\n  \"glyphs\": [\n", style_json, face, size, cols, rows, lround(size * rule.baseline));
+                   "  \"baseline_y\": %ld,\n  \"glyphs\": [\n",
+              style_json, args.face, size, cols, rows, lround(size * rule.baseline));
     size_t n_missing = 0;
     for (size_t i = 0; i < n; i++) {
         int cx = (int)(i % (size_t)cols) * size, cy = (int)(i / (size_t)cols) * size;
@@ -181,7 +179,7 @@ int cmd_atlas(int argc, char **argv) {
             n_missing++;
             char name[32];
             fprintf(stderr, "glint atlas: %s: %s is not in the content font (empty box)\n",
-                    keep_going ? "warning" : "error", gc_cp_name(cps[i], name, sizeof name));
+                    args.keep_going ? "warning" : "error", gc_cp_name(cps[i], name, sizeof name));
         } else if (cfont) {
             glint_font_advance(cfont, cps[i], size, &adv);
         }
@@ -199,18 +197,18 @@ int cmd_atlas(int argc, char **argv) {
         goto done;
     }
     char jpath[4096];
-    json_path(output, jpath, sizeof jpath);
+    json_path(args.output, jpath, sizeof jpath);
     gl_err werr;
     gl_err_clear(&werr);
     /* the JSON goes first: a PNG never exists without its side file */
     if (gl_write_file_atomic(jpath, js.p, js.len, &werr) != GLINT_OK ||
-        gl_write_png(output, width, rows * size, 1, pix, &werr) != GLINT_OK) {
+        gl_write_png(args.output, width, rows * size, 1, pix, &werr) != GLINT_OK) {
         rc = cli_error(cmd, "%s", werr.msg);
         goto done;
     }
     if (!gc_write_metrics(cmd, args.metrics, r, NULL)) rc = 1;
-    if (n_missing && !keep_going) rc = 1;
-    printf("%s + %s: %zu glyphs (%zu missing) in %dx%d cells, %.0f us (%.0f us per glyph)\n", output, jpath, n,
+    if (n_missing && !args.keep_going) rc = 1;
+    printf("%s + %s: %zu glyphs (%zu missing) in %dx%d cells, %.0f us (%.0f us per glyph)\n", args.output, jpath, n,
            n_missing, size, size, us, us / (double)n);
 done:
     free(js.p);

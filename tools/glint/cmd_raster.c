@@ -25,12 +25,9 @@ int cmd_raster(int argc, char **argv) {
     int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
     if (go != GC_GO_ON) return go;
     int rc = 0;
-    const char *output = args.output;
-    int size = args.size;
-    bool keep_going = args.keep_going;
     uint32_t *cps = NULL;
     size_t n = 0;
-    if (!gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, output)) {
+    if (!gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, args.output)) {
         free(cps);
         return 2;
     }
@@ -40,7 +37,7 @@ int cmd_raster(int argc, char **argv) {
         free(cps);
         return cli_error(cmd, "%s", err);
     }
-    size_t px = (size_t)size * (size_t)size;
+    size_t px = (size_t)args.size * (size_t)args.size;
     float *imgs = malloc(n * px * sizeof(float));
     bool *missing = calloc(n, sizeof(bool));
     if (!imgs || !missing) {
@@ -50,10 +47,10 @@ int cmd_raster(int argc, char **argv) {
     double t0 = gl_now_us();
     size_t n_missing = 0;
     for (size_t i = 0; i < n; i++) {
-        glint_status st = glint_font_raster(font, cps[i], size, imgs + i * px);
+        glint_status st = glint_font_raster(font, cps[i], args.size, imgs + i * px);
         if (st == GLINT_ERR_NOT_FOUND) {
             char name[32];
-            fprintf(stderr, "glint raster: %s: font '%s' has no glyph for %s\n", keep_going ? "warning" : "error",
+            fprintf(stderr, "glint raster: %s: font '%s' has no glyph for %s\n", args.keep_going ? "warning" : "error",
                     font_path, gc_cp_name(cps[i], name, sizeof name));
             missing[i] = true;
             n_missing++;
@@ -63,7 +60,7 @@ int cmd_raster(int argc, char **argv) {
         }
     }
     double us = gl_now_us() - t0;
-    if (!gc_write_glyphs(cmd, output, args.fmt, imgs, n, size, missing)) {
+    if (!gc_write_glyphs(cmd, args.output, args.fmt, imgs, n, args.size, missing)) {
         rc = 1;
         goto done;
     }
@@ -71,8 +68,8 @@ int cmd_raster(int argc, char **argv) {
     snprintf(extra, sizeof extra, "{\"command\": \"raster\", \"glyphs\": %zu, \"missing\": %zu, \"raster_us\": %.1f}", n,
              n_missing, us);
     if (!gc_write_metrics(cmd, args.metrics, NULL, extra)) rc = 1;
-    if (n_missing && !keep_going) rc = 1;
-    printf("%s: %zu glyph%s at %dx%d in %.0f us%s\n", output, n, n == 1 ? "" : "s", size, size, us,
+    if (n_missing && !args.keep_going) rc = 1;
+    printf("%s: %zu glyph%s at %dx%d in %.0f us%s\n", args.output, n, n == 1 ? "" : "s", args.size, args.size, us,
            n_missing ? " (some missing: empty boxes)" : "");
 done:
     free(imgs);

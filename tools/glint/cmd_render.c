@@ -55,14 +55,11 @@ int cmd_render(int argc, char **argv) {
     gc_args args;
     int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
     if (go != GC_GO_ON) return go;
+    const int size = args.size;
     int rc = 0;
-    const char *output = args.output;
-    int size = args.size;
-    long face = args.face;
-    bool keep_going = args.keep_going;
     uint32_t *cps = NULL;
     size_t n = 0;
-    if (!gc_parse_text(cmd, "--text", text, &cps, &n) || !gc_output_dir_ok(cmd, output))
+    if (!gc_parse_text(cmd, "--text", text, &cps, &n) || !gc_output_dir_ok(cmd, args.output))
         return free(cps), 2;
 
     char err[GL_ERR_MAX], fallback_path[4096];
@@ -75,7 +72,7 @@ int cmd_render(int argc, char **argv) {
         rc = cli_error(cmd, "out of memory");
         goto done;
     }
-    if (glint_font_open(font_path, (int)face, &font, err, sizeof err) != GLINT_OK) {
+    if (glint_font_open(font_path, (int)args.face, &font, err, sizeof err) != GLINT_OK) {
         rc = cli_error(cmd, "%s", err);
         goto done;
     }
@@ -136,12 +133,13 @@ int cmd_render(int argc, char **argv) {
         if (line[i].src == SRC_MISSING) {
             gc_draw_empty_box(pix, width, channels, x0 < 0 ? 0 : (x0 + size > width ? width - size : x0), 0, size);
             fprintf(stderr, "glint render: %s: %s is in neither '%s' nor the fallback font '%s'\n",
-                    keep_going ? "warning" : "error", gc_cp_name(cps[i], name, sizeof name), font_path, fallback_path);
+                    args.keep_going ? "warning" : "error", gc_cp_name(cps[i], name, sizeof name), font_path,
+                    fallback_path);
             continue;
         }
         glint_status st = line[i].src == SRC_FONT
                               ? glint_font_raster(font, cps[i], size, img)
-                              : glint_glyph_restyle(r, font_path, (int)face, fallback_path, &cps[i], 1, size, img,
+                              : glint_glyph_restyle(r, font_path, (int)args.face, fallback_path, &cps[i], 1, size, img,
                                                     NULL, err, sizeof err);
         line[i].us = gl_now_us() - t0;
         if (st != GLINT_OK) {
@@ -152,7 +150,7 @@ int cmd_render(int argc, char **argv) {
     }
     gl_err werr;
     gl_err_clear(&werr);
-    if (gl_write_png(output, width, size, channels, pix, &werr) != GLINT_OK) {
+    if (gl_write_png(args.output, width, size, channels, pix, &werr) != GLINT_OK) {
         rc = cli_error(cmd, "%s", werr.msg);
         goto done;
     }
@@ -161,14 +159,14 @@ int cmd_render(int argc, char **argv) {
         static const char *const src_name[] = {"font", "restyled", "missing"};
         printf("  %-14s %-9s %8.1f us\n", gc_cp_name(cps[i], name, sizeof name), src_name[line[i].src], line[i].us);
     }
-    printf("%s: %zu glyphs (%zu restyled%s, %zu missing), %dx%d px%s\n", output, n, n_synth,
+    printf("%s: %zu glyphs (%zu restyled%s, %zu missing), %dx%d px%s\n", args.output, n, n_synth,
            r ? (glint_engine_device(glint_glyph_renderer_engine(r)) == GLINT_DEVICE_CUDA ? " on cuda" : " on cpu") : "",
            n_missing, width, size, show_synth && n_synth ? ", restyled glyphs tinted" : "");
     char extra[256];
     snprintf(extra, sizeof extra, "{\"command\": \"render\", \"glyphs\": %zu, \"restyled\": %zu, \"missing\": %zu}", n,
              n_synth, n_missing);
     if (!gc_write_metrics(cmd, args.metrics, r, extra)) rc = 1;
-    if (n_missing && !keep_going) rc = 1;
+    if (n_missing && !args.keep_going) rc = 1;
 done:
     free(pix);
     free(img);

@@ -27,20 +27,16 @@ int cmd_restyle(int argc, char **argv) {
     int go = gc_parse_args(&c, opts, GL_ARRAY_LEN(opts), argc, argv, &args);
     if (go != GC_GO_ON) return go;
     int rc = 0;
-    const char *output = args.output;
-    int size = args.size;
-    long face = args.face;
-    bool keep_going = args.keep_going;
     uint32_t *cps = NULL;
     size_t n = 0;
-    if (!gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, output)) {
+    if (!gc_parse_text(cmd, "--chars", chars, &cps, &n) || !gc_output_dir_ok(cmd, args.output)) {
         free(cps);
         return 2;
     }
     /* the fonts are checked before the (slower) models are loaded */
     char err[GL_ERR_MAX];
     glint_font *f = NULL;
-    if (glint_font_open(style, (int)face, &f, err, sizeof err) != GLINT_OK ||
+    if (glint_font_open(style, (int)args.face, &f, err, sizeof err) != GLINT_OK ||
         (glint_font_close(f), f = NULL, content && glint_font_open(content, 0, &f, err, sizeof err) != GLINT_OK)) {
         free(cps);
         return cli_error(cmd, "%s", err);
@@ -51,7 +47,7 @@ int cmd_restyle(int argc, char **argv) {
         free(cps);
         return 1;
     }
-    size_t px = (size_t)size * (size_t)size;
+    size_t px = (size_t)args.size * (size_t)args.size;
     float *imgs = malloc(n * px * sizeof(float));
     glint_status *status = malloc(n * sizeof *status);
     bool *missing = calloc(n, sizeof(bool));
@@ -60,7 +56,8 @@ int cmd_restyle(int argc, char **argv) {
         goto done;
     }
     double t0 = gl_now_us();
-    glint_status st = glint_glyph_restyle(r, style, (int)face, content, cps, n, size, imgs, status, err, sizeof err);
+    glint_status st = glint_glyph_restyle(r, style, (int)args.face, content, cps, n, args.size, imgs, status,
+                                          err, sizeof err);
     double us = gl_now_us() - t0;
     if (st != GLINT_OK && st != GLINT_ERR_NOT_FOUND) {
         rc = cli_error(cmd, "%s", err);
@@ -71,18 +68,18 @@ int cmd_restyle(int argc, char **argv) {
         if (status[i] != GLINT_ERR_NOT_FOUND) continue;
         char name[32];
         fprintf(stderr, "glint restyle: %s: %s is not in the content font (nothing to restyle from)\n",
-                keep_going ? "warning" : "error", gc_cp_name(cps[i], name, sizeof name));
+                args.keep_going ? "warning" : "error", gc_cp_name(cps[i], name, sizeof name));
         missing[i] = true;
         n_missing++;
     }
-    if (!gc_write_glyphs(cmd, output, args.fmt, imgs, n, size, missing)) {
+    if (!gc_write_glyphs(cmd, args.output, args.fmt, imgs, n, args.size, missing)) {
         rc = 1;
         goto done;
     }
     if (!gc_write_metrics(cmd, args.metrics, r, NULL)) rc = 1;
-    if (n_missing && !keep_going) rc = 1;
-    printf("%s: %zu glyph%s at %dx%d on %s in %.0f us (%.0f us per glyph)\n", output, n, n == 1 ? "" : "s",
-           size, size, glint_device_name(glint_engine_device(glint_glyph_renderer_engine(r))), us,
+    if (n_missing && !args.keep_going) rc = 1;
+    printf("%s: %zu glyph%s at %dx%d on %s in %.0f us (%.0f us per glyph)\n", args.output, n, n == 1 ? "" : "s",
+           args.size, args.size, glint_device_name(glint_engine_device(glint_glyph_renderer_engine(r))), us,
            us / (double)n);
 done:
     free(imgs);
