@@ -1,7 +1,8 @@
 /* The environment before the kernels: driver and runtime versions, the
  * device, one trivial kernel of the backend (through gk_launch), pageable and
  * pinned copies, and a CUDA graph capture (H2D copy, kernel, D2H copy) like
- * the contexts make. A failure here is a machine or toolkit problem, not a
+ * the contexts make, and the device limits a CUDA engine lowers at creation.
+ * A failure here is a machine or toolkit problem, not a
  * kernel bug; gpu_check.sh runs this binary first. One line per step. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,47 @@ static bool check_neg(const float *x, const float *y, int64_t n, const char *wha
             return false;
         }
     return true;
+}
+
+/* The CUDA context's reservations (bench/NOTES.md, "CUDA memory"): creating
+ * a CUDA engine lowers the per-thread stack, printf FIFO and device malloc
+ * heap limits while they still have the CUDA defaults (1 KiB, 1 MiB, 8 MiB),
+ * unless GLINT_CUDA_KEEP_LIMITS=1. The free-memory change shows what the
+ * context gave back (the engine's own bytes are a few KiB here). */
+static void check_limits(void) {
+    enum cudaLimit lim[3] = {cudaLimitStackSize, cudaLimitPrintfFifoSize, cudaLimitMallocHeapSize};
+    const size_t dflt[3] = {1024, 1u << 20, 8u << 20};
+    size_t before[3] = {0}, after[3] = {0}, free0 = 0, free1 = 0, total = 0;
+    for (int i = 0; i < 3; i++) (void)cudaDeviceGetLimit(&before[i], lim[i]);
+    (void)cudaMemGetInfo(&free0, &total);
+    gu_graph b;
+    gu_begin(&b, 17);
+    gu_input(&b, "x", 2, (int64_t[]){1, 4});
+    const char *in[] = {"x"}, *out[] = {"y"};
+    gu_node(&b, "Relu", in, 1, out, 1);
+    gu_output(&b, "y");
+    gl_err err;
+    gl_err_clear(&err);
+    glint_status st = b.bad ? GLINT_ERR_INTERNAL : gl_graph_finalize(b.g, &err);
+    const gl_backend *be = gl_backend_cuda();
+    gl_backend_config cfg = {.alloc = gl_default_allocator(), .precision = GLINT_PRECISION_FP32,
+                             .threads = 1};
+    void *eng = NULL;
+    if (!st) st = be->engine_init(&cfg, b.g, &eng, &err);
+    for (int i = 0; i < 3; i++) (void)cudaDeviceGetLimit(&after[i], lim[i]);
+    (void)cudaMemGetInfo(&free1, &total);
+    printf("     limits: stack %zu -> %zu B, printf FIFO %zu -> %zu B, malloc heap %zu -> %zu B; "
+           "device free memory %+.1f MiB\n",
+           before[0], after[0], before[1], after[1], before[2], after[2],
+           ((double)free1 - (double)free0) / (1 << 20));
+    bool keep = getenv("GLINT_CUDA_KEEP_LIMITS") && strcmp(getenv("GLINT_CUDA_KEEP_LIMITS"), "0");
+    bool ok = st == GLINT_OK;
+    for (int i = 0; ok && i < 3; i++)
+        ok = (keep || before[i] != dflt[i]) ? after[i] == before[i] : after[i] < before[i];
+    if (st) printf("     engine: %s\n", err.msg);
+    report(ok, "CUDA engine creation lowers the context's default stack / FIFO / heap limits", 0);
+    if (eng) be->engine_free(eng);
+    if (b.g) gl_graph_free(b.g);
 }
 
 int main(void) {
@@ -133,6 +175,7 @@ int main(void) {
         printf("     graph replay + sync with 2 x 4 MiB copies: %.1f us each\n",
                (gl_now_us() - t0) / R);
     }
+    check_limits();
     report(cudaGetLastError() == cudaSuccess, "no pending CUDA error", 0);
 done:
     if (exec) (void)cudaGraphExecDestroy(exec);
