@@ -6,33 +6,11 @@
 #include <dirent.h>
 #include <string.h>
 
+#include "fail_alloc.h"
 #include "model/graph.h"
 #include "ops/op.h"
 #include "onnx_writer.h"
 #include "testlib.h"
-
-/* ------------------------------------------------- counting allocator */
-typedef struct fail_alloc {
-    long count, fail_at, live;
-} fail_alloc;
-static void *fa_malloc(void *u, size_t n) {
-    fail_alloc *f = u;
-    if (++f->count == f->fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) f->live++;
-    return p;
-}
-static void *fa_realloc(void *u, void *p, size_t n) {
-    fail_alloc *f = u;
-    if (!p) return fa_malloc(u, n);
-    if (++f->count == f->fail_at) return NULL;
-    return realloc(p, n);
-}
-static void fa_free(void *u, void *p) {
-    fail_alloc *f = u;
-    if (p) f->live--;
-    free(p);
-}
 
 /* ------------------------------------------------------------ models */
 static float g_w[4 * 2 * 3 * 3], g_b[4];

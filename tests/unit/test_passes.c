@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fail_alloc.h"
 #include "model/graph.h"
 #include "model/graph_internal.h"
 #include "ops/op.h"
@@ -205,27 +206,6 @@ static void test_constant_folding(void) {
     CHECK(z->is_output && z->constant && memcmp(z->constant->data, c1, sizeof c1) == 0);
     CHECK(g->values[gl_graph_find_value(g, "y")].producer == 0);
     gl_graph_free(g);
-}
-
-typedef struct fail_alloc {
-    long count, fail_at, live;
-} fail_alloc;
-static void *fa_malloc(void *u, size_t n) {
-    fail_alloc *f = u;
-    if (++f->count == f->fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) f->live++;
-    return p;
-}
-static void *fa_realloc(void *u, void *p, size_t n) {
-    fail_alloc *f = u;
-    if (!p) return fa_malloc(u, n);
-    if (++f->count == f->fail_at) return NULL;
-    return realloc(p, n);
-}
-static void fa_free(void *u, void *p) {
-    ((fail_alloc *)u)->live -= p != NULL;
-    free(p);
 }
 
 /* Allocation k of the passes fails, for every k: OUT_OF_MEMORY, and freeing
