@@ -13,6 +13,16 @@ if(GLINT_HAVE_CUDA)
       ENVIRONMENT "GLINT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
   endforeach()
 endif()
+# The direct convolution's per-item code (cuda_conv_direct.cuh) run on the
+# host against the reference kernels: needs nvcc but no GPU, so it always runs.
+if(GLINT_HAVE_CUDA)
+  add_executable(test_conv_host ${CMAKE_CURRENT_LIST_DIR}/test_conv_host.cu)
+  target_link_libraries(test_conv_host PRIVATE glint_testlib)
+  target_compile_options(test_conv_host PRIVATE --expt-relaxed-constexpr
+    $<$<BOOL:${GLINT_WERROR}>:--Werror=all-warnings -Xcompiler=-Wall>)
+  add_test(NAME test_conv_host COMMAND test_conv_host)
+  set_tests_properties(test_conv_host PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+endif()
 
 # The CUDA kernels' index math checked on the host: needs a CUDA build (it
 # links the lowering), not a GPU, so it runs wherever nvcc is (label cuda_host).

@@ -9,10 +9,16 @@
 
 #include "backend/cuda/cuda_kernels.h"
 
-__device__ __forceinline__ float gk_ld(const float *p, int64_t i) { return p[i]; }
-__device__ __forceinline__ float gk_ld(const __half *p, int64_t i) { return __half2float(p[i]); }
-__device__ __forceinline__ void gk_st(float *p, int64_t i, float v) { p[i] = v; }
-__device__ __forceinline__ void gk_st(__half *p, int64_t i, float v) { p[i] = __float2half_rn(v); }
+/* __host__ too, so that the direct conv's per-item code (cuda_conv_direct.cuh)
+ * runs in the host test; int and int64_t offsets both resolve here. */
+__host__ __device__ __forceinline__ float gk_ld(const float *p, int64_t i) { return p[i]; }
+__host__ __device__ __forceinline__ float gk_ld(const __half *p, int64_t i) {
+    return __half2float(p[i]);
+}
+__host__ __device__ __forceinline__ void gk_st(float *p, int64_t i, float v) { p[i] = v; }
+__host__ __device__ __forceinline__ void gk_st(__half *p, int64_t i, float v) {
+    p[i] = __float2half_rn(v);
+}
 
 #define GK_THREADS 256
 
@@ -37,7 +43,7 @@ struct gk_ptrs {
 /* One epilogue step on value y of output element (n, c, i) — the semantics of
  * gl_epi_apply in src/ops. */
 template <typename T>
-__device__ __forceinline__ float gk_epi(const gl_epi_step &e, float y, const gk_ptrs &ops,
+__host__ __device__ __forceinline__ float gk_epi(const gl_epi_step &e, float y, const gk_ptrs &ops,
                                         int64_t n, int64_t c, int64_t c_total, int64_t i,
                                         int64_t plane) {
     float o = 0.0f;
@@ -67,8 +73,6 @@ __device__ __forceinline__ float gk_epi(const gl_epi_step &e, float y, const gk_
     }
     return y;
 }
-
-
 
 /* Reads logical input element (n, c, iy, ix) of the conv input, applying the
  * folded concat (channels >= c_split from x2) and upsample (up = 2 reads
