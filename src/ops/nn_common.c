@@ -1,90 +1,9 @@
-/* Helpers shared by the neural-network operators: attribute readers, the
- * sliding-window geometry of Conv and the pools, and the convolution
+/* Helpers shared by the neural-network operators (their attributes are read
+ * with graph.h's gl_attr_* like every other op's): the sliding-window geometry of Conv and the pools, and the convolution
  * reference kernels (the oracle for every faster convolution). */
 #include <string.h>
 
 #include "ops/nn_common.h"
-
-/* ------------------------------------------------------------ attributes */
-static const char *attr_type_name(gl_attr_type t) {
-    switch (t) {
-    case GL_ATTR_FLOAT: return "FLOAT";
-    case GL_ATTR_INT: return "INT";
-    case GL_ATTR_STRING: return "STRING";
-    case GL_ATTR_TENSOR: return "TENSOR";
-    case GL_ATTR_GRAPH: return "GRAPH";
-    case GL_ATTR_FLOATS: return "FLOATS";
-    case GL_ATTR_INTS: return "INTS";
-    case GL_ATTR_STRINGS: return "STRINGS";
-    default: return "UNDEFINED";
-    }
-}
-
-const gl_attr *gl_nn_attr(const gl_node *n, const char *name) {
-    for (int i = 0; i < n->n_attrs; i++)
-        if (n->attrs[i].name && strcmp(n->attrs[i].name, name) == 0) return &n->attrs[i];
-    return NULL;
-}
-
-static glint_status wrong_type(const gl_node *n, const gl_attr *a, gl_attr_type want,
-                               gl_err *err) {
-    return gl_fail(err, GLINT_ERR_INVALID_MODEL, "%s: attribute '%s' has type %s, expected %s",
-                   n->op_type, a->name, attr_type_name(a->type), attr_type_name(want));
-}
-
-glint_status gl_nn_attr_int(const gl_node *n, const char *name, int64_t dflt, int64_t *out,
-                            gl_err *err) {
-    const gl_attr *a = gl_nn_attr(n, name);
-    *out = dflt;
-    if (!a) return GLINT_OK;
-    if (a->type != GL_ATTR_INT) return wrong_type(n, a, GL_ATTR_INT, err);
-    *out = a->i;
-    return GLINT_OK;
-}
-
-glint_status gl_nn_attr_float(const gl_node *n, const char *name, float dflt, float *out,
-                              gl_err *err) {
-    const gl_attr *a = gl_nn_attr(n, name);
-    *out = dflt;
-    if (!a) return GLINT_OK;
-    if (a->type != GL_ATTR_FLOAT) return wrong_type(n, a, GL_ATTR_FLOAT, err);
-    *out = a->f;
-    return GLINT_OK;
-}
-
-glint_status gl_nn_attr_string(const gl_node *n, const char *name, const char *dflt,
-                               const char **out, gl_err *err) {
-    const gl_attr *a = gl_nn_attr(n, name);
-    *out = dflt ? dflt : "";
-    if (!a) return GLINT_OK;
-    if (a->type != GL_ATTR_STRING) return wrong_type(n, a, GL_ATTR_STRING, err);
-    *out = a->s ? a->s : "";
-    return GLINT_OK;
-}
-
-glint_status gl_nn_attr_ints(const gl_node *n, const char *name, const int64_t **out,
-                             size_t *count, gl_err *err) {
-    const gl_attr *a = gl_nn_attr(n, name);
-    *out = NULL;
-    *count = 0;
-    if (!a) return GLINT_OK;
-    if (a->type != GL_ATTR_INTS) return wrong_type(n, a, GL_ATTR_INTS, err);
-    *out = a->ints;
-    *count = a->count;
-    return GLINT_OK;
-}
-
-glint_status gl_nn_attr_floats(const gl_node *n, const char *name, const float **out,
-                               size_t *count, gl_err *err) {
-    const gl_attr *a = gl_nn_attr(n, name);
-    *out = NULL;
-    *count = 0;
-    if (!a) return GLINT_OK;
-    if (a->type != GL_ATTR_FLOATS) return wrong_type(n, a, GL_ATTR_FLOATS, err);
-    *out = a->floats;
-    *count = a->count;
-    return GLINT_OK;
-}
 
 glint_status gl_nn_need_f32(const char *op, const char *what, const gl_tensor *t, gl_err *err) {
     if (t->dtype == GLINT_DTYPE_FLOAT32) return GLINT_OK;
@@ -99,7 +18,7 @@ static glint_status window_list(const gl_node *n, const char *op, const char *na
                                 size_t per_dim, const int64_t **vals, int *spatial,
                                 gl_err *err) {
     size_t count;
-    glint_status st = gl_nn_attr_ints(n, name, vals, &count, err);
+    glint_status st = gl_attr_ints(n, name, vals, &count, err);
     if (st != GLINT_OK || !*vals) return st;
     if (count % per_dim != 0 || count / per_dim == 0 || count / per_dim > GL_MAX_SPATIAL)
         return gl_fail(err, GLINT_ERR_UNSUPPORTED,
@@ -142,7 +61,7 @@ glint_status gl_nn_parse_window(const gl_node *n, const char *op, gl_conv_params
                            (long long)p->pads[GL_MAX_SPATIAL + i]);
     }
     const char *ap;
-    if ((st = gl_nn_attr_string(n, "auto_pad", "NOTSET", &ap, err))) return st;
+    if ((st = gl_attr_string(n, "auto_pad", "NOTSET", &ap, err))) return st;
     if (strcmp(ap, "NOTSET") == 0) p->auto_pad = GL_AUTO_PAD_NOTSET;
     else if (strcmp(ap, "SAME_UPPER") == 0) p->auto_pad = GL_AUTO_PAD_SAME_UPPER;
     else if (strcmp(ap, "SAME_LOWER") == 0) p->auto_pad = GL_AUTO_PAD_SAME_LOWER;

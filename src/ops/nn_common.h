@@ -1,27 +1,13 @@
 /* Helpers shared by the neural-network operator files (op_conv.c, op_pool.c,
- * op_resize.c, ...): attribute readers that name the operator in their
- * messages, dtype checks, window geometry shared by convolution and pooling,
- * and the convolution reference kernels that FusedConv reuses.
+ * op_resize.c, ...): dtype checks, window geometry shared by convolution
+ * and pooling, and the convolution reference kernels that FusedConv reuses.
+ * Attributes are read with graph.h's gl_attr_* (messages name the node).
  * Private to src/ops; backends use nn_params.h. */
 #ifndef GL_NN_COMMON_H
 #define GL_NN_COMMON_H
 
 #include "ops/nn_params.h"
 #include "ops/op.h"
-
-/* Attribute readers. Absent: the default. Wrong type: GLINT_ERR_INVALID_MODEL
- * "Op: attribute 'name' has type X, expected Y". Lists point into the node. */
-const gl_attr *gl_nn_attr(const gl_node *n, const char *name);
-glint_status gl_nn_attr_int(const gl_node *n, const char *name, int64_t dflt, int64_t *out,
-                            gl_err *err);
-glint_status gl_nn_attr_float(const gl_node *n, const char *name, float dflt, float *out,
-                              gl_err *err);
-glint_status gl_nn_attr_string(const gl_node *n, const char *name, const char *dflt,
-                               const char **out, gl_err *err);
-glint_status gl_nn_attr_ints(const gl_node *n, const char *name, const int64_t **out,
-                             size_t *count, gl_err *err);
-glint_status gl_nn_attr_floats(const gl_node *n, const char *name, const float **out,
-                               size_t *count, gl_err *err);
 
 /* GLINT_ERR_UNSUPPORTED "Op: input 'what' has dtype D; only float32 is supported". */
 glint_status gl_nn_need_f32(const char *op, const char *what, const gl_tensor *t, gl_err *err);

@@ -10,7 +10,7 @@ static glint_status conv_parse(const gl_graph *g, const gl_node *n, void **param
     gl_conv_params *p = gl_calloc(g->alloc, 1, sizeof *p);
     if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "Conv: out of memory");
     glint_status st = gl_nn_parse_window(n, "Conv", p, err);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "group", 1, &p->group, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "group", 1, &p->group, err);
     if (st == GLINT_OK && p->group < 1)
         st = gl_fail(err, GLINT_ERR_INVALID_MODEL, "Conv: group %lld must be >= 1",
                      (long long)p->group);

@@ -11,12 +11,12 @@ static glint_status convt_parse(const gl_graph *g, const gl_node *n, void **para
     const int64_t *adj = NULL, *oshape = NULL;
     size_t n_adj = 0, n_oshape = 0;
     glint_status st = gl_nn_parse_window(n, op, p, err);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "group", 1, &p->group, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "group", 1, &p->group, err);
     if (st == GLINT_OK && p->group < 1)
         st = gl_fail(err, GLINT_ERR_INVALID_MODEL, "%s: group %lld must be >= 1", op,
                      (long long)p->group);
-    if (st == GLINT_OK) st = gl_nn_attr_ints(n, "output_padding", &adj, &n_adj, err);
-    if (st == GLINT_OK) st = gl_nn_attr_ints(n, "output_shape", &oshape, &n_oshape, err);
+    if (st == GLINT_OK) st = gl_attr_ints(n, "output_padding", &adj, &n_adj, err);
+    if (st == GLINT_OK) st = gl_attr_ints(n, "output_shape", &oshape, &n_oshape, err);
     if (st == GLINT_OK && adj) {
         if (n_adj > GL_MAX_SPATIAL || (p->n_attr_spatial && (int)n_adj != p->n_attr_spatial))
             st = gl_fail(err, GLINT_ERR_INVALID_MODEL,

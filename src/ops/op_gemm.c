@@ -12,10 +12,10 @@ static glint_status gemm_parse(const gl_graph *g, const gl_node *n, void **param
     gemm_params *p = gl_calloc(g->alloc, 1, sizeof *p);
     if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "Gemm: out of memory");
     int64_t ta = 0, tb = 0;
-    glint_status st = gl_nn_attr_float(n, "alpha", 1.0f, &p->alpha, err);
-    if (st == GLINT_OK) st = gl_nn_attr_float(n, "beta", 1.0f, &p->beta, err);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "transA", 0, &ta, err);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "transB", 0, &tb, err);
+    glint_status st = gl_attr_float(n, "alpha", 1.0f, &p->alpha, err);
+    if (st == GLINT_OK) st = gl_attr_float(n, "beta", 1.0f, &p->beta, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "transA", 0, &ta, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "transB", 0, &tb, err);
     p->trans_a = ta != 0;
     p->trans_b = tb != 0;
     if (st != GLINT_OK) {

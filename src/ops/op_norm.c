@@ -33,7 +33,7 @@ static bool output_present(const gl_node *n, int i) {
  * accumulation type than the one this kernel uses. */
 static glint_status check_stash(const gl_node *n, const char *op, gl_err *err) {
     int64_t stash;
-    glint_status st = gl_nn_attr_int(n, "stash_type", 1, &stash, err);
+    glint_status st = gl_attr_int(n, "stash_type", 1, &stash, err);
     if (st == GLINT_OK && stash != 1)
         st = gl_fail(err, GLINT_ERR_UNSUPPORTED, "%s: stash_type %lld is not supported", op,
                      (long long)stash);
@@ -76,8 +76,8 @@ static glint_status bn_parse(const gl_graph *g, const gl_node *n, void **params,
     glint_status st = norm_alloc(g, "BatchNormalization", &p, err);
     if (st != GLINT_OK) return st;
     int64_t training = 0;
-    st = gl_nn_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "training_mode", 0, &training, err);
+    st = gl_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "training_mode", 0, &training, err);
     if (st == GLINT_OK && training != 0)
         st = gl_fail(err, GLINT_ERR_UNSUPPORTED,
                      "BatchNormalization: training_mode %lld is not supported", (long long)training);
@@ -122,7 +122,7 @@ static glint_status bn_run(const void *params, const gl_tensor *in, int n_in, gl
 static glint_status in_parse(const gl_graph *g, const gl_node *n, void **params, gl_err *err) {
     norm_params *p;
     glint_status st = norm_alloc(g, "InstanceNormalization", &p, err);
-    if (st == GLINT_OK) st = gl_nn_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
+    if (st == GLINT_OK) st = gl_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
     else return st;
     return parse_done(g, p, st, params);
 }
@@ -176,8 +176,8 @@ static glint_status ln_parse(const gl_graph *g, const gl_node *n, void **params,
     norm_params *p;
     glint_status st = norm_alloc(g, "LayerNormalization", &p, err);
     if (st != GLINT_OK) return st;
-    st = gl_nn_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "axis", -1, &p->axis, err);
+    st = gl_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "axis", -1, &p->axis, err);
     if (st == GLINT_OK) st = check_stash(n, "LayerNormalization", err);
     return parse_done(g, p, st, params);
 }
@@ -286,8 +286,8 @@ static glint_status gn_parse(const gl_graph *g, const gl_node *n, void **params,
     norm_params *p;
     glint_status st = norm_alloc(g, "GroupNormalization", &p, err);
     if (st != GLINT_OK) return st;
-    st = gl_nn_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "num_groups", 0, &p->num_groups, err);
+    st = gl_attr_float(n, "epsilon", 1e-5f, &p->epsilon, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "num_groups", 0, &p->num_groups, err);
     if (st == GLINT_OK && p->num_groups < 1)
         st = gl_fail(err, GLINT_ERR_INVALID_MODEL,
                      "GroupNormalization: num_groups %lld must be given and >= 1",

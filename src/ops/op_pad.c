@@ -20,7 +20,7 @@ static glint_status pad_parse(const gl_graph *g, const gl_node *n, void **params
     pad_params *p = gl_calloc(g->alloc, 1, sizeof *p);
     if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "Pad: out of memory");
     const char *mode;
-    glint_status st = gl_nn_attr_string(n, "mode", "constant", &mode, err);
+    glint_status st = gl_attr_string(n, "mode", "constant", &mode, err);
     if (st == GLINT_OK) {
         if (strcmp(mode, "constant") == 0) p->mode = PAD_CONSTANT;
         else if (strcmp(mode, "reflect") == 0) p->mode = PAD_REFLECT;
@@ -30,7 +30,7 @@ static glint_status pad_parse(const gl_graph *g, const gl_node *n, void **params
     }
     const int64_t *pads = NULL;
     size_t count = 0;
-    if (st == GLINT_OK) st = gl_nn_attr_ints(n, "pads", &pads, &count, err);
+    if (st == GLINT_OK) st = gl_attr_ints(n, "pads", &pads, &count, err);
     if (st == GLINT_OK && pads) {
         p->attr_form = true;
         if (count % 2 || count > 2 * GL_MAX_RANK)
@@ -38,7 +38,7 @@ static glint_status pad_parse(const gl_graph *g, const gl_node *n, void **params
                          count);
         for (size_t i = 0; st == GLINT_OK && i < count; i++) p->attr_pads[i] = pads[i];
         p->n_attr_pads = (int)count;
-        if (st == GLINT_OK) st = gl_nn_attr_float(n, "value", 0.0f, &p->attr_value, err);
+        if (st == GLINT_OK) st = gl_attr_float(n, "value", 0.0f, &p->attr_value, err);
     }
     if (st != GLINT_OK) {
         gl_free(g->alloc, p);

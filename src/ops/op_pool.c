@@ -26,9 +26,9 @@ static glint_status pool_parse_common(const gl_graph *g, const gl_node *n, bool 
         if (st == GLINT_OK && p->win.n_kernel == 0)
             st = gl_fail(err, GLINT_ERR_INVALID_MODEL, "%s: attribute 'kernel_shape' is required",
                          op);
-        if (st == GLINT_OK) st = gl_nn_attr_int(n, "ceil_mode", 0, &ceil_mode, err);
+        if (st == GLINT_OK) st = gl_attr_int(n, "ceil_mode", 0, &ceil_mode, err);
         if (st == GLINT_OK && !is_max)
-            st = gl_nn_attr_int(n, "count_include_pad", 0, &cip, err);
+            st = gl_attr_int(n, "count_include_pad", 0, &cip, err);
         if (st == GLINT_OK && (ceil_mode < 0 || ceil_mode > 1 || cip < 0 || cip > 1))
             st = gl_fail(err, GLINT_ERR_INVALID_MODEL,
                          "%s: ceil_mode %lld / count_include_pad %lld must be 0 or 1", op,

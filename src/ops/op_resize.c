@@ -46,7 +46,7 @@ static glint_status resize_parse(const gl_graph *g, const gl_node *n, void **par
     int64_t iv = 0;
     const int64_t *axes = NULL;
     size_t n_axes = 0;
-    glint_status st = gl_nn_attr_string(n, "mode", "nearest", &s, err);
+    glint_status st = gl_attr_string(n, "mode", "nearest", &s, err);
     if (st == GLINT_OK) st = pick("mode", s, modes, GL_ARRAY_LEN(modes), &v, err);
     p->mode = (gl_resize_mode)v;
     /* Resize-10 is Upsample-9 renamed: scales as input 1, asymmetric. */
@@ -56,27 +56,27 @@ static glint_status resize_parse(const gl_graph *g, const gl_node *n, void **par
         p->nearest = GL_NEAREST_FLOOR;
     } else {
         if (st == GLINT_OK)
-            st = gl_nn_attr_string(n, "coordinate_transformation_mode", "half_pixel", &s, err);
+            st = gl_attr_string(n, "coordinate_transformation_mode", "half_pixel", &s, err);
         if (st == GLINT_OK)
             st = pick("coordinate_transformation_mode", s, coords, GL_ARRAY_LEN(coords), &v, err);
         p->coord = (gl_resize_coord)v;
-        if (st == GLINT_OK) st = gl_nn_attr_string(n, "nearest_mode", "round_prefer_floor", &s, err);
+        if (st == GLINT_OK) st = gl_attr_string(n, "nearest_mode", "round_prefer_floor", &s, err);
         if (st == GLINT_OK) st = pick("nearest_mode", s, nearest, GL_ARRAY_LEN(nearest), &v, err);
         p->nearest = (gl_resize_nearest)v;
     }
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "antialias", 0, &iv, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "antialias", 0, &iv, err);
     if (st == GLINT_OK && iv != 0)
         st = gl_fail(err, GLINT_ERR_UNSUPPORTED, "Resize: antialias %lld is not supported",
                      (long long)iv);
-    if (st == GLINT_OK) st = gl_nn_attr_string(n, "keep_aspect_ratio_policy", "stretch", &s, err);
+    if (st == GLINT_OK) st = gl_attr_string(n, "keep_aspect_ratio_policy", "stretch", &s, err);
     if (st == GLINT_OK && strcmp(s, "stretch") != 0)
         st = gl_fail(err, GLINT_ERR_UNSUPPORTED,
                      "Resize: keep_aspect_ratio_policy '%s' is not supported", s);
-    if (st == GLINT_OK) st = gl_nn_attr_int(n, "exclude_outside", 0, &iv, err);
+    if (st == GLINT_OK) st = gl_attr_int(n, "exclude_outside", 0, &iv, err);
     p->exclude_outside = iv != 0; /* only changes cubic, which is refused */
     if (st == GLINT_OK)
-        st = gl_nn_attr_float(n, "extrapolation_value", 0.0f, &p->extrapolation_value, err);
-    if (st == GLINT_OK) st = gl_nn_attr_ints(n, "axes", &axes, &n_axes, err);
+        st = gl_attr_float(n, "extrapolation_value", 0.0f, &p->extrapolation_value, err);
+    if (st == GLINT_OK) st = gl_attr_ints(n, "axes", &axes, &n_axes, err);
     if (st == GLINT_OK && axes) {
         if (n_axes == 0 || n_axes > GL_MAX_RANK)
             st = gl_fail(err, GLINT_ERR_INVALID_MODEL, "Resize: 'axes' has %zu values", n_axes);
@@ -96,13 +96,13 @@ static glint_status upsample_parse(const gl_graph *g, const gl_node *n, void **p
     gl_resize_params *p = gl_calloc(g->alloc, 1, sizeof *p);
     if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "Upsample: out of memory");
     const char *mode;
-    glint_status st = gl_nn_attr_string(n, "mode", "nearest", &mode, err);
+    glint_status st = gl_attr_string(n, "mode", "nearest", &mode, err);
     if (st == GLINT_OK && strcmp(mode, "nearest") == 0) p->mode = GL_RESIZE_NEAREST;
     else if (st == GLINT_OK && (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0))
         p->mode = GL_RESIZE_LINEAR;
     else if (st == GLINT_OK)
         st = gl_fail(err, GLINT_ERR_UNSUPPORTED, "Upsample: mode '%s' is not supported", mode);
-    if (st == GLINT_OK && gl_nn_attr(n, "scales"))
+    if (st == GLINT_OK && gl_node_attr(n, "scales"))
         st = gl_fail(err, GLINT_ERR_UNSUPPORTED,
                      "Upsample: the opset-7 'scales' attribute is not supported (opset 9+ input)");
     p->upsample = true;
