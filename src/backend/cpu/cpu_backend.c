@@ -29,6 +29,7 @@ typedef struct cpu_state {
     const glint_allocator *alloc;
     int threads;
     int64_t chunk;               /* preferred samples per chunk at large batch; 0: never split */
+    double min_flops;            /* a step below this runs on the caller alone */
     const gl_sgemm_kernel *kern; /* NULL: reference kernels only */
     pthread_mutex_t mu;          /* guards packs (plans may be prepared concurrently) */
     cpu_pack *packs;
@@ -38,6 +39,8 @@ typedef struct cpu_state {
 /* Samples per chunk when a large batch is run in chunks (batch_split.h):
  * one sample's whole forward pass stays in L2 (bench/NOTES.md, CPU). */
 #define GL_CPU_CHUNK_DEFAULT 1
+/* Flops below which a step runs on the calling thread alone. */
+#define GL_CPU_MIN_FLOPS_DEFAULT GL_POOL_MIN_FLOPS
 
 enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2, STEP_GEMM = 3 };
 
@@ -111,6 +114,10 @@ static glint_status cpu_engine_init(const gl_backend_config *cfg, const gl_graph
     s->chunk = GL_CPU_CHUNK_DEFAULT;
     const char *chunk = getenv("GLINT_CPU_CHUNK");
     if (chunk && *chunk) s->chunk = strtol(chunk, NULL, 10);
+    /* GLINT_CPU_MIN_MFLOPS=F: the smallest step shared between threads */
+    s->min_flops = GL_CPU_MIN_FLOPS_DEFAULT;
+    const char *minf = getenv("GLINT_CPU_MIN_MFLOPS");
+    if (minf && *minf) s->min_flops = strtod(minf, NULL) * 1e6;
     pthread_mutex_init(&s->mu, NULL);
     *out = s;
     return GLINT_OK;
@@ -375,6 +382,7 @@ static glint_status cpu_context_create(void *state, void **out, gl_err *err) {
         cpu_context_free(c);
         return st;
     }
+    gl_pool_set_min_flops(c->pool, s->min_flops);
     c->errs = gl_calloc(s->alloc, (size_t)s->threads, sizeof *c->errs);
     if (!c->errs) {
         cpu_context_free(c);

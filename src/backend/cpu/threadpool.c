@@ -1,15 +1,22 @@
 /* Fork-join pool: the caller publishes a job by bumping a generation counter
  * (release), workers pick it up (acquire) after a short spin or a
- * condition-variable sleep, and the last worker to finish wakes the caller.
- * Spinning first keeps the hand-off at a few hundred nanoseconds between the
- * back-to-back layers of one inference; sleeping afterwards keeps idle
- * contexts from burning a core.
+ * condition-variable sleep. Spinning first keeps the hand-off at a few
+ * hundred nanoseconds between the back-to-back layers of one inference;
+ * sleeping afterwards keeps idle contexts from burning a core.
  *
  * Each thread owns a static, contiguous range of the indices and claims
- * them one by one from its own counter; a thread that runs out takes what
- * is left of the others' ranges. Unloaded, that is plain static
- * partitioning; on a shared machine a worker the OS has descheduled no
- * longer holds the whole step back. */
+ * them one by one from its own claim word; a thread that runs out takes
+ * what is left of the others' ranges. The job is over when every index has
+ * run (a done counter), not when every worker has checked in: on a shared
+ * machine a worker the OS has descheduled neither holds a layer back by
+ * its unclaimed range (the others take it) nor, once everything is done,
+ * by having to wake up at all.
+ *
+ * Memory order: the caller writes fn / arg / n, then stores the claim words
+ * (release); a worker reads fn / arg / n only after a successful
+ * compare-exchange on a claim word (acquire), so it sees the job that claim
+ * belongs to, and that job cannot finish (and be overwritten) before the
+ * claimed index has run and been counted. */
 #include "backend/cpu/threadpool.h"
 
 #include <pthread.h>
@@ -20,11 +27,14 @@
 
 struct gl_pool;
 
-/* One thread's claim counter and range end, alone on a cache line. */
+/* One thread's range as one word, next << 32 | end (so a claim and its end
+ * are read together), alone on a cache line. */
 typedef struct gl_claim {
-    _Alignas(64) atomic_int_fast64_t next;
-    int64_t end;
+    _Alignas(64) atomic_uint_fast64_t word;
 } gl_claim;
+
+/* Jobs with more indices than this run inline (no caller has so many). */
+#define GL_POOL_MAX_N ((int64_t)1 << 31)
 
 typedef struct gl_worker {
     struct gl_pool *pool;
@@ -40,9 +50,9 @@ struct gl_pool {
     gl_claim *claims;             /* one per thread */
     pthread_mutex_t mu;
     pthread_cond_t wake_cv;       /* workers wait here for a new generation */
-    pthread_cond_t done_cv;       /* the caller waits here for pending == 0 */
+    pthread_cond_t done_cv;       /* the caller waits here for done == n */
     atomic_uint_fast64_t generation;
-    atomic_int pending;           /* workers still running the current job */
+    _Alignas(64) atomic_int_fast64_t done; /* indices of the current job that have run */
     atomic_int sleepers;          /* workers inside (or entering) wake_cv wait */
     atomic_bool stop;
     /* The current job: written by the caller before the generation bump,
@@ -50,6 +60,7 @@ struct gl_pool {
     gl_pool_fn fn;
     void *arg;
     int64_t n;
+    double min_flops;             /* gl_pool_for_work's threshold */
 };
 
 static inline void gl_cpu_relax(void) {
@@ -60,14 +71,37 @@ static inline void gl_cpu_relax(void) {
 #endif
 }
 
-/* Own range first, then whatever the others have not claimed yet. */
+/* Claims one index from claim word c: true with *i set, false when empty. */
+static bool claim(gl_claim *c, int64_t *i) {
+    uint_fast64_t w = atomic_load_explicit(&c->word, memory_order_acquire);
+    for (;;) {
+        const uint_fast64_t next = w >> 32, end = w & 0xffffffffu;
+        if (next >= end) return false;
+        if (atomic_compare_exchange_weak_explicit(&c->word, &w, w + ((uint_fast64_t)1 << 32),
+                                                  memory_order_acq_rel, memory_order_acquire)) {
+            *i = (int64_t)next;
+            return true;
+        }
+    }
+}
+
+/* Own range first, then whatever the others have not claimed yet. The
+ * thread that runs the last index wakes the caller if it sleeps. */
 static void run_range(struct gl_pool *p, int tid) {
     for (int v = 0; v < p->threads; v++) {
         gl_claim *c = &p->claims[(tid + v) % p->threads];
-        for (;;) {
-            int64_t i = atomic_fetch_add_explicit(&c->next, 1, memory_order_relaxed);
-            if (i >= c->end) break;
-            p->fn(p->arg, i, i + 1, tid);
+        int64_t i;
+        while (claim(c, &i)) {
+            /* read after the claim: the job this index belongs to */
+            const gl_pool_fn fn = p->fn;
+            void *arg = p->arg;
+            const int64_t n = p->n;
+            fn(arg, i, i + 1, tid);
+            if (atomic_fetch_add_explicit(&p->done, 1, memory_order_acq_rel) + 1 == n && tid != 0) {
+                pthread_mutex_lock(&p->mu);
+                pthread_cond_signal(&p->done_cv);
+                pthread_mutex_unlock(&p->mu);
+            }
         }
     }
 }
@@ -96,11 +130,6 @@ static void *worker_main(void *varg) {
         if (atomic_load(&p->stop)) return NULL;
         seen = g;
         run_range(p, w->tid);
-        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->done_cv);
-            pthread_mutex_unlock(&p->mu);
-        }
     }
 }
 
@@ -111,8 +140,9 @@ glint_status gl_pool_create(const glint_allocator *a, int threads, gl_pool **out
     if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "thread pool: out of memory");
     p->alloc = a;
     p->threads = threads;
+    p->min_flops = GL_POOL_MIN_FLOPS;
     atomic_init(&p->generation, 0);
-    atomic_init(&p->pending, 0);
+    atomic_init(&p->done, 0);
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->stop, false);
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
@@ -128,6 +158,7 @@ glint_status gl_pool_create(const glint_allocator *a, int threads, gl_pool **out
             gl_pool_free(p);
             return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "thread pool: out of memory");
         }
+        for (int t = 0; t < threads; t++) atomic_init(&p->claims[t].word, 0);
         for (int i = 0; i < threads - 1; i++) {
             p->workers[i].pool = p;
             p->workers[i].tid = i + 1;
@@ -161,23 +192,33 @@ void gl_pool_free(gl_pool *p) {
 
 int gl_pool_threads(const gl_pool *p) { return p ? p->threads : 1; }
 
+void gl_pool_set_min_flops(gl_pool *p, double flops) {
+    if (p) p->min_flops = flops;
+}
+
+gl_pool *gl_pool_for_work(gl_pool *p, double flops) {
+    return p && flops >= p->min_flops ? p : NULL;
+}
+
 void gl_pool_for(gl_pool *p, int64_t n, gl_pool_fn fn, void *arg) {
     if (n <= 0) return;
-    if (!p || p->threads <= 1 || n == 1) {
+    if (!p || p->threads <= 1 || n == 1 || n >= GL_POOL_MAX_N) {
         fn(arg, 0, n, 0);
         return;
     }
+    /* the previous job is complete: every claim word is exhausted and no
+     * worker reads fn / arg / n until the stores below publish new claims */
     p->fn = fn;
     p->arg = arg;
     p->n = n;
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
     for (int t = 0; t < p->threads; t++) {
         int64_t b, e;
         gl_pool_range(n, p->threads, t, &b, &e);
-        atomic_store_explicit(&p->claims[t].next, b, memory_order_relaxed);
-        p->claims[t].end = e;
+        atomic_store_explicit(&p->claims[t].word, ((uint_fast64_t)b << 32) | (uint_fast64_t)e,
+                              memory_order_release);
     }
-    atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
-    atomic_fetch_add(&p->generation, 1); /* seq_cst: publishes the job */
+    atomic_fetch_add(&p->generation, 1); /* seq_cst: wakes the workers */
     if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->wake_cv);
@@ -185,10 +226,10 @@ void gl_pool_for(gl_pool *p, int64_t n, gl_pool_fn fn, void *arg) {
     }
     run_range(p, 0);
     for (int i = 0; i < GL_POOL_SPIN; i++) {
-        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0) return;
+        if (atomic_load_explicit(&p->done, memory_order_acquire) == n) return;
         gl_cpu_relax();
     }
     pthread_mutex_lock(&p->mu);
-    while (atomic_load(&p->pending) != 0) pthread_cond_wait(&p->done_cv, &p->mu);
+    while (atomic_load(&p->done) != n) pthread_cond_wait(&p->done_cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }

@@ -32,10 +32,10 @@ void gl_pool_for(gl_pool *p, int64_t n, gl_pool_fn fn, void *arg);
  * workers costs more than it saves: callers run such work inline. */
 #define GL_POOL_MIN_FLOPS 2000000
 
-/* pool, or NULL (run inline) when the work is too small to share. */
-static inline gl_pool *gl_pool_for_work(gl_pool *p, double flops) {
-    return flops < GL_POOL_MIN_FLOPS ? NULL : p;
-}
+/* Sets the pool's threshold (default GL_POOL_MIN_FLOPS). */
+void gl_pool_set_min_flops(gl_pool *p, double flops);
+/* pool, or NULL (run inline) when the work is below its threshold. */
+gl_pool *gl_pool_for_work(gl_pool *p, double flops);
 
 /* The range of thread tid in a static split of n over `threads`. */
 static inline void gl_pool_range(int64_t n, int threads, int tid, int64_t *begin, int64_t *end) {
