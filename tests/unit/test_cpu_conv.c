@@ -166,6 +166,8 @@ int main(void) {
         {1, 24, 1, 1, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* the U-Net's last layer */
         {3, 5, 1, 1, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0},   /* one channel, odd K */
         {2, 8, 2, 1, 9, 13, 3, 3, 1, 1, 1, 2, 1, 2, 0, 1, 1},    /* two channels: direct */
+        {2, 1, 16, 1, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* first layer, K = 9 */
+        {1, 2, 12, 1, 11, 9, 2, 3, 2, 1, 1, 1, 0, 1, 1, 0, 1},   /* K = 12, stride 2 rows */
     };
     const char *names[] = {"generic", "avx2", "avx512"};
     int cases = 0;
