@@ -2,7 +2,9 @@
  * fast kernel when one applies (Conv / glint::FusedConv, Gemm and MatMul as
  * packed SGEMM; nearest 2x Resize as a copy) and the operator's reference
  * kernel otherwise. Weights for the fast conv path are packed once per
- * engine and shared by every plan and context. */
+ * engine and shared by every plan and context. A batched plan whose steps
+ * keep samples apart runs as a plan for a chunk of the batch, chunk after
+ * chunk (batch_split.h): one chunk's whole forward pass stays in cache. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
