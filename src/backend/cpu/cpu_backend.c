@@ -11,6 +11,7 @@
 
 #include "backend/cpu/batch_split.h"
 #include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/cpu_internal.h"
 #include "backend/cpu/gemm_fast.h"
 #include "backend/cpu/conv_fast.h"
 #include "backend/cpu/threadpool.h"
@@ -18,70 +19,7 @@
 
 /* ------------------------------------------------------------ engine state */
 
-typedef struct cpu_pack {
-    const void *data;        /* the weight's data pointer (owned by the graph) */
-    gl_shape shape;
-    int64_t group;
-    const gl_sgemm_kernel *kern; /* packing depends on its MR */
-    uint64_t hash;           /* of the contents: a freed and reused address never matches */
-    float *packed;
-} cpu_pack;
-
-typedef struct cpu_state {
-    const glint_allocator *alloc;
-    int threads;
-    int64_t chunk;               /* preferred samples per chunk at large batch; 0: never split */
-    double min_flops;            /* a step below this runs on the caller alone */
-    const gl_sgemm_kernel *kern; /* NULL: reference kernels only */
-    pthread_mutex_t mu;          /* guards packs (plans may be prepared concurrently) */
-    cpu_pack *packs;
-    int n_packs, cap_packs;
-} cpu_state;
-
-/* Samples per chunk when a large batch is run in chunks (batch_split.h):
- * one sample's whole forward pass stays in L2 (bench/NOTES.md, CPU). */
-#define GL_CPU_CHUNK_DEFAULT 1
-/* Flops below which a step runs on the calling thread alone. */
-#define GL_CPU_MIN_FLOPS_DEFAULT GL_POOL_MIN_FLOPS
-
-enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2, STEP_GEMM = 3 };
-
-typedef struct cpu_step {
-    int kind;
-    gl_cpu_conv conv;
-    gl_cpu_gemm gemm;
-} cpu_step;
-
-typedef struct cpu_prepared cpu_prepared;
-struct cpu_prepared {
-    const gl_plan *plan;
-    cpu_step *steps;
-    int max_inputs, max_outputs;
-    int fast_steps;
-    size_t extra_offset;     /* the plan's arena, aligned: fast-kernel bytes start here */
-    size_t arena_bytes;      /* extra_offset + the largest Gemm A packing */
-    /* Sample chunks (batch_split.h): when set, run executes `chunked` (the
-     * same graph planned at `chunk` samples) N / chunk times, each thread
-     * on its own slot of slot_bytes in the arena; the steps above are not
-     * run and arena_bytes covers the slots instead. */
-    gl_plan *chunk_plan;
-    cpu_prepared *chunked;
-    int64_t chunk, nchunks;
-    size_t slot_bytes;
-    int views;               /* views a context needs (all slots) */
-};
-
-typedef struct cpu_ctx {
-    cpu_state *st;
-    gl_pool *pool;
-    uint8_t *arena;
-    size_t arena_bytes;
-    float *scratch;              /* threads × scratch_stride floats */
-    size_t scratch_stride;
-    gl_tensor *views;            /* max_inputs + max_outputs views (per slot when chunked) */
-    int views_cap;
-    gl_err *errs;                /* per thread: the first error of a chunked run */
-} cpu_ctx;
+/* (cpu_internal.h holds the state, plan and context structs) */
 
 static bool cpu_available(const gl_backend_config *cfg, gl_err *err) { return true; }
 
@@ -238,7 +176,6 @@ static glint_status prepare_plan(cpu_state *s, const gl_plan *plan, bool split, 
                                  gl_err *err);
 static void cpu_plan_release(void *state, void *prepared);
 
-static int step_views(const cpu_prepared *pp) { return pp->max_inputs + pp->max_outputs; }
 
 /* Plans the graph again at a chunk of the batch and keeps that plan when
  * the model is sample-separable (batch_split.h). Anything short of an
@@ -425,17 +362,8 @@ static glint_status cpu_context_bind(void *vctx, const void *prepared, gl_err *e
     return GLINT_OK;
 }
 
-/* Where one step runs: an arena (or a chunk slot of it), views, the pool
- * (NULL: inline on this thread) and this thread's scratch. */
-typedef struct step_env {
-    uint8_t *arena;
-    gl_tensor *views;
-    gl_pool *pool;
-    float *scratch;
-    size_t scratch_stride;
-} step_env;
 
-static glint_status run_step_in(const step_env *e, const cpu_prepared *pp, int i, gl_err *err) {
+glint_status gl_cpu_run_step_in(const step_env *e, const cpu_prepared *pp, int i, gl_err *err) {
     const gl_plan *p = pp->plan;
     const gl_plan_step *s = &p->steps[i];
     const cpu_step *cs = &pp->steps[i];
@@ -475,7 +403,7 @@ glint_status gl_cpu_run_step(void *vctx, const void *prepared, int i, gl_err *er
                        "samples; profile the steps of gl_cpu_chunk_prepared instead",
                        (long long)pp->chunk);
     step_env e = {c->arena, c->views, c->pool, c->scratch, c->scratch_stride};
-    return run_step_in(&e, pp, i, err);
+    return gl_cpu_run_step_in(&e, pp, i, err);
 }
 
 uint8_t *gl_cpu_context_arena(void *vctx) { return ((cpu_ctx *)vctx)->arena; }
@@ -490,70 +418,6 @@ const gl_plan *gl_cpu_prepared_plan(const void *prepared) {
     return prepared ? ((const cpu_prepared *)prepared)->plan : NULL;
 }
 
-/* ------------------------------------------------------------ chunked runs */
-
-typedef struct chunk_job {
-    cpu_ctx *c;
-    const cpu_prepared *pp;  /* the whole-batch plan; pp->chunked runs */
-    const void *const *inputs;
-    void *const *outputs;
-    gl_pool *step_pool;      /* NULL when the chunks themselves are spread over threads */
-} chunk_job;
-
-/* Chunk k on thread tid's slot: its slice of the inputs in, the chunk plan
- * run, its slice of the outputs out. */
-static glint_status run_chunk(const chunk_job *j, int64_t k, int tid, gl_err *err) {
-    cpu_ctx *c = j->c;
-    const cpu_prepared *sp = j->pp->chunked;
-    const gl_plan *p = sp->plan;
-    const gl_graph *g = p->graph;
-    step_env e = {c->arena + (size_t)tid * j->pp->slot_bytes,
-                  c->views + (size_t)tid * (size_t)step_views(sp), j->step_pool,
-                  j->step_pool ? c->scratch : c->scratch + (size_t)tid * c->scratch_stride,
-                  c->scratch_stride};
-    /* gl_cpu_plan_batch checked that every input and output is a runtime
-     * tensor whose bytes are one chunk's share of the user's buffer */
-    for (int i = 0; i < g->n_inputs; i++) {
-        const gl_plan_tensor *t = &p->tensors[p->inputs[i]];
-        memcpy(e.arena + t->offset, (const uint8_t *)j->inputs[i] + (size_t)k * t->bytes, t->bytes);
-    }
-    for (int i = 0; i < p->n_steps; i++) {
-        glint_status st = run_step_in(&e, sp, i, err);
-        if (st != GLINT_OK) return st;
-    }
-    for (int i = 0; i < g->n_outputs; i++) {
-        const gl_plan_tensor *t = &p->tensors[p->outputs[i]];
-        memcpy((uint8_t *)j->outputs[i] + (size_t)k * t->bytes, e.arena + t->offset, t->bytes);
-    }
-    return GLINT_OK;
-}
-
-static void chunk_task(void *arg, int64_t begin, int64_t end, int tid) {
-    const chunk_job *j = arg;
-    gl_err *err = &j->c->errs[tid];
-    for (int64_t k = begin; k < end && err->status == GLINT_OK; k++) run_chunk(j, k, tid, err);
-}
-
-static glint_status run_chunked(cpu_ctx *c, const cpu_prepared *pp, const void *const *inputs,
-                                void *const *outputs, gl_err *err) {
-    const int threads = gl_pool_threads(c->pool);
-    chunk_job j = {c, pp, inputs, outputs, NULL};
-    for (int t = 0; t < threads; t++) gl_err_clear(&c->errs[t]);
-    if (threads > 1 && pp->nchunks >= threads) {
-        /* each thread runs whole chunks: no fork-join per layer */
-        gl_pool_for(c->pool, pp->nchunks, chunk_task, &j);
-    } else {
-        j.step_pool = c->pool;
-        chunk_task(&j, 0, pp->nchunks, 0);
-    }
-    for (int t = 0; t < threads; t++)
-        if (c->errs[t].status != GLINT_OK) {
-            *err = c->errs[t];
-            return err->status;
-        }
-    return GLINT_OK;
-}
-
 static glint_status cpu_run(void *vctx, const void *prepared, const void *const *inputs,
                             void *const *outputs, gl_err *err) {
     cpu_ctx *c = vctx;
@@ -562,7 +426,7 @@ static glint_status cpu_run(void *vctx, const void *prepared, const void *const 
     const gl_graph *g = p->graph;
     if (!c->arena || c->arena_bytes < pp->arena_bytes || c->views_cap < pp->views)
         return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: run on a plan not bound to this context");
-    if (pp->chunked) return run_chunked(c, pp, inputs, outputs, err);
+    if (pp->chunked) return gl_cpu_run_chunked(c, pp, inputs, outputs, err);
     const step_env e = {c->arena, c->views, c->pool, c->scratch, c->scratch_stride};
     for (int i = 0; i < g->n_inputs; i++) {
         int t = p->inputs[i];
@@ -570,7 +434,7 @@ static glint_status cpu_run(void *vctx, const void *prepared, const void *const 
         memcpy(c->arena + p->tensors[t].offset, inputs[i], p->tensors[t].bytes);
     }
     for (int i = 0; i < p->n_steps; i++) {
-        glint_status st = run_step_in(&e, pp, i, err);
+        glint_status st = gl_cpu_run_step_in(&e, pp, i, err);
         if (st != GLINT_OK) return st;
     }
     for (int i = 0; i < g->n_outputs; i++) {

@@ -8,4 +8,5 @@ list(APPEND GLINT_SOURCES
   src/backend/cpu/upsample_fast.c
   src/backend/cpu/gemm_fast.c
   src/backend/cpu/batch_split.c
+  src/backend/cpu/cpu_chunks.c
 )
