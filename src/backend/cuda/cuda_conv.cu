@@ -6,10 +6,13 @@
  * gkc_point (cuda_conv_direct.cuh), shared with the host test. */
 #include "backend/cuda/cuda_conv_direct.cuh"
 
+/* p and ops are __grid_constant__: the epilogue indexes them at run time
+ * (ops.p[operand]), which would otherwise copy them into local memory. */
 template <typename T, int K, int MB>
 __global__ void __launch_bounds__(GK_THREADS, 1)
-conv_direct_kernel(gk_conv p, gkc_geom g, const T *__restrict__ x, const T *__restrict__ x2,
-                   const T *__restrict__ w, const T *__restrict__ b, gk_ptrs ops, T *y) {
+conv_direct_kernel(const __grid_constant__ gk_conv p, gkc_geom g, const T *__restrict__ x,
+                   const T *__restrict__ x2, const T *__restrict__ w, const T *__restrict__ b,
+                   const __grid_constant__ gk_ptrs ops, T *y) {
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < g.items; i += gridDim.x * blockDim.x)
         gkc_point<T, K, MB>(p, g, x, x2, w, b, ops, y, i);
 }
