@@ -3,7 +3,7 @@
  * not supported":
  *   NonZero — its output shape depends on the input values, and every plan
  *             fixes all shapes before running;
- *   Einsum  — a general tensor contraction language; not implemented.
+ *   Einsum  — a general tensor contraction language, outside the operator set.
  * parse always fails, so the node never reaches infer or run (the two below
  * exist only because the interface requires them, and fail the same way). */
 #include <string.h>
@@ -14,7 +14,7 @@ static const char *refusal_reason(const char *op_type) {
     if (strcmp(op_type, "NonZero") == 0)
         return "its output shape depends on the input values, which a plan cannot fix in "
                "advance";
-    return "general tensor contractions are not implemented";
+    return "general tensor contractions are outside glint's operator set";
 }
 
 static glint_status refuse_parse(const gl_graph *g, const gl_node *n, void **params,

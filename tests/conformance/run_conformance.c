@@ -22,6 +22,7 @@
 
 #include "glint.h"
 #include "model/onnx_internal.h"
+#include "testlib.h"
 
 typedef struct counts {
     int ran, passed, failed, refused, known, known_passed;
@@ -48,25 +49,10 @@ static bool is_known(const char *name) {
     return false;
 }
 
-static void *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = n > 0 ? (size_t)n : 0;
-    return buf;
-}
 
 static gl_const *read_tensor(const char *path, char *why, size_t why_size) {
     size_t size;
-    void *buf = read_all(path, &size);
+    void *buf = tl_read_file(path, &size);
     if (!buf) {
         snprintf(why, why_size, "cannot read %s", path);
         return NULL;
