@@ -270,6 +270,11 @@ int cmd_bench(int argc, char **argv) {
     }
     glint_memory_info mi;
     glint_engine_memory_info(e, &mi);
+    /* the plan's scratch arena of this bucket, on any device (memory_info
+     * counts device memory only, so it is 0 on the CPU) */
+    glint_plan_info pi = {0};
+    glint_bucket bucket = {a.batcher ? 1 : a.batch, a.height, a.width};
+    if (glint_engine_plan_info(e, bucket, &pi, NULL, 0) != GLINT_OK) pi.arena_bytes = 0;
     const char *dev = glint_device_name(glint_engine_device(e));
     const char *prec = glint_precision_name(glint_engine_precision(e));
     if (a.json) {
@@ -299,6 +304,7 @@ int cmd_bench(int argc, char **argv) {
         bj_num(&j, "load_ms", load_ms);
         bj_int(&j, "device_bytes", (int64_t)mi.device_total_bytes);
         bj_int(&j, "arena_bytes", (int64_t)mi.arena_bytes);
+        bj_int(&j, "plan_arena_bytes", (int64_t)pi.arena_bytes);
         bj_int(&j, "peak_rss_bytes", (int64_t)bn_peak_rss_bytes());
         bj_end_obj(&j);
         fputc('\n', stdout);
