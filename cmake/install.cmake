@@ -7,6 +7,13 @@ install(TARGETS glint_static glint_shared EXPORT glintTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES include/glint.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(GLINT_HAVE_GLYPH)
+  # The glyph layer (static; its users also link FreeType and libpng) and the
+  # bundled models, which the glyph commands look for in ../share/glint/models.
+  install(TARGETS glint_glyph EXPORT glintTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(FILES models/glyph_generator.onnx models/style_encoder.onnx
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/glint/models)
+endif()
 install(EXPORT glintTargets NAMESPACE glint:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/glint)
 configure_package_config_file(cmake/glintConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/glintConfig.cmake
