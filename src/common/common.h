@@ -65,7 +65,8 @@ typedef struct gl_shape {
     int64_t d[GL_MAX_RANK];
 } gl_shape;
 
-/* Element count; -1 if any dim is negative or the product overflows. */
+/* Element count; -1 if any dim is negative or the product overflows. A zero
+ * dim makes it 0 whatever the others are. */
 int64_t gl_shape_numel(const gl_shape *s);
 bool gl_shape_equal(const gl_shape *a, const gl_shape *b);
 /* "[1,3,64,64]" into buf; returns buf. */
@@ -82,6 +83,9 @@ typedef struct gl_tensor {
 
 /* Bytes of a tensor; false on overflow or unknown dtype. */
 bool gl_tensor_bytes(gl_dtype dtype, const gl_shape *s, size_t *bytes);
+/* True when n > 0 and every tensor of t[0..n) has a known shape with no
+ * elements: an op with only such outputs has nothing to compute. */
+bool gl_tensors_empty(const gl_tensor *t, int n);
 
 /* IEEE half and bfloat16 conversions (round to nearest even). */
 uint16_t gl_f32_to_f16(float f);

@@ -45,10 +45,15 @@ size_t glint_dtype_size(glint_dtype t) {
 
 int64_t gl_shape_numel(const gl_shape *s) {
     int64_t n = 1;
+    bool zero = false;
     if (s->rank < 0 || s->rank > GL_MAX_RANK) return -1;
     for (int i = 0; i < s->rank; i++) {
-        if (s->d[i] < 0 || !gl_mul_i64(n, s->d[i], &n)) return -1;
+        if (s->d[i] < 0) return -1;
+        if (s->d[i] == 0) zero = true;
     }
+    if (zero) return 0;
+    for (int i = 0; i < s->rank; i++)
+        if (!gl_mul_i64(n, s->d[i], &n)) return -1;
     return n;
 }
 
@@ -89,6 +94,12 @@ bool gl_tensor_bytes(gl_dtype dtype, const gl_shape *s, size_t *bytes) {
     size_t es = glint_dtype_size(dtype);
     if (n < 0 || es == 0) return false;
     return gl_mul_size((size_t)n, es, bytes);
+}
+
+bool gl_tensors_empty(const gl_tensor *t, int n) {
+    for (int i = 0; i < n; i++)
+        if (gl_shape_numel(&t[i].shape) != 0) return false;
+    return n > 0;
 }
 
 uint16_t gl_f32_to_f16(float f) {

@@ -151,7 +151,10 @@ static glint_status fold_node(gl_graph *g, int i, bool *folded, gl_err *err) {
         s = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory folding constants");
         goto done;
     }
-    if ((s = op->run(n->params, in, n->n_inputs, out, n->n_outputs, ws, err))) {
+    /* Empty outputs: nothing to compute (and loops over outer dims of a
+     * shape like [2^50, 0] would never end). */
+    if (!gl_tensors_empty(out, n->n_outputs) &&
+        (s = op->run(n->params, in, n->n_inputs, out, n->n_outputs, ws, err))) {
         gl_err_prefix(err, "%s", gl_node_label(g, i, lb, sizeof lb));
         goto done;
     }

@@ -175,6 +175,9 @@ static glint_status eval_static(builder *b, const gl_node *n, gl_tensor *in, gl_
         out[i].data = mem;
     }
     if (shape_only_op(n)) return eval_shape_only(n, in, out, err);
+    /* Nothing to compute, and an op's loops over outer dimensions could run
+     * for ages on a shape like [2^50, 0] (found by the fuzzer). */
+    if (gl_tensors_empty(out, n->n_outputs)) return GLINT_OK;
     size_t ws_bytes = n->op->workspace ? n->op->workspace(n->params, in, n->n_inputs, out,
                                                           n->n_outputs)
                                        : 0;
@@ -223,7 +226,10 @@ static glint_status plan_node(builder *b, int ni, gl_err *err) {
         out_ids[i] = add_tensor(b, n->outputs[i], out[i].dtype, &out[i].shape, err);
         if (out_ids[i] < 0) return err ? err->status : GLINT_ERR_OUT_OF_MEMORY;
     }
-    if (all_static || shape_only_op(n)) return eval_static(b, n, in, out, out_ids, err);
+    /* Empty outputs hold no data, so they are constants whatever the inputs:
+     * no backend ever sees a step that writes nothing. */
+    if (all_static || shape_only_op(n) || gl_tensors_empty(out, n->n_outputs))
+        return eval_static(b, n, in, out, out_ids, err);
     return add_step(b, n, ni, in_ids, out_ids, err);
 }
 

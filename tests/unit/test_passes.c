@@ -10,6 +10,7 @@
 #include "model/graph.h"
 #include "model/graph_internal.h"
 #include "ops/op.h"
+#include "plan/plan.h"
 #include "testlib.h"
 
 enum { N = 2, C = 3, M = 4, H = 7, W = 6 };
@@ -20,7 +21,7 @@ static void set_const(gl_graph *g, const char *name, const int64_t *dims, int ra
     gl_shape s = {.rank = rank};
     for (int i = 0; i < rank; i++) s.d[i] = dims[i];
     gl_const *c = gl_const_new(g->alloc, GLINT_DTYPE_FLOAT32, &s, NULL);
-    memcpy(c->data, data, c->bytes);
+    if (data) memcpy(c->data, data, c->bytes);
     int v = val(g, name);
     g->values[v].constant = c;
     g->values[v].dtype = GLINT_DTYPE_FLOAT32;
@@ -231,6 +232,43 @@ static void test_pass_alloc_failures(void) {
     CHECK(wrong == 0 && leaks == 0);
 }
 
+/* Tensors with a zero dimension and huge others ([2^50, 0]) hold nothing:
+ * folding and planning finish at once (the fuzzer found a Concat that looped
+ * 2^50 times over empty blocks) and no step is planned for them. */
+static void test_empty_tensors(void) {
+    gl_graph *g = gl_graph_new(NULL);
+    const int64_t huge[] = {(int64_t)1 << 50, 0};
+    set_const(g, "c1", huge, 2, NULL);
+    set_const(g, "c2", huge, 2, NULL);
+    int ci[2] = {val(g, "c1"), val(g, "c2")}, e = val(g, "e");
+    int cat = gl_graph_add_node(g, "cat", "", "Concat", ci, 2, &e, 1, NULL);
+    gl_attr *axis = gl_node_add_attr(g, cat, NULL);
+    axis->name = gl_strdup(g->alloc, "axis");
+    axis->type = GL_ATTR_INT;
+    axis->i = 1;
+    int x = val(g, "x"), mi[2] = {x, e}, y = val(g, "y"), r = val(g, "r");
+    gl_graph_add_node(g, "mul", "", "Mul", mi, 2, &y, 1, NULL);
+    gl_graph_add_node(g, "relu", "", "Relu", &x, 1, &r, 1, NULL);
+    g->values[x].dtype = GLINT_DTYPE_FLOAT32;
+    g->values[x].shape.rank = -1;
+    gl_graph_add_input(g, x, NULL);
+    gl_graph_add_output(g, y, NULL);
+    gl_graph_add_output(g, r, NULL);
+    gl_err err;
+    CHECK_OK(gl_graph_finalize(g, &err));
+    CHECK_OK(gl_graph_optimize(g, &err));
+    const gl_value *ev = &g->values[gl_graph_find_value(g, "e")];
+    CHECK(ev->constant && ev->shape.rank == 2 && ev->shape.d[0] == huge[0] && ev->shape.d[1] == 0);
+    gl_shape in = {1, {1}};
+    gl_plan *p = NULL;
+    glint_status st = gl_plan_build(g, &in, GLINT_PRECISION_FP32, &p, &err);
+    CHECK_MSG(st == GLINT_OK, "%s", err.msg);
+    /* Only the Relu computes anything; the empty Mul became a constant. */
+    CHECK(p && p->n_steps == 1 && strcmp(p->steps[0].op->name, "Relu") == 0);
+    gl_plan_free(p);
+    gl_graph_free(g);
+}
+
 static void test_identity_removal(void) {
     gl_graph *g = gl_graph_new(NULL);
     gl_err err;
@@ -272,5 +310,6 @@ int main(void) {
     test_constant_folding();
     test_pass_alloc_failures();
     test_identity_removal();
+    test_empty_tensors();
     return TEST_END();
 }
