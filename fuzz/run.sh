@@ -3,6 +3,10 @@
 # it for SECONDS (default 60) on a seed corpus: fuzz/seeds plus models made
 # by scripts/make_fuzz_corpus.py when python3 with onnx is available.
 # Usage: fuzz/run.sh [SECONDS]   (CI: fuzz/run.sh 120)
+# The corpus starts afresh and libFuzzer's seed is GLINT_FUZZ_SEED (default
+# 1), so a run is reproducible: CI explores the same inputs as a run here of
+# at least the same length. GLINT_FUZZ_SEED=0 takes a random seed, for
+# exploring further.
 # Exit status: 0 when the fuzzer found nothing; crashers go to
 # build-fuzz/artifacts/.
 set -eu
@@ -11,6 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${GLINT_FUZZ_BUILD:-$ROOT/build-fuzz}
 JOBS=${GLINT_FUZZ_JOBS:-2}
 ENGINE=${GLINT_FUZZ_ENGINE:-ON}
+SEED=${GLINT_FUZZ_SEED:-1}
 
 if ! command -v clang >/dev/null 2>&1; then
   echo "fuzz/run.sh: clang is required (Debian: apt-get install clang)" >&2
@@ -27,6 +32,7 @@ CC=clang cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$BUILD" --target fuzz_load -j "$JOBS"
 
 CORPUS="$BUILD/corpus"
+rm -rf "$CORPUS"
 mkdir -p "$CORPUS" "$BUILD/artifacts"
 cp "$ROOT"/fuzz/seeds/*.onnx "$CORPUS"/ 2>/dev/null || true
 PY=""
@@ -42,5 +48,5 @@ fi
 # Leaks are bugs too (detect_leaks); the RSS cap catches runaway allocation.
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-"$BUILD/fuzz/fuzz_load" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 \
+"$BUILD/fuzz/fuzz_load" -max_total_time="$SECONDS_TO_RUN" -seed="$SEED" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/" "$CORPUS"
