@@ -8,6 +8,15 @@
 
 #include "common/common.h"
 
+/* Values computed before any inference (constant folding at load, static
+ * evaluation when planning) are bounded: one result at most
+ * GL_FOLD_MAX_BYTES, all of a graph's (or a plan's) at most
+ * GL_FOLD_TOTAL_MAX_BYTES. Larger ones are computed at run time instead:
+ * folding an Expand into a huge constant trades a cheap op for memory, and
+ * a hostile model must not make engine creation touch gigabytes. */
+#define GL_FOLD_MAX_BYTES ((size_t)16 << 20)
+#define GL_FOLD_TOTAL_MAX_BYTES ((size_t)256 << 20)
+
 /* ONNX AttributeProto.AttributeType numbering. */
 typedef enum gl_attr_type {
     GL_ATTR_UNDEFINED = 0,

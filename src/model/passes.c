@@ -10,9 +10,6 @@
 #include "model/graph_internal.h"
 #include "ops/op.h"
 
-/* Folded results larger than this stay computed at run time: folding an
- * Expand into a huge constant would trade a cheap op for memory. */
-#define GL_FOLD_MAX_BYTES ((size_t)16 << 20)
 
 static bool is_op(const gl_node *n, const char *op_type) {
     return strcmp(n->op_type, op_type) == 0 && (!n->domain[0] || strcmp(n->domain, "ai.onnx") == 0);
@@ -103,7 +100,7 @@ static glint_status remove_identities(gl_graph *g, gl_err *err) {
  * then run), and its outputs become constants. Walking in topological order
  * folds whole constant subgraphs (Constant → Cast → Reshape ...) in one
  * sweep. Nodes with no inputs (Constant) qualify too. */
-static glint_status fold_node(gl_graph *g, int i, bool *folded, gl_err *err) {
+static glint_status fold_node(gl_graph *g, int i, size_t *budget, bool *folded, gl_err *err) {
     const glint_allocator *a = g->alloc;
     gl_node *n = &g->nodes[i];
     const gl_op *op = n->op;
@@ -133,12 +130,15 @@ static glint_status fold_node(gl_graph *g, int i, bool *folded, gl_err *err) {
         gl_err_prefix(err, "%s", gl_node_label(g, i, lb, sizeof lb));
         goto done;
     }
+    size_t total = 0;
     for (int k = 0; k < n->n_outputs; k++) {
         size_t bytes;
         if (glint_dtype_size(out[k].dtype) == 0 || out[k].shape.rank < 0 ||
             !gl_tensor_bytes(out[k].dtype, &out[k].shape, &bytes) || bytes > GL_FOLD_MAX_BYTES)
             goto done; /* not foldable (too large or unusual): leave the node */
+        total += bytes;
     }
+    if (total > *budget) goto done; /* the graph's folding budget is spent */
     for (int k = 0; k < n->n_outputs; k++) {
         if (!(cs[k] = gl_const_new(a, out[k].dtype, &out[k].shape, err))) {
             s = err ? err->status : GLINT_ERR_OUT_OF_MEMORY;
@@ -167,6 +167,7 @@ static glint_status fold_node(gl_graph *g, int i, bool *folded, gl_err *err) {
         cs[k] = NULL;
     }
     *folded = true;
+    *budget -= total;
 done:
     if (cs)
         for (int k = 0; k < n->n_outputs; k++) gl_const_free(a, cs[k]);
@@ -181,9 +182,10 @@ static glint_status fold_constants(gl_graph *g, gl_err *err) {
     bool *keep = new_keep(g, err);
     if (!keep) return GLINT_ERR_OUT_OF_MEMORY;
     glint_status s = GLINT_OK;
+    size_t budget = GL_FOLD_TOTAL_MAX_BYTES;
     for (int i = 0; !s && i < g->n_nodes; i++) {
         bool folded;
-        s = fold_node(g, i, &folded, err);
+        s = fold_node(g, i, &budget, &folded, err);
         if (folded) keep[i] = false;
     }
     /* Folded nodes are dropped even on a later error, so that no value is

@@ -76,6 +76,7 @@ typedef struct builder {
     gl_plan *p;
     int *value_tensor; /* graph value -> plan tensor id, -1 if none yet */
     int tensor_cap, step_cap;
+    size_t static_budget; /* bytes plan-time evaluation may still produce */
 } builder;
 
 static int add_tensor(builder *b, int value, gl_dtype dtype, const gl_shape *shape,
@@ -227,9 +228,20 @@ static glint_status plan_node(builder *b, int ni, gl_err *err) {
         if (out_ids[i] < 0) return err ? err->status : GLINT_ERR_OUT_OF_MEMORY;
     }
     /* Empty outputs hold no data, so they are constants whatever the inputs:
-     * no backend ever sees a step that writes nothing. */
-    if (all_static || shape_only_op(n) || gl_tensors_empty(out, n->n_outputs))
+     * no backend ever sees a step that writes nothing. Other nodes with
+     * known inputs are evaluated now within a budget (GL_FOLD_MAX_BYTES);
+     * beyond it they run at inference time. */
+    if (shape_only_op(n) || gl_tensors_empty(out, n->n_outputs))
         return eval_static(b, n, in, out, out_ids, err);
+    if (all_static) {
+        size_t bytes = 0;
+        for (int i = 0; i < n->n_outputs; i++)
+            if (out_ids[i] >= 0) bytes += b->p->tensors[out_ids[i]].bytes;
+        if (bytes <= GL_FOLD_MAX_BYTES && bytes <= b->static_budget) {
+            b->static_budget -= bytes;
+            return eval_static(b, n, in, out, out_ids, err);
+        }
+    }
     return add_step(b, n, ni, in_ids, out_ids, err);
 }
 
@@ -270,7 +282,7 @@ glint_status gl_plan_build(const gl_graph *g, const gl_shape *input_shapes,
     const glint_allocator *a = g->alloc;
     *out = NULL;
     gl_plan *p = gl_calloc(a, 1, sizeof *p);
-    builder b = {.g = g, .p = p};
+    builder b = {.g = g, .p = p, .static_budget = GL_FOLD_TOTAL_MAX_BYTES};
     if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "plan: out of memory");
     p->graph = g;
     p->alloc = a;

@@ -269,6 +269,41 @@ static void test_empty_tensors(void) {
     gl_graph_free(g);
 }
 
+/* A result above GL_FOLD_MAX_BYTES is neither folded at load nor evaluated
+ * when planning: y = Expand(c, [n]) with 64 MB of output stays a step. */
+static void test_static_budget(void) {
+    gl_graph *g = gl_graph_new(NULL);
+    const int64_t one[] = {1};
+    const float c = 0.5f;
+    set_const(g, "c", one, 1, &c);
+    gl_shape ss = {1, {1}};
+    gl_const *shape = gl_const_new(g->alloc, GLINT_DTYPE_INT64, &ss, NULL);
+    ((int64_t *)shape->data)[0] = (int64_t)(4 * GL_FOLD_MAX_BYTES / sizeof(float));
+    int sv = val(g, "shape");
+    g->values[sv].constant = shape;
+    g->values[sv].dtype = GLINT_DTYPE_INT64;
+    g->values[sv].shape = ss;
+    int ei[2] = {val(g, "c"), sv}, big = val(g, "big");
+    gl_graph_add_node(g, "expand", "", "Expand", ei, 2, &big, 1, NULL);
+    int x = val(g, "x"), ai[2] = {x, big}, y = val(g, "y");
+    gl_graph_add_node(g, "add", "", "Add", ai, 2, &y, 1, NULL);
+    g->values[x].dtype = GLINT_DTYPE_FLOAT32;
+    g->values[x].shape.rank = -1;
+    gl_graph_add_input(g, x, NULL);
+    gl_graph_add_output(g, y, NULL);
+    gl_err err;
+    CHECK_OK(gl_graph_finalize(g, &err));
+    CHECK_OK(gl_graph_optimize(g, &err));
+    CHECK(!g->values[big].constant);
+    gl_shape in = {1, {1}};
+    gl_plan *p = NULL;
+    glint_status st = gl_plan_build(g, &in, GLINT_PRECISION_FP32, &p, &err);
+    CHECK_MSG(st == GLINT_OK, "%s", err.msg);
+    CHECK(p && p->n_steps == 2 && strcmp(p->steps[0].op->name, "Expand") == 0);
+    gl_plan_free(p);
+    gl_graph_free(g);
+}
+
 static void test_identity_removal(void) {
     gl_graph *g = gl_graph_new(NULL);
     gl_err err;
@@ -311,5 +346,6 @@ int main(void) {
     test_pass_alloc_failures();
     test_identity_removal();
     test_empty_tensors();
+    if (gl_op_find("", "Expand")) test_static_budget();
     return TEST_END();
 }
