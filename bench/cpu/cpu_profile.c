@@ -1,13 +1,15 @@
 /* Per-step time of the CPU backend on one model and bucket: where a run's
  * time goes, and which steps run a fast kernel. Built by bench/cpu/compare.sh
  * (or by hand against the static library):
- *   cpu_profile MODEL BATCH SIZE THREADS [RUNS] */
+ *   cpu_profile MODEL BATCH SIZE THREADS [RUNS]
+ * CALIB=MODEL.calib profiles the INT8 plan made with that calibration. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "backend/cpu/cpu_backend.h"
+#include "quant/quant.h"
 
 /* CPU time of the whole process (all threads): on a shared machine it is
  * less disturbed by waiting for a core than wall time is. */
@@ -42,9 +44,16 @@ int main(int argc, char **argv) {
     const int64_t S = g->values[g->inputs[1]].shape.d[1];
     gl_shape in[2] = {{4, {N, 1, H, H}}, {2, {N, S}}};
     gl_plan *p = NULL;
-    gl_backend_config cfg = {.alloc = gl_default_allocator(), .threads = T};
+    const char *calib_path = getenv("CALIB");
+    const glint_precision prec = calib_path ? GLINT_PRECISION_INT8 : GLINT_PRECISION_FP32;
+    gl_backend_config cfg = {.alloc = gl_default_allocator(), .threads = T, .precision = prec};
     void *st = NULL, *prep = NULL, *ctx = NULL;
-    if (gl_plan_build(g, in, GLINT_PRECISION_FP32, &p, &err) ||
+    gl_calib *calib = NULL;
+    gl_quant_rewrite_stats qs;
+    if (gl_plan_build(g, in, prec, &p, &err) ||
+        (calib_path && (gl_calib_load(gl_default_allocator(), calib_path, gl_quant_graph_hash(g),
+                                      &calib, &err) ||
+                        gl_quant_rewrite_plan(p, calib, &qs, &err))) ||
         gl_backend_cpu.engine_init(&cfg, g, &st, &err) ||
         gl_backend_cpu.plan_prepare(st, p, &prep, &err) ||
         gl_backend_cpu.context_create(st, &ctx, &err) ||
@@ -98,6 +107,7 @@ int main(int argc, char **argv) {
     gl_backend_cpu.plan_release(st, prep);
     gl_backend_cpu.engine_free(st);
     gl_plan_free(p);
+    gl_calib_free(calib);
     gl_graph_free(g);
     free(buf); free(content); free(style); free(out); free(t);
     return 0;

@@ -2,13 +2,16 @@
  * (Conv-Relu-Conv-Sigmoid): ranges and per-layer choices, byte-identical
  * calibration files for identical inputs, file round trip and errors, and
  * the rewritten plan (QConv steps, one QuantizeLinear, int8 chaining)
- * against the FP32 plan on fresh inputs. */
+ * against the FP32 plan on fresh inputs; the CPU backend's INT8 fast path
+ * runs that plan bit for bit as the reference kernels do. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/qconv_fast.h"
 #include "model/graph.h"
 #include "quant/quant.h"
 #include "quant_testutil.h"
@@ -183,6 +186,27 @@ static void test_rewrite(gl_graph *g, const gl_calib *c) {
     CHECK_OK(qt_run_plan(pq, in, o2, &err));
     CHECK(tl_close(yq, yf, ny, 0.0f, 0.02f, "int8 plan vs fp32 plan"));
     CHECK(memcmp(yq, yf, ny * 4) != 0);
+    if (gl_cpu_qconv_available()) {
+        /* the CPU backend (QuantizeLinear, QConv with int8 output, QConv
+         * with float output, all on the fast path) = the reference */
+        gl_backend_config cfg = {.alloc = gl_default_allocator(), .threads = 2,
+                                 .precision = GLINT_PRECISION_INT8};
+        void *bs = NULL, *prep = NULL, *ctx = NULL;
+        float *yb = malloc(ny * 4);
+        tl_poison(yb, ny);
+        void *o3[1] = {yb};
+        CHECK_OK(gl_backend_cpu.engine_init(&cfg, g, &bs, &err));
+        CHECK_OK(gl_backend_cpu.plan_prepare(bs, pq, &prep, &err));
+        CHECK(gl_cpu_fast_step_count(prep) == pq->n_steps);
+        CHECK_OK(gl_backend_cpu.context_create(bs, &ctx, &err));
+        CHECK_OK(gl_backend_cpu.context_bind(ctx, prep, &err));
+        CHECK_OK(gl_backend_cpu.run(ctx, prep, in, o3, &err));
+        CHECK_MSG(memcmp(yb, yq, ny * 4) == 0, "CPU INT8 fast path differs from the reference");
+        gl_backend_cpu.context_free(ctx);
+        gl_backend_cpu.plan_release(bs, prep);
+        gl_backend_cpu.engine_free(bs);
+        free(yb);
+    }
     gl_plan_free(pq);
     /* a calibration that keeps every layer in float changes nothing */
     gl_calib *strict = NULL;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "backend/cpu/epilogue.h"
 #include "ops/op.h"
 
 bool gl_cpu_conv_supported(const gl_conv_geom *g) {
@@ -188,62 +189,6 @@ typedef struct conv_tile {
     int64_t n, cbase;        /* sample; first channel of the group */
 } conv_tile;
 
-/* Same formulas as gl_epi_apply (the reference), applied a row at a time. */
-static void epi_row(const gl_epi_step *e, float *y, int64_t len, const float *const *operands,
-                    int64_t n, int64_t c, int64_t c_total, int64_t i0, int64_t plane) {
-    const float *o = e->operand >= 0 ? operands[e->operand] : NULL;
-    float v = 0.0f;
-    const float *vf = NULL;
-    if (o) {
-        switch (e->bcast) {
-        case GL_BCAST_SCALAR: v = o[0]; break;
-        case GL_BCAST_CHANNEL: v = o[c]; break;
-        case GL_BCAST_SAMPLE_CHANNEL: v = o[n * c_total + c]; break;
-        case GL_BCAST_FULL: vf = o + (n * c_total + c) * plane + i0; break;
-        }
-    }
-    switch (e->kind) {
-    case GL_EPI_RELU:
-        for (int64_t j = 0; j < len; j++) y[j] = y[j] > 0.0f ? y[j] : 0.0f;
-        break;
-    case GL_EPI_LEAKY_RELU:
-        for (int64_t j = 0; j < len; j++) y[j] = y[j] >= 0.0f ? y[j] : e->alpha * y[j];
-        break;
-    case GL_EPI_SIGMOID:
-        for (int64_t j = 0; j < len; j++) y[j] = 1.0f / (1.0f + expf(-y[j]));
-        break;
-    case GL_EPI_TANH:
-        for (int64_t j = 0; j < len; j++) y[j] = tanhf(y[j]);
-        break;
-    case GL_EPI_SILU:
-        for (int64_t j = 0; j < len; j++) y[j] = y[j] / (1.0f + expf(-y[j]));
-        break;
-    case GL_EPI_GELU:
-        for (int64_t j = 0; j < len; j++)
-            y[j] = 0.5f * y[j] * (1.0f + erff(y[j] * 0.70710678118654752f));
-        break;
-    case GL_EPI_CLIP:
-        for (int64_t j = 0; j < len; j++) y[j] = fminf(fmaxf(y[j], e->alpha), e->beta);
-        break;
-    case GL_EPI_MUL:
-        if (vf) for (int64_t j = 0; j < len; j++) y[j] *= vf[j];
-        else for (int64_t j = 0; j < len; j++) y[j] *= v;
-        break;
-    case GL_EPI_ADD:
-        if (vf) for (int64_t j = 0; j < len; j++) y[j] += vf[j];
-        else for (int64_t j = 0; j < len; j++) y[j] += v;
-        break;
-    case GL_EPI_SUB:
-        if (vf) for (int64_t j = 0; j < len; j++) y[j] -= vf[j];
-        else for (int64_t j = 0; j < len; j++) y[j] -= v;
-        break;
-    case GL_EPI_RSUB:
-        if (vf) for (int64_t j = 0; j < len; j++) y[j] = vf[j] - y[j];
-        else for (int64_t j = 0; j < len; j++) y[j] = v - y[j];
-        break;
-    }
-}
-
 static void conv_tile_fn(const void *vctx, float *c, int64_t ldc, int64_t m0, int64_t mr,
                          int64_t n0, int64_t nr) {
     const conv_tile *t = vctx;
@@ -257,7 +202,7 @@ static void conv_tile_fn(const void *vctx, float *c, int64_t ldc, int64_t m0, in
         }
         if (cv->fused)
             for (int s = 0; s < cv->fused->n_epi; s++)
-                epi_row(&cv->fused->epi[s], row, nr, t->operands, t->n, ch, cv->g.c_out, n0,
+                gl_cpu_epi_row(&cv->fused->epi[s], row, nr, t->operands, t->n, ch, cv->g.c_out, n0,
                         cv->plane);
     }
 }

@@ -14,6 +14,7 @@
 #include "backend/cpu/cpu_internal.h"
 #include "backend/cpu/gemm_fast.h"
 #include "backend/cpu/conv_fast.h"
+#include "backend/cpu/qconv_fast.h"
 #include "backend/cpu/threadpool.h"
 #include "backend/cpu/upsample_fast.h"
 
@@ -72,20 +73,39 @@ static void cpu_engine_free(void *state) {
     gl_free(s->alloc, s);
 }
 
-/* Packed weights for (data, shape, group), packing them on first use. The
- * same weight tensor in several plans (buckets) is packed once. */
-static glint_status packed_weights(cpu_state *s, const gl_sgemm_kernel *kern,
-                                   const gl_conv_geom *g, const void *data,
-                                   const gl_shape *shape, const float **out, gl_err *err) {
+/* How one packing lays weights out: its size and its packer. */
+typedef struct weight_packing {
+    const void *tag;         /* identifies the layout (part of the cache key) */
+    size_t bytes;
+    void (*pack)(const void *tag, const gl_conv_geom *g, const void *w, void *dst);
+} weight_packing;
+
+static void pack_float(const void *tag, const gl_conv_geom *g, const void *w, void *dst) {
+    gl_cpu_conv_pack_weights(tag, g, w, dst);
+}
+
+static void pack_int8(const void *tag, const gl_conv_geom *g, const void *w, void *dst) {
+    (void)tag;
+    gl_cpu_qconv_pack_weights(g, w, dst);
+}
+
+/* Tags the INT8 conv's packing (its address is the key). */
+static const char qconv_tag = 'q';
+
+/* Packed weights for (data, shape, group, packing), packing them on first
+ * use. The same weight tensor in several plans (buckets) is packed once. */
+static glint_status packed_weights(cpu_state *s, const weight_packing *wp, const gl_conv_geom *g,
+                                   const void *data, gl_dtype dtype, const gl_shape *shape,
+                                   const void **out, gl_err *err) {
     glint_status st = GLINT_OK;
     size_t wbytes;
-    if (!gl_tensor_bytes(GLINT_DTYPE_FLOAT32, shape, &wbytes))
+    if (!gl_tensor_bytes(dtype, shape, &wbytes))
         return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: weight size overflows");
     const uint64_t hash = gl_hash64(data, wbytes, 0x676c696e74ull);
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->n_packs; i++) {
         cpu_pack *p = &s->packs[i];
-        if (p->data == data && p->hash == hash && p->group == g->group && p->kern == kern &&
+        if (p->data == data && p->hash == hash && p->group == g->group && p->tag == wp->tag &&
             gl_shape_equal(&p->shape, shape)) {
             *out = p->packed;
             goto done;
@@ -98,11 +118,10 @@ static glint_status packed_weights(cpu_state *s, const gl_sgemm_kernel *kern,
         s->packs = np;
         s->cap_packs = cap;
     }
-    size_t floats = gl_cpu_conv_packed_floats(kern, g), bytes;
-    float *buf = gl_mul_size(floats, sizeof(float), &bytes) ? gl_aligned_alloc(s->alloc, bytes, 64) : NULL;
+    void *buf = wp->bytes ? gl_aligned_alloc(s->alloc, wp->bytes, 64) : NULL;
     if (!buf) { st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory packing weights"); goto done; }
-    gl_cpu_conv_pack_weights(kern, g, data, buf);
-    s->packs[s->n_packs++] = (cpu_pack){data, *shape, g->group, kern, hash, buf};
+    wp->pack(wp->tag, g, data, buf);
+    s->packs[s->n_packs++] = (cpu_pack){data, *shape, g->group, wp->tag, hash, buf};
     *out = buf;
 done:
     pthread_mutex_unlock(&s->mu);
@@ -127,14 +146,72 @@ static glint_status prepare_conv(cpu_state *s, const gl_plan *p, const gl_plan_s
     gl_conv_geom g;
     if (gl_conv_resolve(cp, &x->shape, &w->shape, &g, NULL) != GLINT_OK) return GLINT_OK;
     if (!gl_cpu_conv_supported(&g)) return GLINT_OK;
-    const float *packed = NULL;
+    const void *packed = NULL;
     const gl_sgemm_kernel *kern = gl_sgemm_for_m(s->kern, g.c_out / g.group);
-    glint_status st = packed_weights(s, kern, &g, w->data, &w->shape, &packed, err);
+    size_t bytes;
+    if (!gl_mul_size(gl_cpu_conv_packed_floats(kern, &g), sizeof(float), &bytes))
+        return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory packing weights");
+    const weight_packing wp = {kern, bytes, pack_float};
+    glint_status st = packed_weights(s, &wp, &g, w->data, GLINT_DTYPE_FLOAT32, &w->shape,
+                                     &packed, err);
     if (st != GLINT_OK) return st;
     gl_cpu_conv_init(&cs->conv, kern, &g, packed,
                      fused ? (const gl_fused_conv_params *)ps->params : NULL);
     cs->kind = STEP_CONV;
     return GLINT_OK;
+}
+
+/* glint::QConv on the INT8 fast path when the CPU has it and the weights,
+ * scales and bias are constant; the reference kernel otherwise. */
+static glint_status prepare_qconv(cpu_state *s, cpu_prepared *pp, const gl_plan_step *ps,
+                                  cpu_step *cs, gl_err *err) {
+    const gl_plan *p = pp->plan;
+    const gl_qconv_params *qp = ps->params;
+    if (!gl_cpu_qconv_available() || ps->n_inputs > 3 + GL_MAX_EPILOGUE + 1 ||
+        ps->n_outputs != 1 || ps->outputs[0] < 0)
+        return GLINT_OK;
+    gl_tensor in[4 + GL_MAX_EPILOGUE];
+    for (int i = 0; i < ps->n_inputs; i++) {
+        const gl_plan_tensor *t = ps->inputs[i] >= 0 ? &p->tensors[ps->inputs[i]] : NULL;
+        in[i] = t ? (gl_tensor){t->dtype, t->shape, t->is_const ? (void *)t->data : NULL}
+                  : (gl_tensor){GLINT_DTYPE_UNDEFINED, {.rank = -1}, NULL};
+    }
+    gl_conv_geom g;
+    if (gl_qconv_check(qp, in, ps->n_inputs, &g, NULL) != GLINT_OK || !gl_cpu_qconv_supported(&g))
+        return GLINT_OK;
+    if (!in[1].data || !in[qp->wscale_input].data || (gl_in_present(in, ps->n_inputs, 2) && !in[2].data))
+        return GLINT_OK;
+    const void *packed = NULL;
+    const weight_packing wp = {&qconv_tag, gl_cpu_qconv_packed_bytes(&g), pack_int8};
+    glint_status st = packed_weights(s, &wp, &g, in[1].data, GLINT_DTYPE_INT8, &in[1].shape,
+                                     &packed, err);
+    if (st != GLINT_OK) return st;
+    gl_cpu_qconv_init(&cs->qconv, &g, qp, in[0].dtype == GLINT_DTYPE_UINT8, packed);
+    cs->kind = STEP_QCONV;
+    pp->arena_bytes = GL_MAX(pp->arena_bytes, pp->extra_offset + gl_cpu_qconv_buffer_bytes(&cs->qconv));
+    return GLINT_OK;
+}
+
+/* QuantizeLinear with one constant scale and zero point, float32 input. */
+static void prepare_quantize(const gl_plan *p, const gl_plan_step *ps, cpu_step *cs) {
+    if (!gl_cpu_qconv_available() || ps->n_inputs < 2 || ps->n_outputs != 1 ||
+        ps->inputs[0] < 0 || ps->inputs[1] < 0 || ps->outputs[0] < 0 ||
+        ((const gl_qdq_params *)ps->params)->dequantize)
+        return;
+    const gl_plan_tensor *x = &p->tensors[ps->inputs[0]], *sc = &p->tensors[ps->inputs[1]];
+    const gl_plan_tensor *zp = ps->n_inputs > 2 && ps->inputs[2] >= 0 ? &p->tensors[ps->inputs[2]] : NULL;
+    const gl_dtype out = p->tensors[ps->outputs[0]].dtype;
+    if (x->dtype != GLINT_DTYPE_FLOAT32 || !sc->is_const || sc->dtype != GLINT_DTYPE_FLOAT32 ||
+        gl_shape_numel(&sc->shape) != 1 || (zp && (!zp->is_const || gl_shape_numel(&zp->shape) != 1 ||
+                                                   zp->dtype != out)))
+        return;
+    gl_cpu_quantize q = {.scale = *(const float *)sc->data};
+    if (out == GLINT_DTYPE_INT8) q.zero_point = zp ? *(const int8_t *)zp->data : 0;
+    else if (out == GLINT_DTYPE_UINT8) q.zero_point = zp ? *(const uint8_t *)zp->data : 0;
+    else return;
+    gl_qrange(out, &q.qmin, &q.qmax);
+    cs->quantize = q;
+    cs->kind = STEP_QUANTIZE;
 }
 
 /* Gemm (attributes read from the node) and MatMul with a 2-D B. */
@@ -261,6 +338,16 @@ static glint_status prepare_plan(cpu_state *s, const gl_plan *plan, bool split, 
                 return st;
             }
         }
+        if (strcmp(ps->op->domain, "glint") == 0 && strcmp(ps->op->name, "QConv") == 0) {
+            glint_status st = prepare_qconv(s, pp, ps, &pp->steps[i], err);
+            if (st != GLINT_OK) {
+                gl_free(s->alloc, pp->steps);
+                gl_free(s->alloc, pp);
+                return st;
+            }
+        }
+        if (strcmp(ps->op->domain, "") == 0 && strcmp(ps->op->name, "QuantizeLinear") == 0)
+            prepare_quantize(plan, ps, &pp->steps[i]);
         if (strcmp(ps->op->domain, "") == 0 &&
             (strcmp(ps->op->name, "Gemm") == 0 || strcmp(ps->op->name, "MatMul") == 0))
             prepare_gemm(s, pp, ps, &pp->steps[i]);
@@ -378,6 +465,15 @@ glint_status gl_cpu_run_step_in(const step_env *e, const cpu_prepared *pp, int i
         gl_cpu_gemm_run(&cs->gemm, in[0].data, in[1].data, has_c ? in[2].data : NULL,
                         out[0].data, (float *)(e->arena + pp->extra_offset), e->pool, e->scratch,
                         e->scratch_stride);
+        return GLINT_OK;
+    }
+    if (cs->kind == STEP_QCONV) {
+        gl_cpu_qconv_run(&cs->qconv, in, s->n_inputs, out, e->pool, e->arena + pp->extra_offset);
+        return GLINT_OK;
+    }
+    if (cs->kind == STEP_QUANTIZE) {
+        gl_cpu_quantize_run(&cs->quantize, in[0].data, gl_shape_numel(&in[0].shape), out[0].data,
+                            e->pool);
         return GLINT_OK;
     }
     if (cs->kind == STEP_UP2) {

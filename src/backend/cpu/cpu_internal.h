@@ -8,15 +8,16 @@
 #include "backend/backend.h"
 #include "backend/cpu/conv_fast.h"
 #include "backend/cpu/gemm_fast.h"
+#include "backend/cpu/qconv_fast.h"
 #include "backend/cpu/threadpool.h"
 
 typedef struct cpu_pack {
     const void *data;        /* the weight's data pointer (owned by the graph) */
     gl_shape shape;
     int64_t group;
-    const gl_sgemm_kernel *kern; /* packing depends on its MR */
+    const void *tag;         /* the packing: a gl_sgemm_kernel (its MR) or the INT8 conv's */
     uint64_t hash;           /* of the contents: a freed and reused address never matches */
-    float *packed;
+    void *packed;
 } cpu_pack;
 
 typedef struct cpu_state {
@@ -36,12 +37,15 @@ typedef struct cpu_state {
 /* Flops below which a step runs on the calling thread alone. */
 #define GL_CPU_MIN_FLOPS_DEFAULT GL_POOL_MIN_FLOPS
 
-enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2, STEP_GEMM = 3 };
+enum { STEP_REF = 0, STEP_CONV = 1, STEP_UP2 = 2, STEP_GEMM = 3, STEP_QCONV = 4,
+       STEP_QUANTIZE = 5 };
 
 typedef struct cpu_step {
     int kind;
     gl_cpu_conv conv;
     gl_cpu_gemm gemm;
+    gl_cpu_qconv qconv;
+    gl_cpu_quantize quantize;
 } cpu_step;
 
 typedef struct cpu_prepared cpu_prepared;
@@ -51,7 +55,7 @@ struct cpu_prepared {
     int max_inputs, max_outputs;
     int fast_steps;
     size_t extra_offset;     /* the plan's arena, aligned: fast-kernel bytes start here */
-    size_t arena_bytes;      /* extra_offset + the largest Gemm A packing */
+    size_t arena_bytes;      /* extra_offset + the largest Gemm A packing or INT8 conv buffer */
     /* Sample chunks (batch_split.h): when set, run executes `chunked` (the
      * same graph planned at `chunk` samples) N / chunk times, each thread
      * on its own slot of slot_bytes in the arena; the steps above are not

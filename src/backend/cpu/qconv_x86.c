@@ -1,0 +1,146 @@
+/* The INT8 convolution row kernel for AVX-512 VNNI + VBMI (qconv_fast.h
+ * says how it works). Compiled with a target attribute, so the library
+ * builds with default flags; gl_qconv_avx512_supported says whether this
+ * CPU may call it. */
+#include "backend/cpu/qconv_fast.h"
+
+#include <string.h>
+
+#include "backend/cpu/epilogue.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define QTARGET __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi")))
+#define MR GL_QCONV_MR
+
+bool gl_qconv_avx512_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi");
+}
+
+/* Accumulates MR channels (weight block wb) × nv vectors of 16 pixels
+ * starting at output column ox0 of row oy: acc[r][v] = Σ u·w, u the padded
+ * unsigned input. */
+QTARGET static inline __attribute__((always_inline)) void
+tile_acc(const gl_cpu_qconv *q, const uint8_t *xp, const int8_t *wb, int64_t oy, int64_t ox0,
+         const int nv, __m512i acc[MR][2]) {
+    const gl_conv_geom *g = &q->g;
+    const int64_t sx = g->stride[1], groups = q->kw4 / 4;
+    const int64_t row_step = g->dilation[0] * q->wp, group_step = 4 * g->dilation[1];
+    const __m512i perm = _mm512_loadu_si512(q->perm);
+    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    const uint8_t *plane = xp + oy * g->stride[0] * q->wp + ox0 * sx;
+    for (int64_t c = 0; c < g->c_in; c++, plane += q->plane_bytes) {
+        const uint8_t *row = plane;
+        for (int64_t ky = 0; ky < g->k[0]; ky++, row += row_step) {
+            const uint8_t *p = row;
+            for (int64_t t = 0; t < groups; t++, p += group_step, wb += MR * 4) {
+                __m512i a[2];
+                a[0] = _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(p));
+                if (nv > 1) a[1] = _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(p + 16 * sx));
+                for (int r = 0; r < MR; r++) {
+                    int32_t w4;
+                    memcpy(&w4, wb + 4 * r, 4);
+                    const __m512i b = _mm512_set1_epi32(w4);
+                    acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], a[0], b);
+                    if (nv > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], a[1], b);
+                }
+            }
+        }
+    }
+}
+
+/* The reference's quantisation (gl_quantize_value) of 16 values. */
+QTARGET static inline __m512i quantize16(__m512 x, float scale, int32_t zp, int32_t qmin,
+                                         int32_t qmax) {
+    __m512 v = _mm512_div_ps(x, _mm512_set1_ps(scale));
+    const __mmask16 ordered = _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q);
+    v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    v = _mm512_add_ps(v, _mm512_set1_ps((float)zp));
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps((float)qmin)), _mm512_set1_ps((float)qmax));
+    return _mm512_mask_mov_epi32(_mm512_set1_epi32(zp), ordered, _mm512_cvttps_epi32(v));
+}
+
+/* Rescale, bias, epilogue and store of one tile (channels m0.., columns
+ * ox0.. of row oy). */
+QTARGET static void tile_store(const gl_qconv_row_args *a, __m512i acc[MR][2], int64_t m0,
+                               int64_t oy, int64_t ox0, int nv) {
+    const gl_cpu_qconv *q = a->q;
+    const gl_qconv_params *p = q->p;
+    const int64_t wo = q->g.out[1], plane = q->g.out[0] * wo, c_out = q->g.c_out;
+    const int64_t len = GL_MIN(16 * nv, wo - ox0), i0 = oy * wo + ox0;
+    const __mmask16 keep[2] = {(__mmask16)(len >= 16 ? 0xffff : (1u << len) - 1),
+                               (__mmask16)(len >= 32 ? 0xffff : len > 16 ? (1u << (len - 16)) - 1 : 0)};
+    float row[32];
+    int32_t qmin = 0, qmax = 0;
+    gl_qrange(p->out_dtype, &qmin, &qmax);
+    for (int r = 0; r < MR && m0 + r < c_out; r++) {
+        const int64_t m = m0 + r;
+        const __m512i comp = _mm512_set1_epi32(q->w_sum[m] * (int32_t)q->pad_value);
+        const __m512 s = _mm512_set1_ps(a->scale[m]);
+        const __m512 b = _mm512_set1_ps(a->bias ? a->bias[m] : 0.0f);
+        for (int v = 0; v < nv; v++) {
+            const __m512 f = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][v], comp));
+            _mm512_storeu_ps(row + 16 * v, _mm512_add_ps(_mm512_mul_ps(f, s), b));
+        }
+        for (int e = 0; e < p->fc.n_epi; e++)
+            gl_cpu_epi_row(&p->fc.epi[e], row, len, a->operands, a->n, m, c_out, i0, plane);
+        const size_t at = (size_t)(m * plane + i0);
+        for (int v = 0; v < nv; v++) {
+            const __m512 f = _mm512_loadu_ps(row + 16 * v);
+            if (p->out_dtype == GLINT_DTYPE_FLOAT32) {
+                _mm512_mask_storeu_ps((float *)a->y + at + 16 * v, keep[v], f);
+            } else {
+                const __m512i iq = quantize16(f, p->y_scale, p->y_zero_point, qmin, qmax);
+                _mm512_mask_cvtepi32_storeu_epi8((uint8_t *)a->y + at + 16 * v, keep[v], iq);
+            }
+        }
+    }
+}
+
+QTARGET void gl_quantize_avx512(const gl_cpu_quantize *q, const float *x, int64_t n,
+                                uint8_t *y) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_mask_cvtepi32_storeu_epi8(
+            y + i, 0xffff,
+            quantize16(_mm512_loadu_ps(x + i), q->scale, q->zero_point, q->qmin, q->qmax));
+    if (i < n) {
+        const __mmask16 keep = (__mmask16)((1u << (n - i)) - 1);
+        const __m512 v = _mm512_maskz_loadu_ps(keep, x + i);
+        _mm512_mask_cvtepi32_storeu_epi8(
+            y + i, keep, quantize16(v, q->scale, q->zero_point, q->qmin, q->qmax));
+    }
+}
+
+QTARGET void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy) {
+    const gl_cpu_qconv *q = a->q;
+    const gl_conv_geom *g = &q->g;
+    const int64_t wo = g->out[1];
+    const size_t block = (size_t)(g->c_in * g->k[0] * q->kw4) * MR;
+    __m512i acc[MR][2];
+    for (int64_t m0 = 0; m0 < g->c_out; m0 += MR) {
+        const int8_t *wb = q->packed_w + (size_t)(m0 / MR) * block;
+        int64_t ox0 = 0;
+        for (; ox0 + 16 < wo; ox0 += 32) {
+            tile_acc(q, a->xp, wb, oy, ox0, 2, acc);
+            tile_store(a, acc, m0, oy, ox0, 2);
+        }
+        if (ox0 < wo) {
+            tile_acc(q, a->xp, wb, oy, ox0, 1, acc);
+            tile_store(a, acc, m0, oy, ox0, 1);
+        }
+    }
+}
+
+#else
+
+bool gl_qconv_avx512_supported(void) { return false; }
+void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy) { (void)a, (void)oy; }
+void gl_quantize_avx512(const gl_cpu_quantize *q, const float *x, int64_t n, uint8_t *y) {
+    (void)q, (void)x, (void)n, (void)y;
+}
+
+#endif
