@@ -207,6 +207,8 @@ typedef struct glint_engine_options {
     glint_log_level log_level;    /* default GLINT_LOG_WARN */
     uint32_t flags;               /* GLINT_FLAG_* test hooks, default 0 */
     /* int8 only: the file `glint calibrate` wrote for this model. NULL: the
+     * calibration beside the model file (MODEL.calib for MODEL.onnx) when
+     * the engine is created from a file and that exists; otherwise the
      * model must carry its own scales (QuantizeLinear/DequantizeLinear). */
     const char *calibration_path;
 } glint_engine_options;
@@ -597,7 +599,9 @@ GLINT_API glint_status glint_glyph_default_font(char *buf, size_t size);
 
 typedef struct glint_glyph_options {
     glint_device device;         /* default GLINT_DEVICE_AUTO */
-    glint_precision precision;   /* default GLINT_PRECISION_FP32 */
+    /* default GLINT_PRECISION_FP32. INT8: the generator's calibration is
+     * the .calib file beside it; the style encoder stays FP32. */
+    glint_precision precision;
     int threads;                 /* CPU threads per context; 0 = all cores */
     size_t glyph_cache_bytes;    /* glyph cache budget; default 64 MiB; 0 = no cache */
     const char *fallback_font;   /* content font; NULL = glint_glyph_default_font */

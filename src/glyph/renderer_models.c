@@ -71,6 +71,10 @@ static glint_status load_engine(const char *path, const char *role, const glint_
     glint_engine_options_init(&eo);
     eo.device = o->device;
     eo.precision = o->precision;
+    /* The style encoder runs once per font (its vector is cached): INT8
+     * would need a calibration of its own for no measurable gain. */
+    if (strcmp(role, "style_encoder") == 0 && o->precision == GLINT_PRECISION_INT8)
+        eo.precision = GLINT_PRECISION_FP32;
     eo.threads = o->threads;
     eo.log = o->log;
     eo.log_user = o->log_user;

@@ -52,6 +52,10 @@ typedef struct gl_plan {
     size_t arena_bytes;
     int64_t flops;
     double plan_ms;
+    /* INT8: the calibration gl_quant_rewrite_plan rewrote this plan with,
+     * so that a backend planning the graph again at another batch (the CPU's
+     * sample chunks) rewrites it the same way. Not owned; NULL otherwise. */
+    const struct gl_calib *calib;
     void *owned;            /* plan-owned allocations (private to plan.c) */
 } gl_plan;
 

@@ -281,5 +281,6 @@ glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewri
         }
         p->flops += s->flops;
     }
+    p->calib = c;
     return gl_plan_assign_memory(p, err);
 }

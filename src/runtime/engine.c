@@ -273,7 +273,7 @@ static glint_status load_calibration(glint_engine *e, const glint_engine_options
     if (int8_layers == 0)
         return gl_fail(err, GLINT_ERR_UNSUPPORTED,
                        "int8 needs activation scales: pass a calibration file from `glint calibrate` "
-                       "(options.calibration_path) or use a model with QuantizeLinear/DequantizeLinear");
+                       "(options.calibration_path, or MODEL.calib beside MODEL.onnx) or use a model with QuantizeLinear/DequantizeLinear");
     return GLINT_OK;
 }
 
@@ -375,6 +375,25 @@ glint_status glint_engine_create_from_memory(const void *data, size_t size,
     return st;
 }
 
+/* "dir/model.onnx" -> "dir/model.calib" when that file can be read; NULL
+ * otherwise (also when out of memory: the engine then says int8 needs
+ * scales). */
+static char *sibling_calibration(const glint_allocator *a, const char *model_path) {
+    size_t len = strlen(model_path);
+    if (len >= 5 && strcmp(model_path + len - 5, ".onnx") == 0) len -= 5;
+    char *p = gl_malloc(a, len + sizeof ".calib");
+    if (!p) return NULL;
+    memcpy(p, model_path, len);
+    memcpy(p + len, ".calib", sizeof ".calib");
+    FILE *f = fopen(p, "rb");
+    if (!f) {
+        gl_free(a, p);
+        return NULL;
+    }
+    fclose(f);
+    return p;
+}
+
 glint_status glint_engine_create_from_file(const char *path, const glint_engine_options *options,
                                            glint_engine **engine, char *error,
                                            size_t error_size) {
@@ -404,10 +423,20 @@ glint_status glint_engine_create_from_file(const char *path, const glint_engine_
         st = gl_fail(&err, GLINT_ERR_IO, "%s: read error", path);
     }
     fclose(f);
+    /* int8 with no calibration named: MODEL.calib beside MODEL.onnx */
+    glint_engine_options with_calib;
+    char *sibling = NULL;
+    if (st == GLINT_OK && options && options->precision == GLINT_PRECISION_INT8 &&
+        !options->calibration_path && (sibling = sibling_calibration(a, path))) {
+        with_calib = *options;
+        with_calib.calibration_path = sibling;
+        options = &with_calib;
+    }
     if (st == GLINT_OK) {
         st = engine_create(buf, (size_t)n, options, engine, &err);
         if (st != GLINT_OK) gl_err_prefix(&err, "%s", path);
     }
+    gl_free(a, sibling);
     gl_free(a, buf);
     if (st != GLINT_OK) gl_err_copy_out(&err, error, error_size);
     return st;

@@ -57,6 +57,12 @@ for k in 0 1 2; do cp $d/case${k}_content.npy "$tmp/cal/content.$k.npy"; cp $d/c
 "$g" run "$m" --device cpu --precision int8 --calibration "$tmp/u.calib" --input content=$d/case1_content.npy \
   --input style=$d/case1_style.npy --output glyph="$tmp/g8.npy" --expect glyph=$d/case1_glyph.npy --tolerance 0.05 \
   >"$tmp/run8" 2>&1 && ok || bad "int8 run: $(cat "$tmp/run8")"
+# int8 with no --calibration reads MODEL.calib beside MODEL.onnx
+cp "$m" "$tmp/beside.onnx"
+cp "$tmp/u.calib" "$tmp/beside.calib"
+"$g" run "$tmp/beside.onnx" --device cpu --precision int8 --input content=$d/case1_content.npy \
+  --input style=$d/case1_style.npy --output glyph="$tmp/g8b.npy" >"$tmp/run8b" 2>&1 && ok || bad "int8 beside: $(cat "$tmp/run8b")"
+cmp -s "$tmp/g8.npy" "$tmp/g8b.npy" && ok || bad "int8 with the calibration beside the model differs from --calibration"
 expect_fail "int8 without scales" "calibration" "$g" run "$m" --device cpu --precision int8 --input content=$d/case1_content.npy --input style=$d/case1_style.npy --output glyph="$tmp/x.npy"
 expect_fail "int8 with a foreign calibration" "not this model" "$g" run $d/unet_opset11.onnx --device cpu --precision int8 --calibration "$tmp/u.calib" --input content=$d/case1_content.npy --input style=$d/case1_style.npy --output glyph="$tmp/x.npy"
 [ ! -e "$tmp/x.npy" ] && ok || bad "a failed run left $tmp/x.npy"

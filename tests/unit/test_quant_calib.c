@@ -3,7 +3,7 @@
  * calibration files for identical inputs, file round trip and errors, and
  * the rewritten plan (QConv steps, one QuantizeLinear, int8 chaining)
  * against the FP32 plan on fresh inputs; the CPU backend's INT8 fast path
- * runs that plan bit for bit as the reference kernels do. */
+ * runs that plan (in sample chunks) bit for bit as the reference kernels do. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +198,8 @@ static void test_rewrite(gl_graph *g, const gl_calib *c) {
         CHECK_OK(gl_backend_cpu.engine_init(&cfg, g, &bs, &err));
         CHECK_OK(gl_backend_cpu.plan_prepare(bs, pq, &prep, &err));
         CHECK(gl_cpu_fast_step_count(prep) == pq->n_steps);
+        int64_t chunk = 0; /* batch 2 on 2 threads: one sample per chunk */
+        CHECK(gl_cpu_chunk_prepared(prep, &chunk) != NULL && chunk == 1);
         CHECK_OK(gl_backend_cpu.context_create(bs, &ctx, &err));
         CHECK_OK(gl_backend_cpu.context_bind(ctx, prep, &err));
         CHECK_OK(gl_backend_cpu.run(ctx, prep, in, o3, &err));

@@ -96,8 +96,8 @@ int cmd_run(int argc, char **argv) {
     }
     if (!path || n_out == 0)
         return cli_error("run", "usage: glint run MODEL --input NAME=FILE.npy ... --output NAME=FILE.npy ... "
-                                "[--expect NAME=FILE.npy [--tolerance T]] [--device auto|cpu|cuda] [--precision fp32|fp16] "
-                                "[--threads N]");
+                                "[--expect NAME=FILE.npy [--tolerance T]] [--device auto|cpu|cuda] "
+                                "[--precision fp32|fp16|bf16|int8 [--calibration MODEL.calib]] [--threads N]");
     int rc = 1;
     npy_array arrays[MAX_IO] = {{0}};
     glint_tensor in_t[MAX_IO], out_t[MAX_IO];

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ops/quant_params.h"
+
 /* The common leading dim of every graph input and output, or 0. */
 static int64_t io_batch(const gl_plan *p) {
     const gl_graph *g = p->graph;
@@ -122,7 +124,7 @@ bool gl_cpu_plan_separable(const gl_plan *full, const gl_plan *sub, const bool *
         const gl_plan_tensor *in0 = fs->n_inputs > 0 && fs->inputs[0] >= 0
                                         ? &full->tensors[fs->inputs[0]] : NULL;
         const bool glint = strcmp(fs->op->domain, "glint") == 0;
-        if (glint && strcmp(op, "FusedConv") != 0)
+        if (glint && strcmp(op, "FusedConv") != 0 && strcmp(op, "QConv") != 0)
             return WHY("step %d (glint::%s): not known to be per-sample", i, op);
         if (!glint && strcmp(fs->op->domain, "") != 0)
             return WHY("step %d (%s): not known to be per-sample", i, op);
@@ -147,6 +149,18 @@ bool gl_cpu_plan_separable(const gl_plan *full, const gl_plan *sub, const bool *
             for (int k = 1; k < fs->n_inputs; k++)
                 if (fs->inputs[k] >= 0 && !full->tensors[fs->inputs[k]].is_const)
                     return WHY("step %d (%s): runtime shape input", i, op);
+        } else if (strcmp(op, "QuantizeLinear") == 0 || strcmp(op, "DequantizeLinear") == 0) {
+            /* elementwise with constant scale and zero point, unless the
+             * scales run along the batch axis */
+            if (!in0 || in0->is_const) return WHY("step %d (%s): constant data", i, op);
+            for (int k = 1; k < fs->n_inputs; k++)
+                if (fs->inputs[k] >= 0 && !full->tensors[fs->inputs[k]].is_const)
+                    return WHY("step %d (%s): runtime scale or zero point", i, op);
+            const int64_t axis = ((const gl_qdq_params *)fs->params)->axis;
+            if (fs->n_inputs > 1 && fs->inputs[1] >= 0 &&
+                gl_shape_numel(&full->tensors[fs->inputs[1]].shape) > 1 &&
+                (axis == 0 || axis == -(int64_t)in0->shape.rank))
+                return WHY("step %d (%s): scales along the batch axis", i, op);
         } else if (strcmp(op, "Concat") == 0) {
             /* all inputs batch-leading and the output too: dim 0 cannot be
              * the concatenated axis (it would add up to more than N) */

@@ -17,6 +17,7 @@
 #include "backend/cpu/qconv_fast.h"
 #include "backend/cpu/threadpool.h"
 #include "backend/cpu/upsample_fast.h"
+#include "quant/quant.h"
 
 /* ------------------------------------------------------------ engine state */
 
@@ -261,7 +262,8 @@ static glint_status prepare_chunks(cpu_state *s, cpu_prepared *pp, gl_err *err) 
     const gl_plan *plan = pp->plan;
     const int64_t N = gl_cpu_plan_batch(plan);
     const int64_t c = gl_cpu_chunk_size(N, s->threads, s->chunk);
-    if (!c || plan->precision != GLINT_PRECISION_FP32) return GLINT_OK;
+    /* an INT8 plan is re-planned and rewritten with its calibration */
+    if (!c || (plan->precision != GLINT_PRECISION_FP32 && !plan->calib)) return GLINT_OK;
     const gl_graph *g = plan->graph;
     gl_shape shapes[16];
     if (g->n_inputs > (int)GL_ARRAY_LEN(shapes)) return GLINT_OK;
@@ -272,6 +274,10 @@ static glint_status prepare_chunks(cpu_state *s, cpu_prepared *pp, gl_err *err) 
     gl_plan *sub = NULL;
     gl_err local = {0};
     if (gl_plan_build(g, shapes, plan->precision, &sub, &local) != GLINT_OK) return GLINT_OK;
+    if (plan->calib && gl_quant_rewrite_plan(sub, plan->calib, NULL, &local) != GLINT_OK) {
+        gl_plan_free(sub);
+        return GLINT_OK;
+    }
     cpu_prepared *sp = NULL;
     glint_status st = prepare_plan(s, sub, false, (void **)&sp, err);
     if (st != GLINT_OK) {
