@@ -17,9 +17,9 @@ static size_t tail_slack(const gl_conv_geom *g, int64_t kw4) {
 
 static int64_t kw4_of(const gl_conv_geom *g) { return (g->k[1] + 3) / 4 * 4; }
 
-static int64_t m_blocks(const gl_conv_geom *g) {
-    return (g->c_out + GL_QCONV_MR - 1) / GL_QCONV_MR;
-}
+static int mr_of(const gl_conv_geom *g) { return g->c_out <= 4 ? 1 : GL_QCONV_MR; }
+
+static int64_t m_blocks(const gl_conv_geom *g) { return (g->c_out + mr_of(g) - 1) / mr_of(g); }
 
 bool gl_cpu_qconv_available(void) { return gl_qconv_avx512_supported(); }
 
@@ -38,30 +38,41 @@ bool gl_cpu_qconv_supported(const gl_conv_geom *g) {
 }
 
 size_t gl_cpu_qconv_packed_bytes(const gl_conv_geom *g) {
-    size_t tiles = (size_t)(m_blocks(g) * g->c_in * g->k[0] * kw4_of(g)) * GL_QCONV_MR;
+    size_t tiles = (size_t)(m_blocks(g) * g->c_in * g->k[0] * kw4_of(g)) * (size_t)mr_of(g);
     return gl_align_up(tiles, 64) + (size_t)g->c_out * sizeof(int32_t);
 }
 
 void gl_cpu_qconv_pack_weights(const gl_conv_geom *g, const int8_t *w, void *dst) {
     const int64_t C = g->c_in, KH = g->k[0], KW = g->k[1], KW4 = kw4_of(g);
-    const int64_t MB = m_blocks(g);
+    const int64_t MB = m_blocks(g), mr = mr_of(g);
     int8_t *out = dst;
-    size_t tiles = (size_t)(MB * C * KH * KW4) * GL_QCONV_MR;
+    size_t tiles = (size_t)(MB * C * KH * KW4 * mr);
     int32_t *sum = (int32_t *)((uint8_t *)dst + gl_align_up(tiles, 64));
     memset(out, 0, tiles);
     for (int64_t m = 0; m < g->c_out; m++) {
         int32_t s = 0;
-        const int64_t mb = m / GL_QCONV_MR, r = m % GL_QCONV_MR;
+        const int64_t mb = m / mr, r = m % mr;
         for (int64_t c = 0; c < C; c++)
             for (int64_t ky = 0; ky < KH; ky++)
                 for (int64_t kx = 0; kx < KW; kx++) {
                     const int8_t v = w[((m * C + c) * KH + ky) * KW + kx];
                     const int64_t group = ((mb * C + c) * KH + ky) * (KW4 / 4) + kx / 4;
-                    out[(group * GL_QCONV_MR + r) * 4 + kx % 4] = v;
+                    out[(group * mr + r) * 4 + kx % 4] = v;
                     s += v;
                 }
         sum[m] = s;
     }
+}
+
+/* Can every epilogue step be applied in registers (no exp/tanh/erf)? */
+bool gl_qconv_epilogue_in_registers(const gl_fused_conv_params *fc) {
+    for (int e = 0; e < fc->n_epi; e++)
+        switch (fc->epi[e].kind) {
+        case GL_EPI_RELU: case GL_EPI_LEAKY_RELU: case GL_EPI_CLIP: case GL_EPI_MUL:
+        case GL_EPI_ADD: case GL_EPI_SUB: case GL_EPI_RSUB: break;
+        default: return false;
+        }
+    return true;
 }
 
 void gl_cpu_qconv_init(gl_cpu_qconv *q, const gl_conv_geom *g, const gl_qconv_params *p,
@@ -75,8 +86,10 @@ void gl_cpu_qconv_init(gl_cpu_qconv *q, const gl_conv_geom *g, const gl_qconv_pa
     q->hp = (g->out[0] - 1) * g->stride[0] + (g->k[0] - 1) * g->dilation[0] + 1;
     q->wp = (g->out[1] - 1) * g->stride[1] + (g->k[1] - 1) * g->dilation[1] + 1;
     q->plane_bytes = (size_t)(q->hp * q->wp);
+    q->epi_in_registers = gl_qconv_epilogue_in_registers(&p->fc);
+    q->mr = mr_of(g);
     q->packed_w = packed;
-    size_t tiles = (size_t)(m_blocks(g) * g->c_in * g->k[0] * q->kw4) * GL_QCONV_MR;
+    size_t tiles = (size_t)(m_blocks(g) * g->c_in * g->k[0] * q->kw4 * q->mr);
     q->w_sum = (const int32_t *)((const uint8_t *)packed + gl_align_up(tiles, 64));
     for (int j = 0; j < 16; j++)
         for (int t = 0; t < 4; t++)

@@ -6,7 +6,7 @@
  * How: the input is first copied once into a zero-point-padded unsigned
  * buffer (int8 codes + 128, so that VPDPBUSD's unsigned operand holds it;
  * Σ(x+128)·w is corrected by 128·Σw afterwards). Then each output row is
- * computed 8 channels × 32 pixels at a time with no im2col: for every
+ * computed 8 channels × 32 pixels (or 1 × 64) at a time with no im2col: for every
  * (input channel, kernel row, group of 4 kernel columns) one 64-byte load
  * and one VPERMB give 16 pixels × 4 taps, the 4 weights of each channel
  * are broadcast, and VPDPBUSD does 4 multiply-adds per lane. Kernel widths
@@ -20,7 +20,9 @@
 #include "backend/cpu/threadpool.h"
 #include "ops/quant_params.h"
 
-enum { GL_QCONV_MR = 8 }; /* output channels per micro-tile */
+/* Output channels per micro-tile: 8 (× 32 pixels), or 1 (× 64 pixels) for
+ * convolutions with at most 4 output channels. */
+enum { GL_QCONV_MR = 8 };
 
 typedef struct gl_cpu_qconv {
     const gl_qconv_params *p;
@@ -30,9 +32,11 @@ typedef struct gl_cpu_qconv {
     int64_t kw4;             /* kernel columns rounded up to a multiple of 4 */
     int64_t hp, wp;          /* padded input plane */
     size_t plane_bytes;      /* hp * wp */
-    const int8_t *packed_w;  /* [m block][c][ky][kx/4][MR][4] */
+    int mr;                  /* channels per micro-tile: GL_QCONV_MR or 1 */
+    const int8_t *packed_w;  /* [m block][c][ky][kx/4][mr][4] */
     const int32_t *w_sum;    /* [c_out]: Σ w over each output channel's taps */
     uint8_t perm[64];        /* VPERMB index: byte 4j+t ← j·stride + t·dilation */
+    bool epi_in_registers;   /* no transcendental epilogue step */
 } gl_cpu_qconv;
 
 /* Can this CPU run the fast path at all (AVX-512 F/BW/VNNI/VBMI)? */
@@ -85,6 +89,8 @@ typedef struct gl_qconv_row_args {
 
 /* Computes output row oy of every channel of one sample. */
 void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy);
+/* May the row kernel apply these epilogue steps in registers? */
+bool gl_qconv_epilogue_in_registers(const gl_fused_conv_params *fc);
 bool gl_qconv_avx512_supported(void);
 /* Quantises x[0..n) into the bytes y[0..n). */
 void gl_quantize_avx512(const gl_cpu_quantize *q, const float *x, int64_t n, uint8_t *y);

@@ -20,32 +20,32 @@ bool gl_qconv_avx512_supported(void) {
            __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi");
 }
 
-/* Accumulates MR channels (weight block wb) × nv vectors of 16 pixels
+/* Accumulates mr channels (weight block wb) × nv vectors of 16 pixels
  * starting at output column ox0 of row oy: acc[r][v] = Σ u·w, u the padded
- * unsigned input. */
+ * unsigned input. mr and nv are constants where it is inlined. */
 QTARGET static inline __attribute__((always_inline)) void
 tile_acc(const gl_cpu_qconv *q, const uint8_t *xp, const int8_t *wb, int64_t oy, int64_t ox0,
-         const int nv, __m512i acc[MR][2]) {
+         const int mr, const int nv, __m512i acc[MR][4]) {
     const gl_conv_geom *g = &q->g;
     const int64_t sx = g->stride[1], groups = q->kw4 / 4;
     const int64_t row_step = g->dilation[0] * q->wp, group_step = 4 * g->dilation[1];
     const __m512i perm = _mm512_loadu_si512(q->perm);
-    for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_si512();
     const uint8_t *plane = xp + oy * g->stride[0] * q->wp + ox0 * sx;
     for (int64_t c = 0; c < g->c_in; c++, plane += q->plane_bytes) {
         const uint8_t *row = plane;
         for (int64_t ky = 0; ky < g->k[0]; ky++, row += row_step) {
             const uint8_t *p = row;
-            for (int64_t t = 0; t < groups; t++, p += group_step, wb += MR * 4) {
-                __m512i a[2];
-                a[0] = _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(p));
-                if (nv > 1) a[1] = _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(p + 16 * sx));
-                for (int r = 0; r < MR; r++) {
+            for (int64_t t = 0; t < groups; t++, p += group_step, wb += mr * 4) {
+                __m512i a[4];
+                for (int v = 0; v < nv; v++)
+                    a[v] = _mm512_permutexvar_epi8(perm, _mm512_loadu_si512(p + 16 * v * sx));
+                for (int r = 0; r < mr; r++) {
                     int32_t w4;
                     memcpy(&w4, wb + 4 * r, 4);
                     const __m512i b = _mm512_set1_epi32(w4);
-                    acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], a[0], b);
-                    if (nv > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], a[1], b);
+                    for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], a[v], b);
                 }
             }
         }
@@ -63,33 +63,78 @@ QTARGET static inline __m512i quantize16(__m512 x, float scale, int32_t zp, int3
     return _mm512_mask_mov_epi32(_mm512_set1_epi32(zp), ordered, _mm512_cvttps_epi32(v));
 }
 
+/* Epilogue step e on 16 outputs of channel m at spatial index i (the
+ * formulas of gl_epi_apply: VMAXPS/VMINPS return their second operand for
+ * NaN, as the C comparisons do). */
+QTARGET static inline __m512 epi16(const gl_epi_step *e, __m512 y, const gl_qconv_row_args *a,
+                                   int64_t m, int64_t i, __mmask16 keep) {
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 v = zero;
+    if (e->operand >= 0) {
+        const float *o = a->operands[e->operand];
+        const int64_t c_out = a->q->g.c_out, plane = a->q->g.out[0] * a->q->g.out[1];
+        switch (e->bcast) {
+        case GL_BCAST_SCALAR: v = _mm512_set1_ps(o[0]); break;
+        case GL_BCAST_CHANNEL: v = _mm512_set1_ps(o[m]); break;
+        case GL_BCAST_SAMPLE_CHANNEL: v = _mm512_set1_ps(o[a->n * c_out + m]); break;
+        case GL_BCAST_FULL: v = _mm512_maskz_loadu_ps(keep, o + (a->n * c_out + m) * plane + i); break;
+        }
+    }
+    switch (e->kind) {
+    case GL_EPI_RELU: return _mm512_max_ps(y, zero);
+    case GL_EPI_LEAKY_RELU:
+        return _mm512_mask_mul_ps(y, _mm512_cmp_ps_mask(y, zero, _CMP_NGE_UQ), y,
+                                  _mm512_set1_ps(e->alpha));
+    case GL_EPI_CLIP:
+        return _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(e->alpha)), _mm512_set1_ps(e->beta));
+    case GL_EPI_MUL: return _mm512_mul_ps(y, v);
+    case GL_EPI_ADD: return _mm512_add_ps(y, v);
+    case GL_EPI_SUB: return _mm512_sub_ps(y, v);
+    case GL_EPI_RSUB: return _mm512_sub_ps(v, y);
+    default: return y; /* not reached: gl_qconv_epilogue_in_registers */
+    }
+}
+
 /* Rescale, bias, epilogue and store of one tile (channels m0.., columns
  * ox0.. of row oy). */
-QTARGET static void tile_store(const gl_qconv_row_args *a, __m512i acc[MR][2], int64_t m0,
-                               int64_t oy, int64_t ox0, int nv) {
+QTARGET static void tile_store(const gl_qconv_row_args *a, __m512i acc[MR][4], int mr,
+                               int64_t m0, int64_t oy, int64_t ox0, int nv) {
     const gl_cpu_qconv *q = a->q;
     const gl_qconv_params *p = q->p;
     const int64_t wo = q->g.out[1], plane = q->g.out[0] * wo, c_out = q->g.c_out;
     const int64_t len = GL_MIN(16 * nv, wo - ox0), i0 = oy * wo + ox0;
-    const __mmask16 keep[2] = {(__mmask16)(len >= 16 ? 0xffff : (1u << len) - 1),
-                               (__mmask16)(len >= 32 ? 0xffff : len > 16 ? (1u << (len - 16)) - 1 : 0)};
-    float row[32];
+    __mmask16 keep[4];
+    for (int v = 0; v < 4; v++) {
+        const int64_t lanes = GL_MAX(0, GL_MIN(16, len - 16 * v));
+        keep[v] = (__mmask16)((1u << lanes) - 1);
+    }
+    float row[64];
     int32_t qmin = 0, qmax = 0;
     gl_qrange(p->out_dtype, &qmin, &qmax);
-    for (int r = 0; r < MR && m0 + r < c_out; r++) {
+    const bool in_registers = q->epi_in_registers;
+    for (int r = 0; r < mr && m0 + r < c_out; r++) {
         const int64_t m = m0 + r;
         const __m512i comp = _mm512_set1_epi32(q->w_sum[m] * (int32_t)q->pad_value);
         const __m512 s = _mm512_set1_ps(a->scale[m]);
         const __m512 b = _mm512_set1_ps(a->bias ? a->bias[m] : 0.0f);
+        __m512 y[4];
         for (int v = 0; v < nv; v++) {
             const __m512 f = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][v], comp));
-            _mm512_storeu_ps(row + 16 * v, _mm512_add_ps(_mm512_mul_ps(f, s), b));
+            y[v] = _mm512_add_ps(_mm512_mul_ps(f, s), b);
+            if (in_registers)
+                for (int e = 0; e < p->fc.n_epi; e++)
+                    y[v] = epi16(&p->fc.epi[e], y[v], a, m, i0 + 16 * v, keep[v]);
+            else
+                _mm512_storeu_ps(row + 16 * v, y[v]);
         }
-        for (int e = 0; e < p->fc.n_epi; e++)
-            gl_cpu_epi_row(&p->fc.epi[e], row, len, a->operands, a->n, m, c_out, i0, plane);
+        if (!in_registers) {
+            for (int e = 0; e < p->fc.n_epi; e++)
+                gl_cpu_epi_row(&p->fc.epi[e], row, len, a->operands, a->n, m, c_out, i0, plane);
+            for (int v = 0; v < nv; v++) y[v] = _mm512_loadu_ps(row + 16 * v);
+        }
         const size_t at = (size_t)(m * plane + i0);
         for (int v = 0; v < nv; v++) {
-            const __m512 f = _mm512_loadu_ps(row + 16 * v);
+            const __m512 f = y[v];
             if (p->out_dtype == GLINT_DTYPE_FLOAT32) {
                 _mm512_mask_storeu_ps((float *)a->y + at + 16 * v, keep[v], f);
             } else {
@@ -119,18 +164,28 @@ QTARGET void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy) {
     const gl_cpu_qconv *q = a->q;
     const gl_conv_geom *g = &q->g;
     const int64_t wo = g->out[1];
-    const size_t block = (size_t)(g->c_in * g->k[0] * q->kw4) * MR;
-    __m512i acc[MR][2];
-    for (int64_t m0 = 0; m0 < g->c_out; m0 += MR) {
-        const int8_t *wb = q->packed_w + (size_t)(m0 / MR) * block;
-        int64_t ox0 = 0;
-        for (; ox0 + 16 < wo; ox0 += 32) {
-            tile_acc(q, a->xp, wb, oy, ox0, 2, acc);
-            tile_store(a, acc, m0, oy, ox0, 2);
-        }
-        if (ox0 < wo) {
-            tile_acc(q, a->xp, wb, oy, ox0, 1, acc);
-            tile_store(a, acc, m0, oy, ox0, 1);
+    const size_t block = (size_t)(g->c_in * g->k[0] * q->kw4) * (size_t)q->mr;
+    __m512i acc[MR][4];
+    for (int64_t m0 = 0; m0 < g->c_out; m0 += q->mr) {
+        const int8_t *wb = q->packed_w + (size_t)(m0 / q->mr) * block;
+        if (q->mr == MR) { /* 8 channels × 32 pixels */
+            int64_t ox0 = 0;
+            for (; ox0 + 16 < wo; ox0 += 32) {
+                tile_acc(q, a->xp, wb, oy, ox0, MR, 2, acc);
+                tile_store(a, acc, MR, m0, oy, ox0, 2);
+            }
+            if (ox0 < wo) {
+                tile_acc(q, a->xp, wb, oy, ox0, MR, 1, acc);
+                tile_store(a, acc, MR, m0, oy, ox0, 1);
+            }
+        } else { /* one channel × 64 pixels */
+            for (int64_t ox0 = 0; ox0 < wo; ox0 += 64) {
+                const int64_t left = wo - ox0;
+                if (left > 32) tile_acc(q, a->xp, wb, oy, ox0, 1, 4, acc);
+                else if (left > 16) tile_acc(q, a->xp, wb, oy, ox0, 1, 2, acc);
+                else tile_acc(q, a->xp, wb, oy, ox0, 1, 1, acc);
+                tile_store(a, acc, 1, m0, oy, ox0, (int)GL_MIN(4, (left + 15) / 16));
+            }
         }
     }
 }
