@@ -1,8 +1,8 @@
 /* libFuzzer target: arbitrary bytes through the ONNX loader, the load-time
  * passes (which run reference kernels on the model's constants), and, when
- * built with GLINT_FUZZ_ENGINE, engine creation on the CPU. Any crash, hang,
- * leak or sanitizer report is a bug: a hostile model must only ever produce
- * an error status. */
+ * built with GLINT_FUZZ_ENGINE, engine creation on the CPU in FP32 and INT8.
+ * Any crash, hang, leak or sanitizer report is a bug: a hostile model must
+ * only ever produce an error status. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,6 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opt.flags |= GLINT_FLAG_NO_WARMUP;
     glint_engine *e = NULL;
     char msg[256];
+    if (glint_engine_create_from_memory(data, size, &opt, &e, msg, sizeof msg) == GLINT_OK)
+        glint_engine_free(e);
+    /* INT8: the scales of a QuantizeLinear/DequantizeLinear model and the
+     * plan rewrite (anything else is refused at once) */
+    opt.precision = GLINT_PRECISION_INT8;
     if (glint_engine_create_from_memory(data, size, &opt, &e, msg, sizeof msg) == GLINT_OK)
         glint_engine_free(e);
 #endif

@@ -2,8 +2,8 @@
 """Writes a seed corpus for fuzz/fuzz_load.c into DIR: small valid ONNX
 models covering the loader's paths (raw and typed tensor data, attributes of
 every kind, metadata, dynamic dims, constant subgraphs, Conv + BN, Identity /
-Dropout) plus a few truncations and byte flips of each. Generated at fuzz
-time, never committed. Usage: make_fuzz_corpus.py DIR"""
+Dropout, a QDQ conv) plus a few truncations and byte flips of each.
+Generated at fuzz time, never committed. Usage: make_fuzz_corpus.py DIR"""
 import os
 import random
 import sys
@@ -82,6 +82,21 @@ def seeds(rng):
          helper.make_tensor("u64", TensorProto.UINT64, [2], [1, 2 ** 63]),
          helper.make_tensor("d", TensorProto.DOUBLE, [2], [0.5, -1.5]),
          helper.make_tensor("bo", TensorProto.BOOL, [2], [True, False])], opset=19)
+    # A quantised model as standard tools export it: QuantizeLinear /
+    # DequantizeLinear around a Conv with int8 weights (an INT8 engine plans it).
+    out["qdq_conv"] = model(
+        [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+         helper.make_node("DequantizeLinear", ["Wq", "ws", "wz"], ["Wd"], axis=0),
+         helper.make_node("Conv", ["xd", "Wd", "B"], ["c"], pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["y"])],
+        [x4], [vi("y", TensorProto.FLOAT, ["N", 4, 8, 8])],
+        [helper.make_tensor("xs", TensorProto.FLOAT, [], [0.02]),
+         helper.make_tensor("xz", TensorProto.INT8, [], [-3]),
+         numpy_helper.from_array(rng.integers(-127, 128, (4, 2, 3, 3)).astype(np.int8), "Wq"),
+         numpy_helper.from_array(np.full(4, 0.01, np.float32), "ws"),
+         numpy_helper.from_array(np.zeros(4, np.int8), "wz"),
+         f32("B", [4], rng)])
     # Broken on purpose: unknown op, subgraph, external data.
     out["unknown_op"] = model([helper.make_node("Einsum", ["x"], ["y"], equation="ij->ji")],
                               [vi("x", TensorProto.FLOAT, [2, 2])],
