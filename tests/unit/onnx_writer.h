@@ -113,6 +113,13 @@ static inline pbw ow_attr_float(const char *name, float v) {
     pbw_uint(&a, 20, 1);
     return a;
 }
+static inline pbw ow_attr_str(const char *name, const char *v) {
+    pbw a = {0};
+    pbw_str(&a, 1, name);
+    pbw_str(&a, 4, v);
+    pbw_uint(&a, 20, 3);
+    return a;
+}
 static inline pbw ow_attr_ints(const char *name, const int64_t *v, int n) {
     pbw a = {0};
     pbw_str(&a, 1, name);

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "ops/nn_params.h"
+
 glint_status gl_cpu_is_nearest2x(const gl_plan *p, int step, const glint_allocator *a,
                                  bool *yes, gl_err *err) {
     *yes = false;
@@ -23,10 +25,28 @@ glint_status gl_cpu_is_nearest2x(const gl_plan *p, int step, const glint_allocat
      * after planning, but the probe below needs their data) */
     for (int k = 1; k < s->n_inputs; k++)
         if (s->inputs[k] >= 0 && !p->tensors[s->inputs[k]].is_const) return GLINT_OK;
-    const int64_t nx = gl_shape_numel(&x->shape), ny = gl_shape_numel(&y->shape);
-    if (nx <= 0 || nx > (1 << 24)) return GLINT_OK; /* indices must be exact in float */
-    float *px = gl_malloc(a, (size_t)nx * sizeof(float));
-    float *py = gl_malloc(a, (size_t)ny * sizeof(float));
+    /* Probe one plane: nearest resizing with N and C unchanged maps every
+     * (n, c) plane the same way, so a [1, 1, h, w] probe with the step's
+     * parameters decides for all of them (at a planes-th of the cost). */
+    const int64_t h = x->shape.d[2], w = x->shape.d[3], H = y->shape.d[2], W = y->shape.d[3];
+    if (h * w > (1 << 24)) return GLINT_OK; /* indices must be exact in float */
+    gl_tensor in[8], out[1];
+    gl_plan_step_views(p, s, NULL, in, out);
+    in[0].shape.d[0] = in[0].shape.d[1] = out[0].shape.d[0] = out[0].shape.d[1] = 1;
+    int64_t sizes[GL_MAX_RANK];
+    const gl_resize_params *rp = s->params;
+    if (!rp->upsample && s->n_inputs > 3 && s->inputs[3] >= 0) { /* sizes: N and C become 1 */
+        const int64_t k = gl_shape_numel(&in[3].shape);
+        if (in[3].dtype != GLINT_DTYPE_INT64 || k < 1 || k > GL_MAX_RANK) return GLINT_OK;
+        memcpy(sizes, in[3].data, (size_t)k * sizeof *sizes);
+        for (int64_t i = 0; i < k; i++) {
+            const int64_t axis = rp->n_axes ? rp->axes[i] : i;
+            if (axis == 0 || axis == 1) sizes[i] = 1;
+        }
+        in[3].data = sizes;
+    }
+    float *px = gl_malloc(a, (size_t)(h * w) * sizeof(float));
+    float *py = gl_malloc(a, (size_t)(H * W) * sizeof(float));
     void *ws = s->workspace_bytes ? gl_malloc(a, s->workspace_bytes) : NULL;
     if (!px || !py || (s->workspace_bytes && !ws)) {
         gl_free(a, px);
@@ -34,20 +54,15 @@ glint_status gl_cpu_is_nearest2x(const gl_plan *p, int step, const glint_allocat
         gl_free(a, ws);
         return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory probing a Resize");
     }
-    for (int64_t i = 0; i < nx; i++) px[i] = (float)i;
-    gl_tensor in[8], out[1];
-    gl_plan_step_views(p, s, NULL, in, out);
+    for (int64_t i = 0; i < h * w; i++) px[i] = (float)i;
     in[0].data = px;
     out[0].data = py;
     gl_err probe_err = {0};
     if (s->op->run(s->params, in, s->n_inputs, out, 1, ws, &probe_err) == GLINT_OK) {
-        const int64_t H = y->shape.d[2], W = y->shape.d[3], h = x->shape.d[2], w = x->shape.d[3];
-        const int64_t planes = y->shape.d[0] * y->shape.d[1];
         bool ok = true;
-        for (int64_t pl = 0; ok && pl < planes; pl++)
-            for (int64_t i = 0; ok && i < H; i++)
-                for (int64_t j = 0; ok && j < W; j++)
-                    ok = py[(pl * H + i) * W + j] == (float)((pl * h + i / 2) * w + j / 2);
+        for (int64_t i = 0; ok && i < H; i++)
+            for (int64_t j = 0; ok && j < W; j++)
+                ok = py[i * W + j] == (float)((i / 2) * w + j / 2);
         *yes = ok;
     }
     gl_free(a, px);
