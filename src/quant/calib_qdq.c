@@ -53,6 +53,7 @@ static glint_status add(gl_calib *c, const char *tname, float scale, int32_t zp8
     if (!nl) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "quantise: out of memory");
     c->layers = nl;
     gl_calib_layer *l = &c->layers[c->n_layers];
+    memset(l, 0, sizeof *l);
     if (!(l->name = gl_strdup(a, lname)))
         return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "quantise: out of memory");
     c->n_layers++;

@@ -36,6 +36,11 @@ typedef struct gl_calib_layer {
     float rel_error;         /* ||y_int8 - y_fp32|| / ||y_fp32|| over all samples;
                                 -1 when not measured (from a QDQ model) */
     bool int8;               /* rel_error <= threshold: run in INT8, else float */
+    /* The layer's weights quantised once (gl_calib_quantize_weights) for
+     * every plan rewritten with this calibration; NULL until then. */
+    const void *w_src;       /* the graph constant they were made from */
+    int8_t *wq;              /* [rows × per] codes */
+    float *wscale;           /* [rows] */
 } gl_calib_layer;
 
 typedef struct gl_calib {
@@ -70,6 +75,12 @@ glint_status gl_calibrate(const gl_graph *g, const gl_tensor *const *samples, in
  * per-tensor DequantizeLinear with constant scale and zero point is marked
  * int8 with those parameters (calib_qdq.c). No samples needed. */
 glint_status gl_calib_from_qdq(const gl_graph *g, gl_calib **out, gl_err *err);
+
+/* Quantises the weights of every INT8 layer of g once (symmetric per
+ * output channel, gl_quant_weights) into c, so that plans of every bucket
+ * share them instead of quantising (and the backends packing) their own.
+ * Layers whose weights are not a float32 constant are left to the rewrite. */
+glint_status gl_calib_quantize_weights(gl_calib *c, const gl_graph *g, gl_err *err);
 
 void gl_calib_free(gl_calib *c);
 const gl_calib_tensor *gl_calib_find_tensor(const gl_calib *c, const char *name);
@@ -116,8 +127,10 @@ typedef struct gl_quant_rewrite_stats {
 /* Rewrites an FP32 plan's eligible convolutions that c marks int8 into
  * glint::QConv steps, inserting a QuantizeLinear before each that reads a
  * float tensor and letting a QConv write int8 directly when its only
- * consumers are QConvs with the same input quantisation. Weights are
- * quantised here (plan-owned). Recomputes lifetimes, offsets and FLOPs.
+ * consumers are QConvs with the same input quantisation. Weights are the
+ * calibration's when gl_calib_quantize_weights made them from the same
+ * constant (the plan then refers to them: free plans before c), else they
+ * are quantised here (plan-owned). Recomputes lifetimes, offsets and FLOPs.
  * stats may be NULL. */
 glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewrite_stats *stats,
                                    gl_err *err);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "model/graph.h"
 #include "ops/quant_params.h"
 #include "quant/quant.h"
 
@@ -139,11 +140,50 @@ const gl_calib_layer *gl_calib_find_layer(const gl_calib *c, const char *name) {
     return NULL;
 }
 
+/* The float32 constant weight W of the Conv whose output is value `name`. */
+static const gl_value *layer_weight(const gl_graph *g, const char *name) {
+    int v = gl_graph_find_value(g, name);
+    if (v < 0 || g->values[v].producer < 0) return NULL;
+    const gl_node *n = &g->nodes[g->values[v].producer];
+    if (strcmp(n->op_type, "Conv") != 0 || n->n_inputs < 2 || n->inputs[1] < 0) return NULL;
+    const gl_value *w = &g->values[n->inputs[1]];
+    if (!w->constant || w->constant->dtype != GLINT_DTYPE_FLOAT32 || w->constant->shape.rank < 1 ||
+        w->constant->shape.d[0] < 1)
+        return NULL;
+    return w;
+}
+
+glint_status gl_calib_quantize_weights(gl_calib *c, const gl_graph *g, gl_err *err) {
+    const glint_allocator *a = c->alloc;
+    for (int i = 0; i < c->n_layers; i++) {
+        gl_calib_layer *L = &c->layers[i];
+        const gl_value *w = L->int8 && !L->wq ? layer_weight(g, L->name) : NULL;
+        if (!w) continue;
+        const int64_t m = w->constant->shape.d[0], per = gl_shape_numel(&w->constant->shape) / m;
+        L->wq = gl_malloc(a, (size_t)(m * per));
+        L->wscale = gl_malloc(a, sizeof(float) * (size_t)m);
+        if (!L->wq || !L->wscale) {
+            gl_free(a, L->wq);
+            gl_free(a, L->wscale);
+            L->wq = NULL;
+            L->wscale = NULL;
+            return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory quantising weights");
+        }
+        gl_quant_weights(w->constant->data, m, per, L->wq, L->wscale);
+        L->w_src = w->constant->data;
+    }
+    return GLINT_OK;
+}
+
 void gl_calib_free(gl_calib *c) {
     if (!c) return;
     const glint_allocator *a = c->alloc;
     for (int i = 0; i < c->n_tensors; i++) gl_free(a, c->tensors[i].name);
-    for (int i = 0; i < c->n_layers; i++) gl_free(a, c->layers[i].name);
+    for (int i = 0; i < c->n_layers; i++) {
+        gl_free(a, c->layers[i].name);
+        gl_free(a, c->layers[i].wq);
+        gl_free(a, c->layers[i].wscale);
+    }
     gl_free(a, c->tensors);
     gl_free(a, c->layers);
     gl_free(a, c);

@@ -121,8 +121,8 @@ static bool dq_source(const rewriter *r, int xt, const gl_calib_tensor *ct, int 
 }
 
 /* Rewrites step s (moved into the new list) into a QConv. */
-static glint_status to_qconv(rewriter *r, gl_plan_step *s, const gl_calib_tensor *ct,
-                             gl_err *err) {
+static glint_status to_qconv(rewriter *r, gl_plan_step *s, const gl_calib_layer *l,
+                             const gl_calib_tensor *ct, gl_err *err) {
     gl_plan *p = r->p;
     int xt = s->inputs[0], xsrc = -1;
     int32_t xzp = ct->zero_point;
@@ -132,15 +132,17 @@ static glint_status to_qconv(rewriter *r, gl_plan_step *s, const gl_calib_tensor
     const gl_plan_tensor *w = &p->tensors[s->inputs[1]];
     gl_shape ws = w->shape;
     int64_t m = ws.d[0], per = gl_shape_numel(&ws) / m;
-    int8_t *wq = gl_plan_alloc(p, (size_t)(m * per));
-    float *wscale = gl_plan_alloc(p, sizeof(float) * (size_t)m);
+    /* the calibration's copy when it was made from these very weights */
+    const bool shared = l->wq && l->w_src == w->data;
+    int8_t *wq = shared ? l->wq : gl_plan_alloc(p, (size_t)(m * per));
+    float *wscale = shared ? l->wscale : gl_plan_alloc(p, sizeof(float) * (size_t)m);
     gl_qconv_params *qp = gl_plan_alloc(p, sizeof *qp);
     int *in = gl_malloc(p->alloc, sizeof(int) * (size_t)(s->n_inputs + 1));
     if (!wq || !wscale || !qp || !in) {
         gl_free(p->alloc, in);
         return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "quantise: out of memory for weights");
     }
-    gl_quant_weights(w->data, m, per, wq, wscale);
+    if (!shared) gl_quant_weights(w->data, m, per, wq, wscale);
     gl_shape ss = {.rank = 1, .d = {m}};
     int wq_id = add_tensor(p, GLINT_DTYPE_INT8, &ws, wq, err);
     int sc_id = wq_id < 0 ? -1 : add_tensor(p, GLINT_DTYPE_FLOAT32, &ss, wscale, err);
@@ -254,7 +256,7 @@ glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewri
             int xv = p->tensors[s.inputs[0]].value;
             const gl_calib_tensor *ct =
                 xv >= 0 ? gl_calib_find_tensor(c, p->graph->values[xv].name) : NULL;
-            if (l && l->int8 && ct) st = to_qconv(&r, &s, ct, err);
+            if (l && l->int8 && ct) st = to_qconv(&r, &s, l, ct, err);
             else stats->layers_float++;
         }
         r.steps[r.n_steps++] = s;

@@ -267,6 +267,7 @@ static glint_status load_calibration(glint_engine *e, const glint_engine_options
         st = gl_calib_load(&e->alloc, o->calibration_path, gl_quant_graph_hash(e->graph), &e->calib, err);
     else
         st = gl_calib_from_qdq(e->graph, &e->calib, err);
+    if (st == GLINT_OK) st = gl_calib_quantize_weights(e->calib, e->graph, err);
     if (st != GLINT_OK) return st;
     int int8_layers = 0;
     for (int i = 0; i < e->calib->n_layers; i++) int8_layers += e->calib->layers[i].int8 ? 1 : 0;

@@ -163,7 +163,7 @@ static bool has_op(const gl_plan *p, const char *name) {
     return false;
 }
 
-static void test_rewrite(gl_graph *g, const gl_calib *c) {
+static void test_rewrite(gl_graph *g, gl_calib *c) {
     gl_err err = {0};
     gl_shape s = {.rank = 4, .d = {2, C_IN, HW, HW}};
     size_t nx = 2 * C_IN * HW * HW, ny = 2 * C_OUT * HW * HW;
@@ -220,6 +220,27 @@ static void test_rewrite(gl_graph *g, const gl_calib *c) {
         free(yb);
     }
     gl_plan_free(pq);
+    /* weights quantised once by the calibration: the plan refers to them
+     * and computes exactly what it did with its own copy */
+    CHECK_OK(gl_calib_quantize_weights(c, g, &err));
+    CHECK(c->layers[0].wq && c->layers[1].wq);
+    CHECK_OK(gl_plan_build(g, &s, GLINT_PRECISION_INT8, &pq, &err));
+    if (pq) {
+        CHECK_OK(gl_quant_rewrite_plan(pq, c, &st, &err));
+        int shared = 0;
+        for (int i = 0; i < pq->n_steps; i++)
+            if (strcmp(pq->steps[i].op->name, "QConv") == 0)
+                for (int l = 0; l < c->n_layers; l++)
+                    shared += pq->tensors[pq->steps[i].inputs[1]].data == c->layers[l].wq;
+        CHECK(shared == 2);
+        float *y2 = malloc(ny * 4);
+        void *o4[1] = {y2};
+        tl_poison(y2, ny);
+        CHECK_OK(qt_run_plan(pq, in, o4, &err));
+        CHECK(memcmp(y2, yq, ny * 4) == 0);
+        free(y2);
+        gl_plan_free(pq);
+    }
     /* a calibration that keeps every layer in float changes nothing */
     gl_calib *strict = NULL;
     gl_calib_options o;
