@@ -1,7 +1,9 @@
 #!/bin/sh
-# Builds the loader fuzzer with clang, ASan and UBSan in build-fuzz and runs
-# it for SECONDS (default 60) on a seed corpus: fuzz/seeds plus models made
-# by scripts/make_fuzz_corpus.py when python3 with onnx is available.
+# Builds the fuzzers with clang, ASan and UBSan in build-fuzz and runs them
+# for SECONDS in all (default 60): the ONNX loader (fuzz_load, five sixths of
+# the time) on fuzz/seeds plus models made by scripts/make_fuzz_corpus.py
+# when python3 with onnx is available, then the calibration file parser
+# (fuzz_calib) on the bundled models' .calib files.
 # Usage: fuzz/run.sh [SECONDS]   (CI: fuzz/run.sh 120)
 # The corpus starts afresh and libFuzzer's seed is GLINT_FUZZ_SEED (default
 # 1), so a run is reproducible: CI explores the same inputs as a run here of
@@ -29,7 +31,11 @@ CC=clang cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS="$SAN" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DGLINT_FUZZ=ON -DGLINT_FUZZ_ENGINE="$ENGINE" \
   -DGLINT_CUDA=OFF -DGLINT_GLYPH=OFF -DGLINT_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" --target fuzz_load -j "$JOBS"
+cmake --build "$BUILD" --target fuzz_load fuzz_calib -j "$JOBS"
+CALIB_S=$((SECONDS_TO_RUN / 6))
+[ "$CALIB_S" -ge 1 ] || CALIB_S=1
+LOAD_S=$((SECONDS_TO_RUN - CALIB_S))
+[ "$LOAD_S" -ge 1 ] || LOAD_S=1
 
 CORPUS="$BUILD/corpus"
 rm -rf "$CORPUS"
@@ -46,7 +52,14 @@ else
 fi
 
 # Leaks are bugs too (detect_leaks); the RSS cap catches runaway allocation.
-ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-"$BUILD/fuzz/fuzz_load" -max_total_time="$SECONDS_TO_RUN" -seed="$SEED" -timeout=10 -rss_limit_mb=2048 \
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+"$BUILD/fuzz/fuzz_load" -max_total_time="$LOAD_S" -seed="$SEED" -timeout=10 -rss_limit_mb=2048 \
   -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/" "$CORPUS"
+
+CALIB_CORPUS="$BUILD/corpus_calib"
+rm -rf "$CALIB_CORPUS"
+mkdir -p "$CALIB_CORPUS"
+cp "$ROOT"/models/*.calib "$CALIB_CORPUS"/
+"$BUILD/fuzz/fuzz_calib" -max_total_time="$CALIB_S" -seed="$SEED" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/" "$CALIB_CORPUS"

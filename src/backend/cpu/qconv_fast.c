@@ -135,8 +135,8 @@ static void pad_planes(void *arg, int64_t begin, int64_t end, int tid) {
             }
             const int64_t x0 = GL_MIN(left, q->wp), x1 = GL_MAX(x0, GL_MIN(q->wp, left + W));
             if (x0 > 0) memset(d, q->pad_value, (size_t)x0);
-            const uint8_t *s = src + iy * W - left;
-            for (int64_t x = x0; x < x1; x++) d[x] = s[x] ^ flip;
+            const uint8_t *s = src + iy * W; /* input column x - left */
+            for (int64_t x = x0; x < x1; x++) d[x] = s[x - left] ^ flip;
             if (x1 < q->wp) memset(d + x1, q->pad_value, (size_t)(q->wp - x1));
         }
     }
