@@ -99,6 +99,10 @@ void gl_cpu_conv_init(gl_cpu_conv *cv, const gl_sgemm_kernel *k, const gl_conv_g
                    g->pad_begin[0] == 0 && g->pad_begin[1] == 0 && g->out[0] == g->in[0] &&
                    g->out[1] == g->in[1];
     cv->fused = fused;
+    /* the AVX-512 epilogue goes with the AVX-512 micro-kernels (so the
+     * tests of every kernel cover both epilogues) */
+    cv->epi_avx512 = strncmp(k->name, "avx512", 6) == 0 && gl_cpu_epi_avx512_supported() &&
+                     gl_cpu_epi_in_registers(fused);
     cv->direct = use_direct(k, g);
     cv->rows = cv->direct || cv->direct_b ? 0 : rowconv_rows(k, g);
 }
@@ -193,6 +197,11 @@ static void conv_tile_fn(const void *vctx, float *c, int64_t ldc, int64_t m0, in
                          int64_t n0, int64_t nr) {
     const conv_tile *t = vctx;
     const gl_cpu_conv *cv = t->cv;
+    if (cv->epi_avx512) {
+        gl_cpu_epi_tile_avx512(cv->fused, t->bias, t->operands, t->n, t->cbase + m0, cv->g.c_out,
+                               cv->plane, c, ldc, c, ldc, mr, n0, nr);
+        return;
+    }
     for (int64_t i = 0; i < mr; i++) {
         const int64_t ch = t->cbase + m0 + i;
         float *row = c + i * ldc;
@@ -352,9 +361,16 @@ static void rowconv_task(void *varg, int64_t begin, int64_t end, int tid) {
                     if (len > 0) {
                         const int64_t s0 = (oh0 + lr) * Wo + ow;
                         float *y = jb->y + (n * g->c_out + mm) * plane + s0;
-                        for (int64_t i = 0; i < mr; i++)
-                            for (int64_t q = 0; q < len; q++) y[i * plane + q] = tile[i * NR + j + q];
-                        if (epi) conv_tile_fn(&tc, y, plane, mm, mr, s0, len);
+                        if (cv->epi_avx512) { /* copy out and epilogue in one pass */
+                            gl_cpu_epi_tile_avx512(cv->fused, jb->bias, jb->operands, n, mm,
+                                                   g->c_out, plane, tile + j, NR, y, plane, mr,
+                                                   s0, len);
+                        } else {
+                            for (int64_t i = 0; i < mr; i++)
+                                for (int64_t q = 0; q < len; q++)
+                                    y[i * plane + q] = tile[i * NR + j + q];
+                            if (epi) conv_tile_fn(&tc, y, plane, mm, mr, s0, len);
+                        }
                     }
                     j += seg;
                 }

@@ -25,6 +25,7 @@ typedef struct gl_cpu_conv {
     bool direct;             /* ≤ 2 outputs per group: direct conv, packed_w is W as is */
     int64_t rows;            /* > 0: stride-1 "row conv", this many output rows per task */
     const gl_fused_conv_params *fused; /* NULL for a plain Conv */
+    bool epi_avx512;         /* bias and epilogue in AVX-512 registers */
 } gl_cpu_conv;
 
 /* Does the fast path handle this geometry? (2-D, float32.) */

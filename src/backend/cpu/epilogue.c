@@ -59,3 +59,13 @@ void gl_cpu_epi_row(const gl_epi_step *e, float *y, int64_t len, const float *co
     }
 }
 
+
+bool gl_cpu_epi_in_registers(const gl_fused_conv_params *fc) {
+    for (int e = 0; fc && e < fc->n_epi; e++)
+        switch (fc->epi[e].kind) {
+        case GL_EPI_RELU: case GL_EPI_LEAKY_RELU: case GL_EPI_CLIP: case GL_EPI_MUL:
+        case GL_EPI_ADD: case GL_EPI_SUB: case GL_EPI_RSUB: break;
+        default: return false;
+        }
+    return true;
+}

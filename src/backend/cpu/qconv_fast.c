@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "backend/cpu/epilogue.h"
 #include "common/common.h"
 #include "ops/op.h"
 
@@ -64,17 +65,6 @@ void gl_cpu_qconv_pack_weights(const gl_conv_geom *g, const int8_t *w, void *dst
     }
 }
 
-/* Can every epilogue step be applied in registers (no exp/tanh/erf)? */
-bool gl_qconv_epilogue_in_registers(const gl_fused_conv_params *fc) {
-    for (int e = 0; e < fc->n_epi; e++)
-        switch (fc->epi[e].kind) {
-        case GL_EPI_RELU: case GL_EPI_LEAKY_RELU: case GL_EPI_CLIP: case GL_EPI_MUL:
-        case GL_EPI_ADD: case GL_EPI_SUB: case GL_EPI_RSUB: break;
-        default: return false;
-        }
-    return true;
-}
-
 void gl_cpu_qconv_init(gl_cpu_qconv *q, const gl_conv_geom *g, const gl_qconv_params *p,
                        bool x_unsigned, const void *packed) {
     memset(q, 0, sizeof *q);
@@ -86,7 +76,7 @@ void gl_cpu_qconv_init(gl_cpu_qconv *q, const gl_conv_geom *g, const gl_qconv_pa
     q->hp = (g->out[0] - 1) * g->stride[0] + (g->k[0] - 1) * g->dilation[0] + 1;
     q->wp = (g->out[1] - 1) * g->stride[1] + (g->k[1] - 1) * g->dilation[1] + 1;
     q->plane_bytes = (size_t)(q->hp * q->wp);
-    q->epi_in_registers = gl_qconv_epilogue_in_registers(&p->fc);
+    q->epi_in_registers = gl_cpu_epi_in_registers(&p->fc);
     q->mr = mr_of(g);
     q->packed_w = packed;
     size_t tiles = (size_t)(m_blocks(g) * g->c_in * g->k[0] * q->kw4 * q->mr);

@@ -89,8 +89,7 @@ typedef struct gl_qconv_row_args {
 
 /* Computes output row oy of every channel of one sample. */
 void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy);
-/* May the row kernel apply these epilogue steps in registers? */
-bool gl_qconv_epilogue_in_registers(const gl_fused_conv_params *fc);
+
 bool gl_qconv_avx512_supported(void);
 /* Quantises x[0..n) into the bytes y[0..n). */
 void gl_quantize_avx512(const gl_cpu_quantize *q, const float *x, int64_t n, uint8_t *y);

@@ -11,6 +11,8 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
+#include "backend/cpu/epilogue_x86.h"
+
 #define QTARGET __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi")))
 #define MR GL_QCONV_MR
 
@@ -63,38 +65,6 @@ QTARGET static inline __m512i quantize16(__m512 x, float scale, int32_t zp, int3
     return _mm512_mask_mov_epi32(_mm512_set1_epi32(zp), ordered, _mm512_cvttps_epi32(v));
 }
 
-/* Epilogue step e on 16 outputs of channel m at spatial index i (the
- * formulas of gl_epi_apply: VMAXPS/VMINPS return their second operand for
- * NaN, as the C comparisons do). */
-QTARGET static inline __m512 epi16(const gl_epi_step *e, __m512 y, const gl_qconv_row_args *a,
-                                   int64_t m, int64_t i, __mmask16 keep) {
-    const __m512 zero = _mm512_setzero_ps();
-    __m512 v = zero;
-    if (e->operand >= 0) {
-        const float *o = a->operands[e->operand];
-        const int64_t c_out = a->q->g.c_out, plane = a->q->g.out[0] * a->q->g.out[1];
-        switch (e->bcast) {
-        case GL_BCAST_SCALAR: v = _mm512_set1_ps(o[0]); break;
-        case GL_BCAST_CHANNEL: v = _mm512_set1_ps(o[m]); break;
-        case GL_BCAST_SAMPLE_CHANNEL: v = _mm512_set1_ps(o[a->n * c_out + m]); break;
-        case GL_BCAST_FULL: v = _mm512_maskz_loadu_ps(keep, o + (a->n * c_out + m) * plane + i); break;
-        }
-    }
-    switch (e->kind) {
-    case GL_EPI_RELU: return _mm512_max_ps(y, zero);
-    case GL_EPI_LEAKY_RELU:
-        return _mm512_mask_mul_ps(y, _mm512_cmp_ps_mask(y, zero, _CMP_NGE_UQ), y,
-                                  _mm512_set1_ps(e->alpha));
-    case GL_EPI_CLIP:
-        return _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(e->alpha)), _mm512_set1_ps(e->beta));
-    case GL_EPI_MUL: return _mm512_mul_ps(y, v);
-    case GL_EPI_ADD: return _mm512_add_ps(y, v);
-    case GL_EPI_SUB: return _mm512_sub_ps(y, v);
-    case GL_EPI_RSUB: return _mm512_sub_ps(v, y);
-    default: return y; /* not reached: gl_qconv_epilogue_in_registers */
-    }
-}
-
 /* Rescale, bias, epilogue and store of one tile (channels m0.., columns
  * ox0.. of row oy). */
 QTARGET static void tile_store(const gl_qconv_row_args *a, __m512i acc[MR][4], int mr,
@@ -123,7 +93,8 @@ QTARGET static void tile_store(const gl_qconv_row_args *a, __m512i acc[MR][4], i
             y[v] = _mm512_add_ps(_mm512_mul_ps(f, s), b);
             if (in_registers)
                 for (int e = 0; e < p->fc.n_epi; e++)
-                    y[v] = epi16(&p->fc.epi[e], y[v], a, m, i0 + 16 * v, keep[v]);
+                    y[v] = gl_epi16_avx512(&p->fc.epi[e], y[v], a->operands, a->n, m, c_out,
+                                           i0 + 16 * v, plane, keep[v]);
             else
                 _mm512_storeu_ps(row + 16 * v, y[v]);
         }

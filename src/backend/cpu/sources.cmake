@@ -6,6 +6,7 @@ list(APPEND GLINT_SOURCES
   src/backend/cpu/sgemm_x86.c
   src/backend/cpu/conv_fast.c
   src/backend/cpu/epilogue.c
+  src/backend/cpu/epilogue_x86.c
   src/backend/cpu/qconv_fast.c
   src/backend/cpu/qconv_x86.c
   src/backend/cpu/upsample_fast.c
