@@ -160,7 +160,10 @@ typedef struct glint_allocator {
 /* A shape class planned ahead: batch × height × width of the image inputs.
  * Requests are served by the smallest bucket that holds them exactly; a new
  * shape is planned once on first use and then cached (that first call pays
- * the planning cost, which glint_engine_info reports). */
+ * the planning cost, which glint_engine_info reports). A model whose plan
+ * depends on the values of some inputs (a Reshape's shape, a Resize's
+ * scales given as graph inputs) is planned per value instead, at the first
+ * run with it, and only on the CPU backend. */
 typedef struct glint_bucket {
     int32_t batch;
     int32_t height;

@@ -26,9 +26,18 @@
 typedef struct gl_err {
     glint_status status;
     char msg[GL_ERR_MAX];
+    /* Planning only: the operator input (an element of the op's in[]) whose
+     * value was needed but not known (gl_fail_needs_value), and the graph
+     * inputs that value is computed from (gl_plan_build). */
+    const void *need_tensor;
+    uint64_t need_inputs;
 } gl_err;
 
 glint_status gl_fail(gl_err *err, glint_status status, const char *fmt, ...) GL_PRINTF(3, 4);
+/* GLINT_ERR_UNSUPPORTED because the value of `tensor` (&in[k] of an
+ * operator's inputs) must be known when planning and is not. */
+glint_status gl_fail_needs_value(gl_err *err, const void *tensor, const char *fmt, ...)
+    GL_PRINTF(3, 4);
 /* Prepends "context: " to an existing message, keeping the status. */
 glint_status gl_err_prefix(gl_err *err, const char *fmt, ...) GL_PRINTF(2, 3);
 void gl_err_clear(gl_err *err);

@@ -11,8 +11,21 @@ glint_status gl_fail(gl_err *err, glint_status status, const char *fmt, ...) {
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->status = status;
+        err->need_tensor = NULL;
     }
     return status;
+}
+
+glint_status gl_fail_needs_value(gl_err *err, const void *tensor, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->status = GLINT_ERR_UNSUPPORTED;
+        err->need_tensor = tensor;
+    }
+    return GLINT_ERR_UNSUPPORTED;
 }
 
 glint_status gl_err_prefix(gl_err *err, const char *fmt, ...) {
@@ -41,6 +54,8 @@ void gl_err_clear(gl_err *err) {
     if (err) {
         err->status = GLINT_OK;
         err->msg[0] = '\0';
+        err->need_tensor = NULL;
+        err->need_inputs = 0;
     }
 }
 

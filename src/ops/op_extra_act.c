@@ -260,9 +260,9 @@ static glint_status dropout_infer(const void *params, const gl_tensor *in, int n
             return gl_fail(err, GLINT_ERR_INVALID_MODEL,
                            "Dropout: training_mode must be one boolean");
         if (!t->data)
-            return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                           "Dropout: training_mode must be known when planning (training is "
-                           "not supported)");
+            return gl_fail_needs_value(err, t,
+                                       "Dropout: training_mode must be known when planning "
+                                       "(training is not supported)");
         if (((const uint8_t *)t->data)[0])
             return gl_fail(err, GLINT_ERR_UNSUPPORTED,
                            "Dropout: training_mode is true; only inference is supported");

@@ -219,7 +219,7 @@ static glint_status onehot_infer(const void *params, const gl_tensor *in, int n_
     if (!s) s = gl_check_dtype("OneHot", "values", in[2].dtype, GL_DT_ANY, err);
     if (s) return s;
     if (!in[1].data)
-        return gl_fail(err, GLINT_ERR_UNSUPPORTED, "OneHot: depth must be known when planning");
+        return gl_fail_needs_value(err, &in[1], "OneHot: depth must be known when planning");
     if (gl_numel(&in[2]) != 2)
         return gl_fail(err, GLINT_ERR_INVALID_MODEL, "OneHot: values must hold 2 elements");
     if (x->rank + 1 > GL_MAX_RANK)

@@ -39,8 +39,8 @@ static glint_status cumsum_axis(const gl_tensor *in, int *axis, gl_err *err) {
     int64_t a;
     int count;
     if (!in[1].data)
-        return gl_fail(err, GLINT_ERR_UNSUPPORTED, "CumSum: the axis input must be known when "
-                       "planning");
+        return gl_fail_needs_value(err, &in[1],
+                                   "CumSum: the axis input must be known when planning");
     glint_status s = gl_read_ints("CumSum", "the axis input", &in[1], &a, 1, &count, err);
     if (!s && count != 1)
         s = gl_fail(err, GLINT_ERR_INVALID_MODEL, "CumSum: the axis input must hold one value");

@@ -30,7 +30,7 @@ static glint_status topk_parse(const gl_graph *g, const gl_node *n, void **param
 static glint_status topk_k(const gl_tensor *in, int64_t dim, int64_t *k, gl_err *err) {
     int count;
     if (!in[1].data)
-        return gl_fail(err, GLINT_ERR_UNSUPPORTED, "TopK: k must be known when planning");
+        return gl_fail_needs_value(err, &in[1], "TopK: k must be known when planning");
     glint_status s = gl_read_ints("TopK", "k", &in[1], k, 1, &count, err);
     if (!s && count != 1)
         s = gl_fail(err, GLINT_ERR_INVALID_MODEL, "TopK: k must hold one value");

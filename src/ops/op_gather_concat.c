@@ -168,8 +168,8 @@ static glint_status split_sizes(const axis_params *p, const gl_tensor *in, int n
         n = n_out;
     } else if (!p->split_attr && gl_in_present(in, n_in, 1)) {
         if (!in[1].data)
-            return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                           "Split: the split input must be known when planning");
+            return gl_fail_needs_value(err, &in[1],
+                                       "Split: the split input must be known when planning");
         if (gl_shape_numel(&in[1].shape) != n_out)
             return gl_fail(err, GLINT_ERR_INVALID_MODEL, "Split: %lld split sizes for %d outputs",
                            (long long)gl_shape_numel(&in[1].shape), n_out);

@@ -67,17 +67,19 @@ static glint_status pad_resolve(const pad_params *p, const gl_tensor *in, int n_
         for (int i = 0; i < r; i++) pb[i] = p->attr_pads[i], pe[i] = p->attr_pads[r + i];
         return GLINT_OK;
     }
-    if (!gl_in_present(in, n_in, 1) || !in[1].data)
-        return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                       "Pad: input 'pads' must be known when the plan is built");
+    if (!gl_in_present(in, n_in, 1))
+        return gl_fail(err, GLINT_ERR_INVALID_MODEL, "Pad: input 'pads' is missing");
+    if (!in[1].data)
+        return gl_fail_needs_value(err, &in[1],
+                                   "Pad: input 'pads' must be known when the plan is built");
     int64_t axes[GL_MAX_RANK];
     int n_axes = r;
     for (int i = 0; i < r; i++) axes[i] = i;
     if (gl_in_present(in, n_in, 3)) {
         int64_t na = gl_shape_numel(&in[3].shape);
         if (!in[3].data)
-            return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                           "Pad: input 'axes' must be known when the plan is built");
+            return gl_fail_needs_value(err, &in[3],
+                                       "Pad: input 'axes' must be known when the plan is built");
         if (na < 0 || na > r)
             return gl_fail(err, GLINT_ERR_INVALID_MODEL, "Pad: %lld axes for a rank-%d input",
                            (long long)na, r);

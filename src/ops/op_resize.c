@@ -133,7 +133,7 @@ glint_status gl_resize_resolve(const gl_resize_params *p, const gl_tensor *in, i
         return gl_fail(err, GLINT_ERR_INVALID_MODEL, "%s: exactly one of scales and sizes must be given", op);
     const gl_tensor *t = &in[has_scales ? si : 3];
     if (!t->data)
-        return gl_fail(err, GLINT_ERR_UNSUPPORTED, "%s: input '%s' must be known when the plan is built",
+        return gl_fail_needs_value(err, t, "%s: input '%s' must be known when the plan is built",
                        op, has_scales ? "scales" : "sizes");
     if (has_scales ? t->dtype != GLINT_DTYPE_FLOAT32 : t->dtype != GLINT_DTYPE_INT64)
         return gl_fail(err, GLINT_ERR_INVALID_MODEL, "%s: %s has dtype %s", op,

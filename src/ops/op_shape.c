@@ -228,8 +228,7 @@ const gl_op gl_op_constant_of_shape = {
 static glint_status range_count(const gl_tensor *in, int64_t *count, gl_err *err) {
     for (int i = 0; i < 3; i++) {
         if (!in[i].data)
-            return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                           "Range: input %d must be known when planning", i);
+            return gl_fail_needs_value(err, &in[i], "Range: input %d must be known when planning", i);
         if (gl_shape_numel(&in[i].shape) != 1)
             return gl_fail(err, GLINT_ERR_INVALID_MODEL, "Range: input %d must be a scalar", i);
     }

@@ -128,7 +128,7 @@ void gl_shape_strides(const gl_shape *s, int64_t *strides) {
 glint_status gl_read_ints(const char *op, const char *what, const gl_tensor *t, int64_t *out,
                           int max, int *count, gl_err *err) {
     if (!t->data)
-        return gl_fail(err, GLINT_ERR_UNSUPPORTED, "%s: %s must be known when planning", op, what);
+        return gl_fail_needs_value(err, t, "%s: %s must be known when planning", op, what);
     if (t->dtype != GLINT_DTYPE_INT64 && t->dtype != GLINT_DTYPE_INT32)
         return gl_fail(err, GLINT_ERR_INVALID_MODEL, "%s: %s must be int64, not %s", op, what,
                        glint_dtype_name(t->dtype));

@@ -192,6 +192,37 @@ static glint_status eval_static(builder *b, const gl_node *n, gl_tensor *in, gl_
     return st;
 }
 
+/* Marks in *mask the graph inputs value v is computed from (through any
+ * producers; constants end the walk). seen: one flag per value. */
+static void inputs_behind(const gl_graph *g, int v, bool *seen, uint64_t *mask) {
+    if (v < 0 || seen[v]) return;
+    seen[v] = true;
+    const gl_value *val = &g->values[v];
+    if (val->is_input) {
+        for (int i = 0; i < g->n_inputs && i < 64; i++)
+            if (g->inputs[i] == v) *mask |= (uint64_t)1 << i;
+        return;
+    }
+    if (val->producer < 0) return;
+    const gl_node *n = &g->nodes[val->producer];
+    for (int k = 0; k < n->n_inputs; k++) inputs_behind(g, n->inputs[k], seen, mask);
+}
+
+/* After a node failed because the value of one of its inputs (in[k]) was
+ * needed: records in err->need_inputs the graph inputs behind it, so that
+ * the engine can plan again with their values. */
+static void note_needed_inputs(const builder *b, const gl_node *n, const gl_tensor *in,
+                               gl_err *err) {
+    if (!err || !err->need_tensor) return;
+    for (int k = 0; k < n->n_inputs; k++) {
+        if (err->need_tensor != &in[k] || n->inputs[k] < 0) continue;
+        bool *seen = gl_calloc(b->p->alloc, (size_t)b->g->n_values + 1, sizeof *seen);
+        if (seen) inputs_behind(b->g, n->inputs[k], seen, &err->need_inputs);
+        gl_free(b->p->alloc, seen);
+    }
+    err->need_tensor = NULL; /* it pointed into this frame */
+}
+
 static glint_status plan_node(builder *b, int ni, gl_err *err) {
     const gl_graph *g = b->g;
     const gl_node *n = &g->nodes[ni];
@@ -218,7 +249,10 @@ static glint_status plan_node(builder *b, int ni, gl_err *err) {
     for (int i = 0; i < n->n_outputs; i++)
         out[i] = (gl_tensor){.dtype = GLINT_DTYPE_UNDEFINED, .shape = {.rank = -1}};
     glint_status st = n->op->infer(n->params, in, n->n_inputs, out, n->n_outputs, err);
-    if (st != GLINT_OK) return st;
+    if (st != GLINT_OK) {
+        note_needed_inputs(b, n, in, err);
+        return st;
+    }
     for (int i = 0; i < n->n_outputs; i++) {
         out_ids[i] = -1;
         if (n->outputs[i] < 0) continue;
@@ -245,7 +279,8 @@ static glint_status plan_node(builder *b, int ni, gl_err *err) {
     return add_step(b, n, ni, in_ids, out_ids, err);
 }
 
-static glint_status bind_inputs(builder *b, const gl_shape *shapes, gl_err *err) {
+static glint_status bind_inputs(builder *b, const gl_shape *shapes, const void *const *values,
+                                gl_err *err) {
     const gl_graph *g = b->g;
     for (int v = 0; v < g->n_values; v++) {
         const gl_value *val = &g->values[v];
@@ -272,12 +307,26 @@ static glint_status bind_inputs(builder *b, const gl_shape *shapes, gl_err *err)
         int id = add_tensor(b, g->inputs[i], val->dtype, s, err);
         if (id < 0) return err ? err->status : GLINT_ERR_OUT_OF_MEMORY;
         b->p->inputs[i] = id;
+        if (values && values[i]) { /* planned for this value: a constant of the plan */
+            gl_plan_tensor *t = &b->p->tensors[id];
+            void *copy = gl_plan_alloc(b->p, t->bytes);
+            if (!copy) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "plan: out of memory");
+            if (t->bytes) memcpy(copy, values[i], t->bytes);
+            t->is_const = true;
+            t->data = copy;
+        }
     }
     return GLINT_OK;
 }
 
 glint_status gl_plan_build(const gl_graph *g, const gl_shape *input_shapes,
                            glint_precision precision, gl_plan **out, gl_err *err) {
+    return gl_plan_build_values(g, input_shapes, NULL, precision, out, err);
+}
+
+glint_status gl_plan_build_values(const gl_graph *g, const gl_shape *input_shapes,
+                                  const void *const *input_values, glint_precision precision,
+                                  gl_plan **out, gl_err *err) {
     double t0 = gl_now_us();
     const glint_allocator *a = g->alloc;
     *out = NULL;
@@ -299,7 +348,8 @@ glint_status gl_plan_build(const gl_graph *g, const gl_shape *input_shapes,
     }
     memcpy(p->input_shapes, input_shapes, sizeof(gl_shape) * (size_t)g->n_inputs);
     for (int v = 0; v < g->n_values; v++) b.value_tensor[v] = -1;
-    st = bind_inputs(&b, input_shapes, err);
+    if (err) err->need_inputs = 0;
+    st = bind_inputs(&b, input_shapes, input_values, err);
     for (int ni = 0; st == GLINT_OK && ni < g->n_nodes; ni++) {
         st = plan_node(&b, ni, err);
         if (st != GLINT_OK) {

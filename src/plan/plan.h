@@ -63,6 +63,15 @@ typedef struct gl_plan {
  * order). Failures name the node: "node 4 'Reshape_3' (Reshape): ...". */
 glint_status gl_plan_build(const gl_graph *g, const gl_shape *input_shapes,
                            glint_precision precision, gl_plan **out, gl_err *err);
+/* The same, with the values of some graph inputs known (input_values[i]
+ * non-NULL, of input_shapes[i]'s size): those become constants of the plan
+ * (copied), so whatever is computed from them is evaluated when planning,
+ * and the plan holds only for those values. When planning fails because an
+ * operator needed a value computed from graph inputs whose values were not
+ * given, err->need_inputs has a bit set for each of them (input i: bit i). */
+glint_status gl_plan_build_values(const gl_graph *g, const gl_shape *input_shapes,
+                                  const void *const *input_values, glint_precision precision,
+                                  gl_plan **out, gl_err *err);
 void gl_plan_free(gl_plan *p);
 
 /* Tensor views for a step given the arena base (runtime tensors) — used by

@@ -154,18 +154,16 @@ static glint_status take_inputs(glint_context *c, const glint_tensor *in, size_t
 
 static glint_status find_bound(glint_context *c, gl_plan_entry **out, gl_err *err) {
     int n_in = c->engine->graph->n_inputs;
-    for (int b = 0; b < c->n_bound; b++) {
-        const gl_plan *p = c->bound[b]->plan;
-        bool same = true;
-        for (int i = 0; same && i < n_in; i++) same = gl_shape_equal(&p->input_shapes[i], &c->shapes[i]);
-        if (same) {
+    for (int b = 0; b < c->n_bound; b++)
+        if (gl_engine_plan_matches(c->bound[b]->plan, n_in, c->shapes, c->input_ptrs)) {
             *out = c->bound[b];
             return GLINT_OK;
         }
-    }
     /* first use of this shape: plan (or reuse the engine's plan) and bind */
     gl_plan_entry *pe;
-    glint_status st = gl_engine_get_plan(c->engine, c->shapes, &pe, err);
+    glint_status st = gl_engine_get_plan(c->engine, c->shapes, c->input_ptrs, &pe, err);
+    if (st == GLINT_OK && !pe)
+        st = gl_fail(err, GLINT_ERR_INTERNAL, "no plan although every input value was given");
     if (st == GLINT_OK) st = bind_entry(c, pe, err);
     if (st == GLINT_OK) *out = pe;
     return st;

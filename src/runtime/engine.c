@@ -119,9 +119,14 @@ static void entry_free(glint_engine *e, gl_plan_entry *pe) {
     gl_free(&e->alloc, pe);
 }
 
-static bool shapes_match(const gl_plan *p, const gl_shape *shapes, int n) {
-    for (int i = 0; i < n; i++)
+bool gl_engine_plan_matches(const gl_plan *p, int n_inputs, const gl_shape *shapes,
+                            const void *const *values) {
+    for (int i = 0; i < n_inputs; i++) {
         if (!gl_shape_equal(&p->input_shapes[i], &shapes[i])) return false;
+        const gl_plan_tensor *t = &p->tensors[p->inputs[i]];
+        if (t->is_const && (!values || !values[i] || memcmp(t->data, values[i], t->bytes) != 0))
+            return false;
+    }
     return true;
 }
 
@@ -138,12 +143,37 @@ static glint_bucket bucket_of(const glint_engine *e, const gl_shape *shapes) {
     return b;
 }
 
-glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes, gl_plan_entry **out,
-                                gl_err *err) {
+/* Builds pe->plan for shapes with the values of e->value_inputs, learning
+ * more value inputs as planning reports them. GLINT_OK with pe->plan NULL:
+ * values are needed and not given. Called with plans_lock held. */
+static glint_status build_plan(glint_engine *e, gl_plan_entry *pe, const gl_shape *shapes,
+                               const void *const *values, gl_err *err) {
+    const gl_graph *g = e->graph;
+    for (;;) {
+        const void *vals[64] = {0};
+        if (e->value_inputs && !values) return GLINT_OK; /* at the first run */
+        for (int i = 0; i < g->n_inputs && i < 64; i++)
+            if (e->value_inputs >> i & 1) vals[i] = values[i];
+        glint_status st = gl_plan_build_values(g, shapes, vals, e->options.precision, &pe->plan, err);
+        const uint64_t more = st != GLINT_OK && err ? err->need_inputs & ~e->value_inputs : 0;
+        if (!more) return st;
+        e->value_inputs |= more;
+        if (e->backend != &gl_backend_cpu)
+            return gl_fail(err, GLINT_ERR_UNSUPPORTED,
+                           "the plan depends on the values of inputs (a shape or axes given as an "
+                           "input), which only the CPU backend supports: %s", err->msg);
+        gl_log(e, GLINT_LOG_INFO, "plans depend on the values of inputs (mask 0x%llx): one plan "
+               "per value, made at the first run with it", (unsigned long long)e->value_inputs);
+    }
+}
+
+glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes,
+                                const void *const *values, gl_plan_entry **out, gl_err *err) {
     int n_in = e->graph->n_inputs;
+    *out = NULL;
     pthread_mutex_lock(&e->plans_lock);
     for (int i = 0; i < e->n_plans; i++)
-        if (shapes_match(e->plans[i]->plan, shapes, n_in)) {
+        if (gl_engine_plan_matches(e->plans[i]->plan, n_in, shapes, values)) {
             *out = e->plans[i];
             pthread_mutex_unlock(&e->plans_lock);
             return GLINT_OK;
@@ -166,7 +196,11 @@ glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes, gl_plan
         goto done;
     }
     pe->bucket = bucket_of(e, shapes);
-    st = gl_plan_build(e->graph, shapes, e->options.precision, &pe->plan, err);
+    st = build_plan(e, pe, shapes, values, err);
+    if (st == GLINT_OK && !pe->plan) { /* needs input values: at the first run */
+        entry_free(e, pe);
+        goto done;
+    }
     if (st == GLINT_OK && e->calib) {
         gl_quant_rewrite_stats qs;
         st = gl_quant_rewrite_plan(pe->plan, e->calib, &qs, err);
@@ -208,7 +242,7 @@ static glint_status plan_static_shapes(glint_engine *e, gl_err *err) {
             if (shapes[i].d[d] < 0) return GLINT_OK;
     }
     gl_plan_entry *pe;
-    return gl_engine_get_plan(e, shapes, &pe, err);
+    return gl_engine_get_plan(e, shapes, NULL, &pe, err);
 }
 
 static glint_status init_backend(glint_engine *e, const gl_backend *be, gl_err *err) {
@@ -221,7 +255,7 @@ static glint_status init_backend(glint_engine *e, const gl_backend *be, gl_err *
         if (e->graph->n_inputs > 64)
             return gl_fail(err, GLINT_ERR_UNSUPPORTED, "more than 64 graph inputs");
         st = gl_engine_bucket_shapes(e, e->options.buckets[i], shapes, err);
-        if (st == GLINT_OK) st = gl_engine_get_plan(e, shapes, &pe, err);
+        if (st == GLINT_OK) st = gl_engine_get_plan(e, shapes, NULL, &pe, err);
     }
     if (st != GLINT_OK) free_backend(e);
     return st;

@@ -36,6 +36,10 @@ struct glint_engine {
     pthread_mutex_t plans_lock; /* guards plans: the only lock outside the batcher */
     gl_plan_entry **plans;
     int n_plans, plans_cap;
+    /* Graph inputs whose values the plans need (a shape or axes given as
+     * an input): bit i for input i, found when planning; guarded by
+     * plans_lock. Plans are then made per value, at the first run. */
+    uint64_t value_inputs;
 
     glint_io_info *input_info, *output_info;
     gl_op_use *op_uses;         /* distinct op types of the model as loaded */
@@ -63,10 +67,18 @@ struct glint_context {
 /* Logs through the user's callback when level passes the filter. */
 void gl_log(const glint_engine *e, glint_log_level level, const char *fmt, ...) GL_PRINTF(3, 4);
 
-/* The plan entry for these input shapes, building and preparing it on first
- * use. Thread-safe (takes plans_lock). */
-glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes, gl_plan_entry **out,
-                                gl_err *err);
+/* The plan entry for these input shapes (and, for the inputs whose values
+ * the model needs when planning, these values; values may be NULL when they
+ * are not known yet), building and preparing it on first use. *out is NULL
+ * (and the status GLINT_OK) when the plan needs input values that were not
+ * given: it is made at the first run. Thread-safe (takes plans_lock). */
+glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes,
+                                const void *const *values, gl_plan_entry **out, gl_err *err);
+
+/* Is p the plan for these input shapes and values? (Its constant inputs
+ * are the values it was planned for.) */
+bool gl_engine_plan_matches(const gl_plan *p, int n_inputs, const gl_shape *shapes,
+                            const void *const *values);
 
 /* Input shapes for a bucket: batch fills dim 0 of every input whose dim 0 is
  * dynamic; height and width fill the last two dynamic dims of inputs of rank

@@ -62,7 +62,11 @@ glint_status glint_engine_plan_info(glint_engine *e, glint_bucket b, glint_plan_
         st = gl_fail(&err, GLINT_ERR_UNSUPPORTED, "more than 64 graph inputs");
     } else {
         st = gl_engine_bucket_shapes(e, b, shapes, &err);
-        if (st == GLINT_OK) st = gl_engine_get_plan(e, shapes, &pe, &err);
+        if (st == GLINT_OK) st = gl_engine_get_plan(e, shapes, NULL, &pe, &err);
+        if (st == GLINT_OK && !pe)
+            st = gl_fail(&err, GLINT_ERR_UNSUPPORTED,
+                         "bucket %dx%dx%d: the plan depends on the values of inputs; it is made "
+                         "at the first run with them", b.batch, b.height, b.width);
     }
     if (st != GLINT_OK) {
         gl_err_copy_out(&err, error, error_size);
