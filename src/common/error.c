@@ -4,14 +4,19 @@
 
 #include "common/common.h"
 
+static void set_error(gl_err *err, glint_status status, const void *need_tensor,
+                      const char *fmt, va_list ap) {
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    err->status = status;
+    err->need_tensor = need_tensor;
+}
+
 glint_status gl_fail(gl_err *err, glint_status status, const char *fmt, ...) {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        set_error(err, status, NULL, fmt, ap);
         va_end(ap);
-        err->status = status;
-        err->need_tensor = NULL;
     }
     return status;
 }
@@ -20,10 +25,8 @@ glint_status gl_fail_needs_value(gl_err *err, const void *tensor, const char *fm
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        set_error(err, GLINT_ERR_UNSUPPORTED, tensor, fmt, ap);
         va_end(ap);
-        err->status = GLINT_ERR_UNSUPPORTED;
-        err->need_tensor = tensor;
     }
     return GLINT_ERR_UNSUPPORTED;
 }
