@@ -252,6 +252,12 @@ typedef struct glint_io_info {
     glint_dtype dtype;
     int32_t rank;
     int64_t dims[8];
+    /* Inputs only: the plan depends on this input's value (a shape or axes
+     * given as an input), so each value gets its own plan, made at the first
+     * run with it. Set as planning finds it: an engine of a model without
+     * dynamic dims knows the first such input at creation, others after a
+     * run. */
+    int value_selects_plan;       /* 1 or 0 */
 } glint_io_info;
 
 GLINT_API size_t glint_engine_input_count(const glint_engine *engine);

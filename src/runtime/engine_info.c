@@ -17,6 +17,11 @@ size_t glint_engine_output_count(const glint_engine *e) { return e ? (size_t)e->
 glint_status glint_engine_input_info(const glint_engine *e, size_t i, glint_io_info *info) {
     if (!e || !info || i >= (size_t)e->graph->n_inputs) return GLINT_ERR_INVALID_ARGUMENT;
     *info = e->input_info[i];
+    /* the lock guards value_inputs, which planning may extend */
+    pthread_mutex_t *lock = (pthread_mutex_t *)&e->plans_lock;
+    pthread_mutex_lock(lock);
+    info->value_selects_plan = i < 64 && (e->value_inputs >> i & 1) ? 1 : 0;
+    pthread_mutex_unlock(lock);
     return GLINT_OK;
 }
 

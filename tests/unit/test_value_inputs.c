@@ -2,8 +2,9 @@
  * a Slice's starts given as graph inputs): the engine is created (the plan
  * waits for the first run), each distinct value gets its own plan, a value
  * seen before reuses its plan without allocating, the outputs are right for
- * every value, a bad value fails that run only, and the plan facts of such
- * a bucket say why they are not available before a run. */
+ * every value, a bad value fails that run only, the inputs whose values
+ * select the plan are reported as such, and the plan facts of such a bucket
+ * say why they are not available before a run. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,16 @@ static glint_status run(glint_context *c, const float *x, int64_t rows, int64_t 
     return st;
 }
 
+/* glint_engine_input_info's value_selects_plan for x, shape, starts. */
+static void check_selects(const glint_engine *e, const int want[3]) {
+    for (size_t i = 0; i < 3; i++) {
+        glint_io_info io;
+        CHECK_OK(glint_engine_input_info(e, i, &io));
+        CHECK_MSG(io.value_selects_plan == want[i], "input %s: value_selects_plan %d, want %d",
+                  io.name, io.value_selects_plan, want[i]);
+    }
+}
+
 int main(void) {
     tl_seed_from_env();
     pbw m = model();
@@ -75,9 +86,13 @@ int main(void) {
     pbw_free(&m);
     if (!e) return TEST_END();
     CHECK_OK(glint_context_create(e, &c, err, sizeof err));
+    /* planning at creation stops at the Reshape: its shape is known to
+     * select the plan; the first run finds the Slice's starts too */
+    check_selects(e, (const int[3]){0, 1, 0});
     float x[N];
     tl_fill_uniform(x, N, -1, 1);
     CHECK_OK(run(c, x, 6, 4, 1, true));
+    check_selects(e, (const int[3]){0, 1, 1});
     CHECK_OK(run(c, x, 4, 6, 0, true));
     CHECK_OK(run(c, x, 2, 12, 5, true));
     /* values seen before: their plans, nothing allocated */

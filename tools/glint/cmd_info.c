@@ -12,7 +12,17 @@ static void print_io(const char *kind, const glint_io_info *io) {
         if (io->dims[d] < 0) printf("%s?", d ? "," : "");
         else printf("%s%lld", d ? "," : "", (long long)io->dims[d]);
     }
-    printf("]\n");
+    printf("]%s\n", io->value_selects_plan ? "  (its value selects the plan)" : "");
+}
+
+/* Does the plan depend on input values? (Then plans are made per value at
+ * the first run, and there is nothing to show before.) */
+static bool plans_per_value(const glint_engine *e) {
+    for (size_t i = 0; i < glint_engine_input_count(e); i++) {
+        glint_io_info io;
+        if (glint_engine_input_info(e, i, &io) == GLINT_OK && io.value_selects_plan) return true;
+    }
+    return false;
 }
 
 static bool parse_bucket(const char *s, glint_bucket *b) {
@@ -110,11 +120,20 @@ int cmd_info(int argc, char **argv) {
             buckets[nb++] = (glint_bucket){1, 1, 1}; /* ignored: every dim is fixed */
         }
     }
+    if (plans_per_value(e)) {
+        printf("plans\n  one per value of the inputs marked above, made at the first run with it\n");
+        glint_engine_free(e);
+        return 0;
+    }
     printf("plans\n  %-14s %12s %12s %8s %10s\n", "bucket", "MFLOP", "arena KiB", "steps", "plan ms");
     int rc = 0;
     for (size_t i = 0; i < nb; i++) {
         glint_plan_info pi;
         if (glint_engine_plan_info(e, buckets[i], &pi, err, sizeof err) != GLINT_OK) {
+            if (plans_per_value(e)) { /* found while planning this bucket */
+                printf("  one per value of the inputs marked above, made at the first run with it\n");
+                break;
+            }
             cli_error("info", "%s", err);
             rc = 1;
             continue;
