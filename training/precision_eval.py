@@ -12,6 +12,11 @@ per precision: mean IoU against the truth, its drop against glint's fp32,
 and the largest pixel difference from fp32. Targets (issue #7): a drop of at
 most 0.002 for fp16 and bf16 and 0.01 for int8.
 Writes precision.json and precision.md to --out.
+
+The pairs can be saved (--save-pairs FILE.npz: the content glyphs, reference
+glyphs and truths as uint8, a few MB at --max-pairs 300) and evaluated from
+that file on a machine without the dataset (--pairs FILE.npz), e.g. a GPU
+machine for fp16: --pairs FILE.npz --device cuda --precisions fp32,fp16.
 """
 import argparse
 import json
@@ -49,19 +54,39 @@ def glint_run(glint, model, inputs, output, device, precision, tmp):
     return np.load(out_path)
 
 
-def predict(args, data, size, pairs, precision, tmp):
-    """Generator output for every pair at one precision, in batches."""
+def predict(args, content, refs, precision, tmp):
+    """Generator output for every pair (float arrays) at one precision."""
     enc_precision = "fp32" if precision == "int8" else precision
     outs = []
-    for i in range(0, len(pairs), args.batch):
-        chunk = pairs[i:i + args.batch]
-        content, refs, _ = data.gather(size, [f for f, _ in chunk], [c for _, c in chunk])
-        style = glint_run(args.glint, args.encoder, {"refs": refs.cpu().numpy()}, "style",
+    for i in range(0, len(content), args.batch):
+        style = glint_run(args.glint, args.encoder, {"refs": refs[i:i + args.batch]}, "style",
                           args.device, enc_precision, tmp)
         outs.append(glint_run(args.glint, args.generator,
-                              {"content": content.cpu().numpy(), "style": style}, "glyph",
+                              {"content": content[i:i + args.batch], "style": style}, "glyph",
                               args.device, precision, tmp))
     return np.concatenate(outs)
+
+
+def cells_from_data(args):
+    """(name, size, content, refs, target) per cell, uint8, from the dataset."""
+    data = GlyphData(args.data, torch.device("cpu"))
+    for size in [int(s) for s in args.sizes.split(",")]:
+        for k, (name, unseen_font, unseen_glyph) in enumerate(CELLS):
+            # evaluate.py's seed for this cell (its default sizes 32,64,128)
+            order = EVAL_SIZES.index(size) * len(CELLS) + k if size in EVAL_SIZES else k
+            rng = np.random.default_rng(size * 10 + order)
+            pairs = cell_pairs(data, size, unseen_font, unseen_glyph, rng, args.max_pairs)
+            arrays = data.gather(size, [f for f, _ in pairs], [c for _, c in pairs])
+            yield (name, size) + tuple(np.rint(a.cpu().numpy() * 255).astype(np.uint8)
+                                       for a in arrays)
+
+
+def cells_from_file(path):
+    z = np.load(path)
+    for key in sorted(k for k in z.files if k.endswith("/content")):
+        prefix = key[:-len("/content")]
+        size, name = prefix.split("/", 1)
+        yield name, int(size), z[prefix + "/content"], z[prefix + "/refs"], z[prefix + "/target"]
 
 
 def main():
@@ -76,34 +101,41 @@ def main():
     ap.add_argument("--max-pairs", type=int, default=1000)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--out", default=os.path.join(HERE, "runs", "precision"))
+    ap.add_argument("--save-pairs", help="write the pairs to this .npz and stop")
+    ap.add_argument("--pairs", help="read the pairs from this .npz instead of the dataset")
     args = ap.parse_args()
     precisions = args.precisions.split(",")
     if precisions[0] != "fp32":
         precisions.insert(0, "fp32")  # the baseline every drop is measured against
-    data = GlyphData(args.data, torch.device("cpu"))
+    cells = cells_from_file(args.pairs) if args.pairs else cells_from_data(args)
+    if args.save_pairs:
+        arrays = {}
+        for name, size, content, refs, target in cells:
+            for key, a in (("content", content), ("refs", refs), ("target", target)):
+                arrays["%d/%s/%s" % (size, name, key)] = a
+        np.savez_compressed(args.save_pairs, **arrays)
+        print("precision_eval: wrote %s" % args.save_pairs)
+        return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in [int(s) for s in args.sizes.split(",")]:
-            for k, (name, unseen_font, unseen_glyph) in enumerate(CELLS):
-                # evaluate.py's seed for this cell (its default sizes 32,64,128)
-                order = EVAL_SIZES.index(size) * len(CELLS) + k if size in EVAL_SIZES else k
-                rng = np.random.default_rng(size * 10 + order)
-                pairs = cell_pairs(data, size, unseen_font, unseen_glyph, rng, args.max_pairs)
-                target = data.gather(size, [f for f, _ in pairs], [c for _, c in pairs])[2]
-                base = None
-                for p in precisions:
-                    out = predict(args, data, size, pairs, p, tmp)
-                    score = float(iou(torch.from_numpy(out), target).mean())
-                    if base is None:
-                        base = (out, score)
-                    r = {"precision": p, "device": args.device, "cell": name, "size": size,
-                         "pairs": len(pairs), "iou": score, "drop": base[1] - score,
-                         "max_abs_diff": float(np.abs(out - base[0]).max()),
-                         "target_drop": TARGET_DROP.get(p)}
-                    results.append(r)
-                    print("precision_eval: %-5s %-27s %3d px %4d pairs  IoU %.4f  drop %+.4f  "
-                          "max |d| %.4f" % (p, name, size, len(pairs), score, r["drop"],
-                                            r["max_abs_diff"]), flush=True)
+        for name, size, content, refs, target in cells:
+            content = content.astype(np.float32) / 255.0
+            refs = refs.astype(np.float32) / 255.0
+            target = torch.from_numpy(target.astype(np.float32) / 255.0)
+            base = None
+            for p in precisions:
+                out = predict(args, content, refs, p, tmp)
+                score = float(iou(torch.from_numpy(out), target).mean())
+                if base is None:
+                    base = (out, score)
+                r = {"precision": p, "device": args.device, "cell": name, "size": size,
+                     "pairs": len(content), "iou": score, "drop": base[1] - score,
+                     "max_abs_diff": float(np.abs(out - base[0]).max()),
+                     "target_drop": TARGET_DROP.get(p)}
+                results.append(r)
+                print("precision_eval: %-5s %-27s %3d px %4d pairs  IoU %.4f  drop %+.4f  "
+                      "max |d| %.4f" % (p, name, size, len(content), score, r["drop"],
+                                        r["max_abs_diff"]), flush=True)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "precision.json"), "w") as fh:
         json.dump({"generator": os.path.relpath(args.generator, ROOT), "results": results}, fh,
