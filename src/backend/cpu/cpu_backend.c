@@ -1,7 +1,7 @@
 /* The CPU backend: runs a plan's steps in order on the host, each through a
  * fast kernel when one applies (Conv / glint::FusedConv, Gemm and MatMul as
- * packed SGEMM; nearest 2x Resize as a copy) and the operator's reference
- * kernel otherwise. Weights for the fast conv path are packed once per
+ * packed SGEMM; nearest 2x Resize as a copy; glint::QConv and QuantizeLinear
+ * on AVX-512 VNNI) and the operator's reference kernel otherwise. Weights for the fast conv path are packed once per
  * engine and shared by every plan and context. A batched plan whose steps
  * keep samples apart runs as a plan for a chunk of the batch, chunk after
  * chunk (batch_split.h): one chunk's whole forward pass stays in cache. */
@@ -29,7 +29,8 @@ static glint_status cpu_engine_init(const gl_backend_config *cfg, const gl_graph
                                     void **out, gl_err *err) {
     *out = NULL;
     /* int8 plans arrive already rewritten (glint::QConv and QuantizeLinear
-     * steps, src/quant/), which run on their reference kernels here. */
+     * steps, src/quant/): the INT8 fast path where the CPU has AVX-512 VNNI
+     * and VBMI (qconv_fast.h), their reference kernels elsewhere. */
     if (cfg->precision != GLINT_PRECISION_FP32 && cfg->precision != GLINT_PRECISION_INT8)
         return gl_fail(err, GLINT_ERR_UNSUPPORTED,
                        "the CPU backend runs fp32 and int8, not %s%s", glint_precision_name(cfg->precision),

@@ -59,7 +59,6 @@ void gl_cpu_epi_row(const gl_epi_step *e, float *y, int64_t len, const float *co
     }
 }
 
-
 bool gl_cpu_epi_in_registers(const gl_fused_conv_params *fc) {
     for (int e = 0; fc && e < fc->n_epi; e++)
         switch (fc->epi[e].kind) {

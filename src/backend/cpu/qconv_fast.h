@@ -6,14 +6,14 @@
  * How: the input is first copied once into a zero-point-padded unsigned
  * buffer (int8 codes + 128, so that VPDPBUSD's unsigned operand holds it;
  * Σ(x+128)·w is corrected by 128·Σw afterwards). Then each output row is
- * computed 8 channels × 32 pixels (or 1 × 64) at a time with no im2col: for every
- * (input channel, kernel row, group of 4 kernel columns) one 64-byte load
- * and one VPERMB give 16 pixels × 4 taps, the 4 weights of each channel
- * are broadcast, and VPDPBUSD does 4 multiply-adds per lane. Kernel widths
- * are padded to a multiple of 4 taps with zero weights (3x3 does 4/3 of the
- * work, still about 4x the FP32 rate). The epilogue (rescale, bias, fused
- * pointwise steps, requantisation) runs on each tile as it leaves the
- * registers. */
+ * computed 8 channels × 32 pixels (or 1 × 64) at a time with no im2col: for
+ * every (input channel, kernel row, group of 4 kernel columns) one 64-byte
+ * load and one VPERMB give 16 pixels × 4 taps, the 4 weights of each
+ * channel are broadcast, and VPDPBUSD does 4 multiply-adds per lane. Kernel
+ * widths are padded to a multiple of 4 taps with zero weights (3x3 does 4/3
+ * of the work, and still runs at 2-3x the FP32 convs' rate: bench/NOTES.md).
+ * The epilogue (rescale, bias, fused pointwise steps, requantisation) runs
+ * on each tile as it leaves the registers. */
 #ifndef GL_CPU_QCONV_FAST_H
 #define GL_CPU_QCONV_FAST_H
 
