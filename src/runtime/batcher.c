@@ -307,7 +307,8 @@ static void run_batch(worker *w, glint_ticket **ts, int n, int depth) {
  * expired[] instead. Returns the batch size; 0 when stopping. */
 static int take_batch(worker *w, glint_ticket **expired, int *n_expired) {
     glint_batcher *b = w->b;
-    int max = b->opt.max_batch;
+    const bool stack = !b->runner.stackable || b->runner.stackable(b->runner.user);
+    int max = stack ? b->opt.max_batch : 1;
     for (;;) {
         while (!b->stopping && !b->head) pthread_cond_wait(&b->cv, &b->mu);
         if (b->stopping) return 0;

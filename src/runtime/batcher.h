@@ -23,6 +23,11 @@ typedef struct gl_batch_runner {
      * the worker's thread only. */
     glint_status (*run)(void *user, void *state, const glint_tensor *inputs, size_t n_inputs,
                         glint_tensor *outputs, size_t n_outputs, gl_err *err);
+    /* May requests be stacked along dim 0 now? False for a model whose plan
+     * depends on input values (stacking would change those values): each
+     * request then runs alone. Called under the batcher's lock. May be NULL
+     * (always). */
+    bool (*stackable)(void *user);
     void *user;
 } gl_batch_runner;
 

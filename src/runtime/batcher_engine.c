@@ -24,6 +24,17 @@ static glint_status ctx_run(void *user, void *state, const glint_tensor *in, siz
     return GLINT_OK;
 }
 
+/* Requests stack unless an input's value selects the plan (a shape given
+ * as an input: stacking two requests would make it another value). */
+static bool engine_stackable(void *user) {
+    const glint_engine *e = user;
+    for (size_t i = 0; i < glint_engine_input_count(e); i++) {
+        glint_io_info io;
+        if (glint_engine_input_info(e, i, &io) == GLINT_OK && io.value_selects_plan) return false;
+    }
+    return true;
+}
+
 glint_status glint_batcher_create(glint_engine *engine, const glint_batcher_options *options,
                                   glint_batcher **batcher, char *error, size_t error_size) {
     gl_err err;
@@ -34,7 +45,8 @@ glint_status glint_batcher_create(glint_engine *engine, const glint_batcher_opti
         gl_err_copy_out(&err, error, error_size);
         return err.status;
     }
-    gl_batch_runner r = {ctx_open, ctx_close, ctx_run, engine};
+    gl_batch_runner r = {.open = ctx_open, .close = ctx_close, .run = ctx_run,
+                         .stackable = engine_stackable, .user = engine};
     gl_telemetry *tm = gl_engine_telemetry(engine);
     /* the engine's allocator is not reachable through the public API; the
      * batcher's few allocations (tickets, staging) use libc */

@@ -90,7 +90,7 @@ static glint_batcher *make(fake *f, int contexts, int max_batch, glint_timeout_p
     o.max_batch = max_batch;
     o.timeout_policy = pol;
     o.latency_budget_us = 0;
-    gl_batch_runner r = {f_open, f_close, f_run, f};
+    gl_batch_runner r = {.open = f_open, .close = f_close, .run = f_run, .user = f};
     glint_batcher *b = NULL;
     gl_err err;
     CHECK_OK(gl_batcher_create_with_runner(&r, &o, NULL, NULL, &b, &err));
@@ -364,7 +364,7 @@ static void test_shutdown_and_bad_requests(void) {
     glint_batcher_options_init(&o);
     CHECK(o.max_batch == 32 && o.max_queue_delay_us == 0 && o.latency_budget_us == 5000);
     o.contexts = 0;
-    gl_batch_runner r = {f_open, f_close, f_run, NULL};
+    gl_batch_runner r = {.open = f_open, .close = f_close, .run = f_run, .user = NULL};
     gl_err err;
     CHECK(gl_batcher_create_with_runner(&r, &o, NULL, NULL, &b, &err) == GLINT_ERR_INVALID_ARGUMENT);
     CHECK(strstr(err.msg, "contexts") != NULL && b == NULL);
@@ -382,7 +382,7 @@ static void test_budget_warning_and_delay(void) {
     glint_batcher_options_init(&o);
     o.latency_budget_us = 1000;
     o.log = count_log;
-    gl_batch_runner r = {f_open, f_close, f_run, f};
+    gl_batch_runner r = {.open = f_open, .close = f_close, .run = f_run, .user = f};
     glint_batcher *b = NULL;
     gl_err err;
     CHECK_OK(gl_batcher_create_with_runner(&r, &o, NULL, NULL, &b, &err));

@@ -3,8 +3,9 @@
  * waits for the first run), each distinct value gets its own plan, a value
  * seen before reuses its plan without allocating, the outputs are right for
  * every value, a bad value fails that run only, the inputs whose values
- * select the plan are reported as such, and the plan facts of such a bucket
- * say why they are not available before a run. */
+ * select the plan are reported as such, the plan facts of such a bucket
+ * say why they are not available before a run, and the batcher runs such
+ * requests one by one instead of stacking their values. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,59 @@ static glint_status run(glint_context *c, const float *x, int64_t rows, int64_t 
     return st;
 }
 
+/* y = Slice(x [1,24], starts [1], ends = [100], axes = [1]): every input
+ * has dim 0 = 1, so the batcher takes it, but stacking two requests would
+ * give starts two values for one axis. */
+static void test_batcher(void) {
+    pbw g = {0};
+    const int64_t one = 1, big = 100, ax = 1;
+    pbw t[2] = {ow_tensor_i64("ends", &one, 1, &big), ow_tensor_i64("axes", &one, 1, &ax)};
+    for (int i = 0; i < 2; i++) pbw_msg(&g, 5, &t[i]);
+    const char *s_in[] = {"x", "starts", "ends", "axes"}, *s_out[] = {"y"};
+    ow_node(&g, "slice", "Slice", s_in, 4, s_out, 1, NULL, 0);
+    const int64_t xd[2] = {1, N}, sd[1] = {1}, yd[2] = {1, -1};
+    ow_value(&g, 11, "x", OW_FLOAT, xd, 2);
+    ow_value(&g, 11, "starts", OW_INT64, sd, 1);
+    ow_value(&g, 12, "y", OW_FLOAT, yd, 2);
+    pbw m = ow_model(&g, 17, "test_value_inputs");
+    glint_engine *e = NULL;
+    glint_batcher *b = NULL;
+    char err[512];
+    CHECK_OK(glint_engine_create_from_memory(m.p, m.n, NULL, &e, err, sizeof err));
+    pbw_free(&m);
+    glint_batcher_options bo;
+    glint_batcher_options_init(&bo);
+    bo.max_batch = 8;
+    bo.max_queue_delay_us = 20000; /* the requests below would all be grouped */
+    if (e) CHECK_OK(glint_batcher_create(e, &bo, &b, err, sizeof err));
+    enum { R = 4 };
+    float x[N], y[R][N];
+    int64_t starts[R];
+    glint_tensor in[R][2], out[R];
+    glint_request rq[R];
+    glint_ticket *tk[R] = {0};
+    tl_fill_uniform(x, N, -1, 1);
+    for (int r = 0; b && r < R; r++) {
+        starts[r] = 3 * r + 1;
+        in[r][0] = (glint_tensor){"x", GLINT_DTYPE_FLOAT32, 2, {1, N}, x, sizeof x};
+        in[r][1] = (glint_tensor){"starts", GLINT_DTYPE_INT64, 1, {1}, &starts[r], sizeof starts[r]};
+        out[r] = (glint_tensor){"y", 0, 0, {0}, y[r], sizeof y[r]};
+        tl_poison(y[r], N);
+        rq[r] = (glint_request){in[r], 2, &out[r], 1, 0};
+        CHECK_OK(glint_batcher_submit(b, &rq[r], NULL, NULL, &tk[r]));
+    }
+    for (int r = 0; b && r < R; r++) {
+        const glint_status st = tk[r] ? glint_ticket_wait(tk[r], -1) : GLINT_ERR_INTERNAL;
+        CHECK_MSG(st == GLINT_OK, "request %d: %s", r, tk[r] ? glint_ticket_error(tk[r]) : "");
+        int bad = out[r].rank != 2 || out[r].dims[1] != N - starts[r];
+        for (int64_t j = 0; !bad && j < N - starts[r]; j++) bad = y[r][j] != x[starts[r] + j];
+        CHECK_MSG(!bad, "request %d (start %lld): wrong output", r, (long long)starts[r]);
+        glint_ticket_free(tk[r]);
+    }
+    glint_batcher_free(b);
+    glint_engine_free(e);
+}
+
 /* glint_engine_input_info's value_selects_plan for x, shape, starts. */
 static void check_selects(const glint_engine *e, const int want[3]) {
     for (size_t i = 0; i < 3; i++) {
@@ -114,5 +168,6 @@ int main(void) {
     CHECK(strstr(err, "values of inputs") != NULL);
     glint_context_free(c);
     glint_engine_free(e);
+    test_batcher();
     return TEST_END();
 }
