@@ -3,8 +3,9 @@
  * bit, on fresh random inputs: int8 and uint8 inputs with random zero
  * points, float / int8 / uint8 outputs, every epilogue kind and broadcast,
  * strides 1 and 2, dilation, asymmetric pads, kernel widths 1 to 7, widths
- * that leave partial vectors, channel counts that leave partial tiles (and
- * the 1-channel tiles of convs with at most 4 outputs), and 1 to 4 threads. Outputs are poisoned first. Skips on CPUs without
+ * that leave partial vectors, narrow outputs packed several rows to a
+ * vector, channel counts that leave partial tiles (and the 1-channel tiles
+ * of convs with at most 4 outputs), and 1 to 4 threads. Outputs are poisoned first. Skips on CPUs without
  * AVX-512 VNNI/VBMI. */
 #include <math.h>
 #include <stdlib.h>
@@ -207,7 +208,9 @@ int main(void) {
         {1, 16, 1, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   /* its last layer (1-channel tiles) */
         {2, 5, 3, 13, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    /* 3 channels, 64 + 6 columns */
         {2, 32, 48, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},  /* stride 2 */
-        {1, 8, 13, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* half a vector, partial tile */
+        {1, 8, 13, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},     /* two rows a vector, partial tile */
+        {2, 5, 9, 9, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1},      /* four rows a vector, stride 2, 5 rows */
+        {1, 4, 3, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},      /* 1-channel tiles, two rows a vector */
         {3, 5, 7, 9, 37, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},     /* 1x1, odd width */
         {1, 3, 9, 12, 40, 5, 7, 1, 1, 1, 1, 2, 3, 1, 0},    /* two tap groups, asymmetric */
         {1, 4, 8, 20, 33, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2},    /* dilation */

@@ -12,8 +12,22 @@
 /* Slack after the padded planes: a 64-byte load for the last 16 pixels of
  * a row may run past its end (those bytes only feed discarded lanes or
  * zero-weight taps). */
-static size_t tail_slack(const gl_conv_geom *g, int64_t kw4) {
-    return gl_align_up((size_t)(g->out[1] * g->stride[1] + kw4 * g->dilation[1] + 64), 64);
+static size_t tail_slack(const gl_cpu_qconv *q) {
+    const gl_conv_geom *g = &q->g;
+    return gl_align_up((size_t)(g->out[1] * g->stride[1] + q->kw4 * g->dilation[1] + 64 +
+                                q->rows_per_vec * g->stride[0] * q->wp),
+                       64);
+}
+
+/* How many whole output rows one 16-lane vector holds: every lane's 4 taps
+ * must come from one 64-byte load. */
+static int64_t rows_per_vector(const gl_conv_geom *g, int64_t wp) {
+    const int64_t wo = g->out[1];
+    if (wo > 8) return 1;
+    int64_t k = 16 / wo;
+    while (k > 1 && (k - 1) * g->stride[0] * wp + (wo - 1) * g->stride[1] + 3 * g->dilation[1] > 63)
+        k--;
+    return k;
 }
 
 static int64_t kw4_of(const gl_conv_geom *g) { return (g->k[1] + 3) / 4 * 4; }
@@ -81,14 +95,20 @@ void gl_cpu_qconv_init(gl_cpu_qconv *q, const gl_conv_geom *g, const gl_qconv_pa
     q->packed_w = packed;
     size_t tiles = (size_t)(m_blocks(g) * g->c_in * g->k[0] * q->kw4 * q->mr);
     q->w_sum = (const int32_t *)((const uint8_t *)packed + gl_align_up(tiles, 64));
-    for (int j = 0; j < 16; j++)
+    q->rows_per_vec = rows_per_vector(g, q->wp);
+    for (int j = 0; j < 16; j++) {
+        const int64_t r = q->rows_per_vec > 1 ? j / g->out[1] : 0;
+        const int64_t c = q->rows_per_vec > 1 ? j % g->out[1] : j;
+        /* lanes past the last row read row r's bytes too: discarded */
+        const int64_t rr = GL_MIN(r, q->rows_per_vec - 1);
         for (int t = 0; t < 4; t++)
-            q->perm[4 * j + t] = (uint8_t)(j * g->stride[1] + t * g->dilation[1]);
+            q->perm[4 * j + t] = (uint8_t)(rr * g->stride[0] * q->wp + c * g->stride[1] +
+                                           t * g->dilation[1]);
+    }
 }
 
 static size_t input_bytes(const gl_cpu_qconv *q) {
-    return gl_align_up((size_t)(q->g.n * q->g.c_in) * q->plane_bytes + tail_slack(&q->g, q->kw4),
-                       64);
+    return gl_align_up((size_t)(q->g.n * q->g.c_in) * q->plane_bytes + tail_slack(q), 64);
 }
 
 size_t gl_cpu_qconv_buffer_bytes(const gl_cpu_qconv *q) {
@@ -136,14 +156,14 @@ static void conv_rows(void *arg, int64_t begin, int64_t end, int tid) {
     (void)tid;
     const qconv_job *j = arg;
     const gl_cpu_qconv *q = j->q;
-    const int64_t ho = q->g.out[0];
+    const int64_t groups = (q->g.out[0] + q->rows_per_vec - 1) / q->rows_per_vec;
     for (int64_t i = begin; i < end; i++) {
-        const int64_t n = i / ho;
+        const int64_t n = i / groups;
         gl_qconv_row_args a = j->row;
         a.n = n;
         a.xp = j->xp + (size_t)(n * q->g.c_in) * q->plane_bytes;
         a.y = (uint8_t *)j->row.y + (size_t)n * j->y_sample_bytes;
-        gl_qconv_row_avx512(&a, i % ho);
+        gl_qconv_row_avx512(&a, (i % groups) * q->rows_per_vec);
     }
 }
 
@@ -167,13 +187,13 @@ void gl_cpu_qconv_run(const gl_cpu_qconv *q, const gl_tensor *in, int n_in, gl_t
         .y_sample_bytes = (size_t)(g->c_out * g->out[0] * g->out[1]) * out_elem,
     };
     /* the slack is read (into discarded lanes): keep it defined */
-    memset(buf + (size_t)(g->n * g->c_in) * q->plane_bytes, q->pad_value,
-           tail_slack(g, q->kw4));
+    memset(buf + (size_t)(g->n * g->c_in) * q->plane_bytes, q->pad_value, tail_slack(q));
     const double copy_work = (double)(g->n * g->c_in) * (double)q->plane_bytes;
     gl_pool_for(gl_pool_for_work(pool, copy_work), g->n * g->c_in, pad_planes, &j);
     const double macs = (double)(g->n * g->out[0] * g->out[1]) * (double)(g->c_out * g->c_in) *
                         (double)(g->k[0] * q->kw4);
-    gl_pool_for(gl_pool_for_work(pool, 2.0 * macs), g->n * g->out[0], conv_rows, &j);
+    const int64_t groups = (g->out[0] + q->rows_per_vec - 1) / q->rows_per_vec;
+    gl_pool_for(gl_pool_for_work(pool, 2.0 * macs), g->n * groups, conv_rows, &j);
 }
 
 typedef struct quantize_job {

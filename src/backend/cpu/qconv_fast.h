@@ -35,7 +35,12 @@ typedef struct gl_cpu_qconv {
     int mr;                  /* channels per micro-tile: GL_QCONV_MR or 1 */
     const int8_t *packed_w;  /* [m block][c][ky][kx/4][mr][4] */
     const int32_t *w_sum;    /* [c_out]: Σ w over each output channel's taps */
-    uint8_t perm[64];        /* VPERMB index: byte 4j+t ← j·stride + t·dilation */
+    /* Output rows per 16-lane vector: 1, or for narrow outputs (≤ 8
+     * columns) as many whole rows as fit, side by side. */
+    int64_t rows_per_vec;
+    /* VPERMB index: byte 4j+t ← r·stride_h·wp + c·stride_w + t·dilation_w
+     * for lane j = r·out_w + c (r = 0 when rows_per_vec is 1: c = j) */
+    uint8_t perm[64];
     bool epi_in_registers;   /* no transcendental epilogue step */
 } gl_cpu_qconv;
 
@@ -87,7 +92,8 @@ typedef struct gl_qconv_row_args {
     int64_t n;               /* sample index (epilogue operands) */
 } gl_qconv_row_args;
 
-/* Computes output row oy of every channel of one sample. */
+/* Computes output rows oy..oy + rows_per_vec - 1 of every channel of one
+ * sample. */
 void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy);
 
 bool gl_qconv_avx512_supported(void);

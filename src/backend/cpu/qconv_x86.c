@@ -65,14 +65,13 @@ QTARGET static inline __m512i quantize16(__m512 x, float scale, int32_t zp, int3
     return _mm512_mask_mov_epi32(_mm512_set1_epi32(zp), ordered, _mm512_cvttps_epi32(v));
 }
 
-/* Rescale, bias, epilogue and store of one tile (channels m0.., columns
- * ox0.. of row oy). */
+/* Rescale, bias, epilogue and store of one tile: channels m0.., the len
+ * outputs from spatial index i0 (contiguous in each channel's plane). */
 QTARGET static void tile_store(const gl_qconv_row_args *a, __m512i acc[MR][4], int mr,
-                               int64_t m0, int64_t oy, int64_t ox0, int nv) {
+                               int64_t m0, int64_t i0, int64_t len, int nv) {
     const gl_cpu_qconv *q = a->q;
     const gl_qconv_params *p = q->p;
-    const int64_t wo = q->g.out[1], plane = q->g.out[0] * wo, c_out = q->g.c_out;
-    const int64_t len = GL_MIN(16 * nv, wo - ox0), i0 = oy * wo + ox0;
+    const int64_t plane = q->g.out[0] * q->g.out[1], c_out = q->g.c_out;
     __mmask16 keep[4];
     for (int v = 0; v < 4; v++) {
         const int64_t lanes = GL_MAX(0, GL_MIN(16, len - 16 * v));
@@ -139,15 +138,20 @@ QTARGET void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy) {
     __m512i acc[MR][4];
     for (int64_t m0 = 0; m0 < g->c_out; m0 += q->mr) {
         const int8_t *wb = q->packed_w + (size_t)(m0 / q->mr) * block;
-        if (q->mr == MR) { /* 8 channels × 32 pixels */
+        if (q->rows_per_vec > 1) { /* rows oy.. side by side in one vector */
+            const int64_t len = GL_MIN(q->rows_per_vec, g->out[0] - oy) * wo;
+            if (q->mr == MR) tile_acc(q, a->xp, wb, oy, 0, MR, 1, acc);
+            else tile_acc(q, a->xp, wb, oy, 0, 1, 1, acc);
+            tile_store(a, acc, q->mr, m0, oy * wo, len, 1);
+        } else if (q->mr == MR) { /* 8 channels × 32 pixels */
             int64_t ox0 = 0;
             for (; ox0 + 16 < wo; ox0 += 32) {
                 tile_acc(q, a->xp, wb, oy, ox0, MR, 2, acc);
-                tile_store(a, acc, MR, m0, oy, ox0, 2);
+                tile_store(a, acc, MR, m0, oy * wo + ox0, GL_MIN(32, wo - ox0), 2);
             }
             if (ox0 < wo) {
                 tile_acc(q, a->xp, wb, oy, ox0, MR, 1, acc);
-                tile_store(a, acc, MR, m0, oy, ox0, 1);
+                tile_store(a, acc, MR, m0, oy * wo + ox0, wo - ox0, 1);
             }
         } else { /* one channel × 64 pixels */
             for (int64_t ox0 = 0; ox0 < wo; ox0 += 64) {
@@ -155,7 +159,8 @@ QTARGET void gl_qconv_row_avx512(const gl_qconv_row_args *a, int64_t oy) {
                 if (left > 32) tile_acc(q, a->xp, wb, oy, ox0, 1, 4, acc);
                 else if (left > 16) tile_acc(q, a->xp, wb, oy, ox0, 1, 2, acc);
                 else tile_acc(q, a->xp, wb, oy, ox0, 1, 1, acc);
-                tile_store(a, acc, 1, m0, oy, ox0, (int)GL_MIN(4, (left + 15) / 16));
+                tile_store(a, acc, 1, m0, oy * wo + ox0, GL_MIN(64, left),
+                           (int)GL_MIN(4, (left + 15) / 16));
             }
         }
     }
