@@ -164,14 +164,24 @@ static int run_case(const qcase *qc, gl_dtype xt, gl_dtype yt, int epi, bool bia
 }
 
 /* Vector QuantizeLinear against the reference on random values plus the
- * edges: ties (k + 0.5 steps), NaN, ±Inf, huge values, -0. */
-static void test_quantize(gl_dtype yt) {
+ * edges: values at and within a few ulps of ties (k + 0.5 steps, where a
+ * multiplication by 1 / scale could round otherwise than the division),
+ * NaN, ±Inf, huge values, -0; for several scales. */
+static void test_quantize(gl_dtype yt, float scale) {
     const gl_op *op = gl_op_find("", "QuantizeLinear");
-    const size_t n = 1000 + (size_t)ri(0, 100);
+    const size_t n = 2000 + (size_t)ri(0, 100);
     float *x = rndf(n, -4, 4);
-    const float scale = 0.0125f;
-    for (size_t i = 0; i < 40; i++) x[i] = ((float)ri(-300, 300) + 0.5f) * scale;
-    x[40] = NAN; x[41] = INFINITY; x[42] = -INFINITY; x[43] = 1e30f; x[44] = -1e30f; x[45] = -0.0f;
+    for (size_t i = 0; i < 1200; i += 6) {
+        const float tie = ((float)ri(-300, 300) + 0.5f) * scale;
+        x[i] = tie;
+        x[i + 1] = nextafterf(tie, INFINITY);
+        x[i + 2] = nextafterf(tie, -INFINITY);
+        x[i + 3] = nextafterf(x[i + 1], INFINITY);
+        x[i + 4] = nextafterf(x[i + 2], -INFINITY);
+        x[i + 5] = tie * (1.0f + 1e-6f);
+    }
+    x[1200] = NAN; x[1201] = INFINITY; x[1202] = -INFINITY; x[1203] = 1e30f; x[1204] = -1e30f;
+    x[1205] = -0.0f;
     const int32_t zp = yt == GLINT_DTYPE_UINT8 ? (int32_t)ri(0, 255) : (int32_t)ri(-128, 127);
     uint8_t zpb = (uint8_t)zp;
     const int64_t nd[1] = {(int64_t)n}, one[1] = {1};
@@ -199,8 +209,11 @@ static void test_quantize(gl_dtype yt) {
 int main(void) {
     tl_seed_from_env();
     if (!gl_cpu_qconv_available()) tl_skip("this CPU has no AVX-512 VNNI/VBMI");
-    test_quantize(GLINT_DTYPE_INT8);
-    test_quantize(GLINT_DTYPE_UINT8);
+    const float scales[] = {0.0125f, 0.1f, 1.0f / 3.0f, 0.00731f, 2.5f};
+    for (size_t i = 0; i < GL_ARRAY_LEN(scales); i++) {
+        test_quantize(GLINT_DTYPE_INT8, scales[i]);
+        test_quantize(GLINT_DTYPE_UINT8, scales[i]);
+    }
     const qcase fixed[] = {
         /* n  c   m   h   w kh kw sh sw dh dw pt pl pb pr */
         {1, 16, 16, 64, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},  /* the generator's decoder */
