@@ -1,5 +1,7 @@
 #include "testlib.h"
 
+#include "model/graph.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +96,31 @@ void *tl_read_file(const char *path, size_t *size) {
     fclose(f);
     if (buf && size) *size = (size_t)(n > 0 ? n : 0);
     return buf;
+}
+
+gl_tensor tl_tensor(gl_dtype dtype, void *data, int rank, const int64_t *dims) {
+    gl_tensor t = {.dtype = dtype, .data = data};
+    t.shape.rank = rank;
+    for (int i = 0; i < rank; i++) t.shape.d[i] = dims[i];
+    return t;
+}
+
+struct gl_graph *tl_load_graph(const char *relpath, bool *missing) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", GLINT_SOURCE_DIR, relpath);
+    size_t size;
+    void *buf = tl_read_file(path, &size);
+    *missing = buf == NULL;
+    if (!buf) return NULL;
+    gl_err err = {0};
+    gl_graph *g = NULL;
+    CHECK_OK(gl_onnx_load(buf, size, NULL, &g, &err));
+    free(buf);
+    if (g) CHECK_OK(gl_graph_optimize(g, &err));
+    if (err.status != GLINT_OK) {
+        fprintf(stderr, "%s: %s\n", relpath, err.msg);
+        gl_graph_free(g);
+        return NULL;
+    }
+    return g;
 }

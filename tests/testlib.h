@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/common.h"
 #include "glint.h"
 
 extern int tl_passed, tl_failed;
@@ -53,5 +54,14 @@ bool tl_close(const float *got, const float *want, size_t n, float rtol, float a
 
 /* Reads a whole file (malloc'd); NULL on failure. */
 void *tl_read_file(const char *path, size_t *size);
+
+/* A view of data as a tensor of dtype and shape (rank, dims). */
+gl_tensor tl_tensor(gl_dtype dtype, void *data, int rank, const int64_t *dims);
+
+/* The graph of the model at relpath under the source tree, loaded and
+ * optimised as an engine does. NULL when the file cannot be read (*missing
+ * set) or when loading or the passes fail (a failed CHECK, the message on
+ * stderr). Free with gl_graph_free. */
+struct gl_graph *tl_load_graph(const char *relpath, bool *missing);
 
 #endif

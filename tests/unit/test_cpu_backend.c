@@ -60,16 +60,11 @@ static int run_plan(void *st, const gl_plan *p, const void *const *inputs, float
 
 int main(void) {
     tl_seed_from_env();
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/models/unet_opset17.onnx", GLINT_SOURCE_DIR);
-    size_t size;
-    void *buf = tl_read_file(path, &size);
-    if (!buf) tl_skip("tests/models/unet_opset17.onnx not found");
+    bool missing;
+    gl_graph *g = tl_load_graph("tests/models/unet_opset17.onnx", &missing);
+    if (missing) tl_skip("tests/models/unet_opset17.onnx not found");
+    if (!g) return TEST_END();
     gl_err err = {0};
-    gl_graph *g = NULL;
-    CHECK_OK(gl_onnx_load(buf, size, NULL, &g, &err));
-    if (!g) { fprintf(stderr, "%s\n", err.msg); return TEST_END(); }
-    CHECK_OK(gl_graph_optimize(g, &err));
     const int64_t style_dim = g->values[g->inputs[1]].shape.d[1];
 
     /* fp16 on the CPU: refused with a message naming the precision */
@@ -120,6 +115,5 @@ int main(void) {
     }
     gl_backend_cpu.engine_free(ref);
     gl_graph_free(g);
-    free(buf);
     return TEST_END();
 }

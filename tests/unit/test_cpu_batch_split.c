@@ -82,16 +82,11 @@ static void test_chunk_size(void) {
 }
 
 static void test_unet(void) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/models/unet_opset17.onnx", GLINT_SOURCE_DIR);
-    size_t size;
-    void *buf = tl_read_file(path, &size);
-    if (!buf) tl_skip("tests/models/unet_opset17.onnx not found");
+    bool missing;
+    gl_graph *g = tl_load_graph("tests/models/unet_opset17.onnx", &missing);
+    if (missing) tl_skip("tests/models/unet_opset17.onnx not found");
+    if (!g) return;
     gl_err err = {0};
-    gl_graph *g = NULL;
-    CHECK_OK(gl_onnx_load(buf, size, NULL, &g, &err));
-    if (!g) { fprintf(stderr, "%s\n", err.msg); free(buf); return; }
-    CHECK_OK(gl_graph_optimize(g, &err));
     const int64_t S = g->values[g->inputs[1]].shape.d[1];
     static const int64_t buckets[][3] = {{4, 16, 16}, {6, 24, 16}, {5, 8, 8}};
     void *ref = state("ref", "0", 1);
@@ -134,7 +129,6 @@ static void test_unet(void) {
     }
     gl_backend_cpu.engine_free(ref);
     gl_graph_free(g);
-    free(buf);
 }
 
 /* x [N,3] → op → y [N,3]; op 0: Slice reversing dim 0; 1: Softmax over

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend/cpu/conv_fast.h"
+#include "epilogue_testutil.h"
 #include "ops/op.h"
 #include "testlib.h"
 
@@ -21,17 +22,6 @@ static float *rnd(size_t n) {
     tl_fill_uniform(p, n, -1, 1);
     return p;
 }
-
-static gl_tensor view(float *data, int rank, const int64_t *dims) {
-    gl_tensor t = {.dtype = GLINT_DTYPE_FLOAT32, .data = data};
-    t.shape.rank = rank;
-    for (int i = 0; i < rank; i++) t.shape.d[i] = dims[i];
-    return t;
-}
-
-static const gl_epi_kind k_unary[] = {GL_EPI_RELU, GL_EPI_LEAKY_RELU, GL_EPI_SIGMOID,
-                                      GL_EPI_TANH, GL_EPI_SILU, GL_EPI_GELU, GL_EPI_CLIP};
-static const gl_epi_kind k_binary[] = {GL_EPI_MUL, GL_EPI_ADD, GL_EPI_SUB, GL_EPI_RSUB};
 
 /* Runs one case with epilogue `epi_mode`: -1 = plain Conv, else a FusedConv
  * with a chain chosen from the mode (covers every kind and broadcast over
@@ -69,45 +59,14 @@ static int run_case(const conv_case *cc, const gl_sgemm_kernel *kern, int thread
     gl_tensor in[3 + GL_MAX_EPILOGUE];
     memset(in, 0, sizeof in);
     int n_in = 3;
-    in[0] = view(x, 4, xd);
-    in[1] = view(w, 4, wd);
+    in[0] = tl_tensor(GLINT_DTYPE_FLOAT32, x, 4, xd);
+    in[1] = tl_tensor(GLINT_DTYPE_FLOAT32, w, 4, wd);
     const int64_t bd[1] = {cc->m};
-    in[2] = cc->bias ? view(b, 1, bd) : (gl_tensor){.dtype = GLINT_DTYPE_UNDEFINED};
+    in[2] = cc->bias ? tl_tensor(GLINT_DTYPE_FLOAT32, b, 1, bd)
+                     : (gl_tensor){.dtype = GLINT_DTYPE_UNDEFINED};
     float *opnd[GL_MAX_EPILOGUE] = {0};
-    if (epi_mode >= 0) {
-        /* unary kind from the mode, then MUL/ADD with two broadcasts, then
-         * a second unary, so chains of 3-4 steps are covered. */
-        const gl_epi_bcast bc[] = {GL_BCAST_SCALAR, GL_BCAST_CHANNEL, GL_BCAST_SAMPLE_CHANNEL,
-                                   GL_BCAST_FULL};
-        int steps = 0;
-        for (int s = 0; s < 4; s++) {
-            gl_epi_step *e = &fp.epi[steps];
-            memset(e, 0, sizeof *e);
-            e->operand = -1;
-            if (s == 0 || s == 3) {
-                e->kind = k_unary[(epi_mode + s * 3) % GL_ARRAY_LEN(k_unary)];
-                e->alpha = e->kind == GL_EPI_CLIP ? -0.3f : 0.1f;
-                e->beta = 0.4f;
-            } else {
-                e->kind = k_binary[(epi_mode + s) % GL_ARRAY_LEN(k_binary)];
-                e->bcast = bc[(epi_mode / 2 + s) % 4];
-                int64_t dims[4] = {1, 1, 1, 1}, rank = 1;
-                switch (e->bcast) {
-                case GL_BCAST_SCALAR: break;
-                case GL_BCAST_CHANNEL: dims[0] = cc->m; break;
-                case GL_BCAST_SAMPLE_CHANNEL: dims[0] = cc->n; dims[1] = cc->m; rank = 2; break;
-                case GL_BCAST_FULL: memcpy(dims, yd, sizeof yd); rank = 4; break;
-                }
-                size_t cnt = (size_t)(dims[0] * dims[1] * dims[2] * dims[3]);
-                opnd[steps] = rnd(cnt);
-                e->operand = n_in;
-                in[n_in++] = view(opnd[steps], (int)rank, dims);
-            }
-            steps++;
-        }
-        fp.n_epi = steps;
-    }
-    gl_tensor out = view(yr, 4, yd);
+    if (epi_mode >= 0) n_in = et_epilogue_chain(epi_mode, yd, &fp, in, n_in, opnd);
+    gl_tensor out = tl_tensor(GLINT_DTYPE_FLOAT32, yr, 4, yd);
     const gl_op *op = epi_mode >= 0 ? gl_op_find("glint", "FusedConv") : gl_op_find("", "Conv");
     const void *params = epi_mode >= 0 ? (const void *)&fp : (const void *)cp;
     size_t wsb = op->workspace ? op->workspace(params, in, n_in, &out, 1) : 0;
@@ -125,7 +84,7 @@ static int run_case(const conv_case *cc, const gl_sgemm_kernel *kern, int thread
     size_t stride = gl_align_up(gl_cpu_conv_scratch_floats(), 16);
     float *scratch = aligned_alloc(64, stride * 4 * (size_t)threads);
     tl_poison(yf, (size_t)ysz);
-    gl_tensor outf = view(yf, 4, yd);
+    gl_tensor outf = tl_tensor(GLINT_DTYPE_FLOAT32, yf, 4, yd);
     CHECK(gl_cpu_conv_supported(&g));
     gl_cpu_conv_run(&cv, in, n_in, &outf, pool, scratch, stride);
     char what[256];

@@ -38,13 +38,6 @@ static void *gemm_params(gl_graph *g, int ta, int tb, float alpha, float beta) {
     return params;
 }
 
-static gl_tensor tview(float *d, int rank, const int64_t *dims) {
-    gl_tensor t = {.dtype = GLINT_DTYPE_FLOAT32, .data = d};
-    t.shape.rank = rank;
-    for (int i = 0; i < rank; i++) t.shape.d[i] = dims[i];
-    return t;
-}
-
 static int run_gemm(const gl_sgemm_kernel *kern, int threads, int64_t M, int64_t N, int64_t K,
                     int ta, int tb, float alpha, float beta, int cmode) {
     gl_graph *g = gl_graph_new(NULL);
@@ -66,10 +59,12 @@ static int run_gemm(const gl_sgemm_kernel *kern, int threads, int64_t M, int64_t
     tl_fill_uniform(A, na, -1, 1);
     tl_fill_uniform(B, nb, -1, 1);
     tl_fill_uniform(C, nc, -1, 1);
-    gl_tensor in[3] = {tview(A, 2, ad), tview(B, 2, bd), tview(C, crank < 0 ? 0 : crank, cd)};
+    const gl_dtype f32 = GLINT_DTYPE_FLOAT32;
+    gl_tensor in[3] = {tl_tensor(f32, A, 2, ad), tl_tensor(f32, B, 2, bd),
+                       tl_tensor(f32, C, crank < 0 ? 0 : crank, cd)};
     if (crank < 0) in[2] = (gl_tensor){.dtype = GLINT_DTYPE_UNDEFINED};
     int64_t yd[2] = {M, N};
-    gl_tensor out = tview(yr, 2, yd);
+    gl_tensor out = tl_tensor(f32, yr, 2, yd);
     gl_err err = {0};
     tl_poison(yr, nc - 1);
     int ok = gl_op_find("", "Gemm")->run(params, in, 3, &out, 1, NULL, &err) == GLINT_OK;
@@ -104,7 +99,9 @@ static int run_matmul(const gl_sgemm_kernel *kern, int threads, int64_t lead, in
     float *A = malloc(na * 4), *B = malloc(nb * 4), *yr = malloc(ny * 4), *yf = malloc(ny * 4);
     tl_fill_uniform(A, na, -1, 1);
     tl_fill_uniform(B, nb, -1, 1);
-    gl_tensor in[2] = {tview(A, 3, ad), tview(B, 2, bd)}, out = tview(yr, 3, yd);
+    const gl_dtype f32 = GLINT_DTYPE_FLOAT32;
+    gl_tensor in[2] = {tl_tensor(f32, A, 3, ad), tl_tensor(f32, B, 2, bd)};
+    gl_tensor out = tl_tensor(f32, yr, 3, yd);
     gl_err err = {0};
     tl_poison(yr, ny);
     int ok = gl_op_find("", "MatMul")->run(NULL, in, 2, &out, 1, NULL, &err) == GLINT_OK;

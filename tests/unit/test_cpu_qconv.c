@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "backend/cpu/qconv_fast.h"
+#include "epilogue_testutil.h"
 #include "ops/op.h"
 #include "testlib.h"
 
@@ -21,22 +22,11 @@ typedef struct qcase {
 
 static int64_t ri(int64_t lo, int64_t hi) { return lo + (int64_t)(tl_rand_u64() % (uint64_t)(hi - lo + 1)); }
 
-static gl_tensor view(gl_dtype t, void *data, int rank, const int64_t *dims) {
-    gl_tensor v = {.dtype = t, .data = data};
-    v.shape.rank = rank;
-    for (int i = 0; i < rank; i++) v.shape.d[i] = dims[i];
-    return v;
-}
-
 static float *rndf(size_t n, float lo, float hi) {
     float *p = malloc(n * sizeof(float) + 4);
     tl_fill_uniform(p, n, lo, hi);
     return p;
 }
-
-static const gl_epi_kind k_unary[] = {GL_EPI_RELU, GL_EPI_LEAKY_RELU, GL_EPI_SIGMOID,
-                                      GL_EPI_TANH, GL_EPI_SILU, GL_EPI_GELU, GL_EPI_CLIP};
-static const gl_epi_kind k_binary[] = {GL_EPI_MUL, GL_EPI_ADD, GL_EPI_SUB, GL_EPI_RSUB};
 
 /* One case: x dtype xt, output dtype yt, epilogue mode epi (-1: none).
  * Returns 1 when the fast path equals the reference byte for byte. */
@@ -72,10 +62,11 @@ static int run_case(const qcase *qc, gl_dtype xt, gl_dtype yt, int epi, bool bia
     gl_tensor in[4 + GL_MAX_EPILOGUE];
     memset(in, 0, sizeof in);
     int n_in = 3;
-    in[0] = view(xt, x, 4, xd);
-    in[1] = view(GLINT_DTYPE_INT8, w, 4, wd);
+    in[0] = tl_tensor(xt, x, 4, xd);
+    in[1] = tl_tensor(GLINT_DTYPE_INT8, w, 4, wd);
     const int64_t md[1] = {qc->m};
-    in[2] = bias ? view(GLINT_DTYPE_FLOAT32, b, 1, md) : (gl_tensor){.dtype = GLINT_DTYPE_UNDEFINED};
+    in[2] = bias ? tl_tensor(GLINT_DTYPE_FLOAT32, b, 1, md)
+                 : (gl_tensor){.dtype = GLINT_DTYPE_UNDEFINED};
     float *opnd[GL_MAX_EPILOGUE] = {0};
     gl_shape xs = in[0].shape, ws = in[1].shape;
     gl_conv_geom g;
@@ -85,42 +76,15 @@ static int run_case(const qcase *qc, gl_dtype xt, gl_dtype yt, int epi, bool bia
         return 0;
     }
     const int64_t yd[4] = {qc->n, qc->m, g.out[0], g.out[1]};
-    if (epi >= 0) {
-        /* unary, binary, binary, unary: chains of four steps over the modes */
-        const gl_epi_bcast bc[] = {GL_BCAST_SCALAR, GL_BCAST_CHANNEL, GL_BCAST_SAMPLE_CHANNEL,
-                                   GL_BCAST_FULL};
-        for (int s = 0; s < 4; s++) {
-            gl_epi_step *e = &p.fc.epi[s];
-            e->operand = -1;
-            if (s == 0 || s == 3) {
-                e->kind = k_unary[(size_t)(epi + s * 3) % GL_ARRAY_LEN(k_unary)];
-                e->alpha = e->kind == GL_EPI_CLIP ? -0.3f : 0.1f;
-                e->beta = 0.4f;
-            } else {
-                e->kind = k_binary[(size_t)(epi + s) % GL_ARRAY_LEN(k_binary)];
-                e->bcast = bc[(epi / 2 + s) % 4];
-                int64_t dims[4] = {1, 1, 1, 1}, rank = 1;
-                switch (e->bcast) {
-                case GL_BCAST_SCALAR: break;
-                case GL_BCAST_CHANNEL: dims[0] = qc->m; break;
-                case GL_BCAST_SAMPLE_CHANNEL: dims[0] = qc->n; dims[1] = qc->m; rank = 2; break;
-                case GL_BCAST_FULL: memcpy(dims, yd, sizeof yd); rank = 4; break;
-                }
-                opnd[s] = rndf((size_t)(dims[0] * dims[1] * dims[2] * dims[3]), -1, 1);
-                e->operand = n_in;
-                in[n_in++] = view(GLINT_DTYPE_FLOAT32, opnd[s], (int)rank, dims);
-            }
-        }
-        p.fc.n_epi = 4;
-    }
+    if (epi >= 0) n_in = et_epilogue_chain(epi, yd, &p.fc, in, n_in, opnd);
     p.wscale_input = n_in;
-    in[n_in++] = view(GLINT_DTYPE_FLOAT32, wscale, 1, md);
+    in[n_in++] = tl_tensor(GLINT_DTYPE_FLOAT32, wscale, 1, md);
 
     const size_t yn = (size_t)(yd[0] * yd[1] * yd[2] * yd[3]), yb = yn * glint_dtype_size(yt);
     uint8_t *yr = malloc(yb + 1), *yf = malloc(yb + 1);
     memset(yr, 0xA5, yb);
     memset(yf, 0xA5, yb);
-    gl_tensor out_r = view(yt, yr, 4, yd), out_f = view(yt, yf, 4, yd);
+    gl_tensor out_r = tl_tensor(yt, yr, 4, yd), out_f = tl_tensor(yt, yf, 4, yd);
     const gl_op *op = gl_op_find("glint", "QConv");
     size_t wsb = op->workspace(&p, in, n_in, &out_r, 1);
     void *wsp = malloc(wsb + 1);
@@ -186,12 +150,12 @@ static void test_quantize(gl_dtype yt, float scale) {
     uint8_t zpb = (uint8_t)zp;
     const int64_t nd[1] = {(int64_t)n}, one[1] = {1};
     float sc = scale;
-    gl_tensor in[3] = {view(GLINT_DTYPE_FLOAT32, x, 1, nd), view(GLINT_DTYPE_FLOAT32, &sc, 0, one),
-                       view(yt, &zpb, 0, one)};
+    gl_tensor in[3] = {tl_tensor(GLINT_DTYPE_FLOAT32, x, 1, nd),
+                       tl_tensor(GLINT_DTYPE_FLOAT32, &sc, 0, one), tl_tensor(yt, &zpb, 0, one)};
     uint8_t *yr = malloc(n), *yf = malloc(n);
     memset(yr, 0xA5, n);
     memset(yf, 0x5A, n);
-    gl_tensor out = view(yt, yr, 1, nd);
+    gl_tensor out = tl_tensor(yt, yr, 1, nd);
     gl_qdq_params qp = {.dequantize = false, .axis = 1, .output_dtype = GLINT_DTYPE_UNDEFINED};
     gl_err err = {0};
     CHECK_OK(op->run(&qp, in, 3, &out, 1, NULL, &err));

@@ -34,21 +34,11 @@ static void check_arena(const gl_plan *p) {
 }
 
 int main(void) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/models/unet_opset17.onnx", GLINT_SOURCE_DIR);
-    size_t size;
-    void *buf = tl_read_file(path, &size);
-    CHECK(buf != NULL);
-    if (!buf) return TEST_END();
+    bool missing;
+    gl_graph *g = tl_load_graph("tests/models/unet_opset17.onnx", &missing);
+    CHECK(!missing);
+    if (!g) return TEST_END();
     gl_err err = {0};
-    gl_graph *g = NULL;
-    CHECK_OK(gl_onnx_load(buf, size, NULL, &g, &err));
-    if (!g) {
-        fprintf(stderr, "%s\n", err.msg);
-        free(buf);
-        return TEST_END();
-    }
-    CHECK_OK(gl_graph_optimize(g, &err));
     static const int shapes[][3] = {{1, 16, 16}, {4, 64, 64}, {2, 32, 24}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         gl_shape in[2] = {{4, {shapes[s][0], 1, shapes[s][1], shapes[s][2]}}, {2, {shapes[s][0], 8}}};
@@ -74,6 +64,5 @@ int main(void) {
     CHECK(gl_plan_build(g, bad, GLINT_PRECISION_FP32, &p, &err) == GLINT_ERR_INVALID_ARGUMENT);
     CHECK(strstr(err.msg, "content") != NULL);
     gl_graph_free(g);
-    free(buf);
     return TEST_END();
 }
