@@ -17,15 +17,29 @@ enum { N = 2, C = 3, M = 4, H = 7, W = 6 };
 
 static int val(gl_graph *g, const char *name) { return gl_graph_value(g, name, NULL); }
 
-static void set_const(gl_graph *g, const char *name, const int64_t *dims, int rank, const float *data) {
+/* Makes value `name` a constant of dtype (data: its bytes; NULL leaves it
+ * zero). */
+static void set_const_of(gl_graph *g, const char *name, gl_dtype dtype, const int64_t *dims,
+                         int rank, const void *data) {
     gl_shape s = {.rank = rank};
     for (int i = 0; i < rank; i++) s.d[i] = dims[i];
-    gl_const *c = gl_const_new(g->alloc, GLINT_DTYPE_FLOAT32, &s, NULL);
+    gl_const *c = gl_const_new(g->alloc, dtype, &s, NULL);
     if (data) memcpy(c->data, data, c->bytes);
     int v = val(g, name);
     g->values[v].constant = c;
-    g->values[v].dtype = GLINT_DTYPE_FLOAT32;
+    g->values[v].dtype = dtype;
     g->values[v].shape = s;
+}
+
+static void set_const(gl_graph *g, const char *name, const int64_t *dims, int rank, const float *data) {
+    set_const_of(g, name, GLINT_DTYPE_FLOAT32, dims, rank, data);
+}
+
+/* Makes value x a float32 graph input of any shape. */
+static void float_input(gl_graph *g, int x) {
+    g->values[x].dtype = GLINT_DTYPE_FLOAT32;
+    g->values[x].shape.rank = -1;
+    gl_graph_add_input(g, x, NULL);
 }
 
 static void add_attr_ints(gl_graph *g, int node, const char *name, const int64_t *v, size_t n) {
@@ -249,9 +263,7 @@ static void test_empty_tensors(void) {
     int x = val(g, "x"), mi[2] = {x, e}, y = val(g, "y"), r = val(g, "r");
     gl_graph_add_node(g, "mul", "", "Mul", mi, 2, &y, 1, NULL);
     gl_graph_add_node(g, "relu", "", "Relu", &x, 1, &r, 1, NULL);
-    g->values[x].dtype = GLINT_DTYPE_FLOAT32;
-    g->values[x].shape.rank = -1;
-    gl_graph_add_input(g, x, NULL);
+    float_input(g, x);
     gl_graph_add_output(g, y, NULL);
     gl_graph_add_output(g, r, NULL);
     gl_err err;
@@ -276,20 +288,13 @@ static void test_static_budget(void) {
     const int64_t one[] = {1};
     const float c = 0.5f;
     set_const(g, "c", one, 1, &c);
-    gl_shape ss = {1, {1}};
-    gl_const *shape = gl_const_new(g->alloc, GLINT_DTYPE_INT64, &ss, NULL);
-    ((int64_t *)shape->data)[0] = (int64_t)(4 * GL_FOLD_MAX_BYTES / sizeof(float));
-    int sv = val(g, "shape");
-    g->values[sv].constant = shape;
-    g->values[sv].dtype = GLINT_DTYPE_INT64;
-    g->values[sv].shape = ss;
-    int ei[2] = {val(g, "c"), sv}, big = val(g, "big");
+    const int64_t n = (int64_t)(4 * GL_FOLD_MAX_BYTES / sizeof(float));
+    set_const_of(g, "shape", GLINT_DTYPE_INT64, one, 1, &n);
+    int ei[2] = {val(g, "c"), val(g, "shape")}, big = val(g, "big");
     gl_graph_add_node(g, "expand", "", "Expand", ei, 2, &big, 1, NULL);
     int x = val(g, "x"), ai[2] = {x, big}, y = val(g, "y");
     gl_graph_add_node(g, "add", "", "Add", ai, 2, &y, 1, NULL);
-    g->values[x].dtype = GLINT_DTYPE_FLOAT32;
-    g->values[x].shape.rank = -1;
-    gl_graph_add_input(g, x, NULL);
+    float_input(g, x);
     gl_graph_add_output(g, y, NULL);
     gl_err err;
     CHECK_OK(gl_graph_finalize(g, &err));
