@@ -9,7 +9,7 @@
 
 #include "backend/cuda/cuda_internal.h"
 
-static const char *kind_name(gk_kind k) {
+const char *gl_cuda_kind_name(gk_kind k) {
     static const char *n[] = {"copy", "cast_in", "cast_out", "conv", "conv_wmma", "conv_transpose",
                               "unary", "binary", "resize", "concat", "gather", "gemm",
                               "global_avg_pool", "norm", "pad", "batchnorm"};
@@ -35,7 +35,7 @@ static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *
         if (e) {
             char what[256], label[160] = "staging";
             if (d->node >= 0) gl_node_label(pp->plan->graph, d->node, label, sizeof label);
-            snprintf(what, sizeof what, "launching %s kernel %d for %s", kind_name(d->kind), j,
+            snprintf(what, sizeof what, "launching %s kernel %d for %s", gl_cuda_kind_name(d->kind), j,
                      label);
             return gl_cuda_check(eng, e, err, what);
         }

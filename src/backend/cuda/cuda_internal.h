@@ -166,6 +166,7 @@ typedef struct gl_cuda_lower gl_cuda_lower;
 glint_status gl_cuda_lower_step(gl_cuda_lower *L, int si, gl_err *err);
 
 /* ------------------------------------------------------- cuda_context.c */
+const char *gl_cuda_kind_name(gk_kind k); /* "conv", "gemm", ... for messages */
 glint_status gl_cuda_context_create(void *state, void **ctx, gl_err *err);
 void gl_cuda_context_free(void *ctx);
 glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err);
