@@ -128,6 +128,48 @@ static void c_conv_big(gu_graph *b) {
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }
+/* A U-Net decoder step: Concat(Resize(deep), skip) read by the tiled conv
+ * in one pass (upsample on the first part); 10 output channels (not a
+ * multiple of a block's 16), 10x12 output (partial 8x8 tiles), batch 1
+ * (input channels split over thread groups). */
+static void c_unet_decoder(gu_graph *b) {
+    gu_input(b, "deep", 4, (int64_t[]){1, 24, 5, 6});
+    gu_input(b, "skip", 4, (int64_t[]){1, 8, 10, 12});
+    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
+    gu_weight(b, "w", D_(10, 32, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(10), -0.5f, 0.5f);
+    int n = gu_node(b, "Resize", L_("deep", "", "scales"), L_("up"));
+    gu_attr_s(b, n, "mode", "nearest");
+    n = gu_node(b, "Concat", L_("up", "skip"), L_("cat"));
+    gu_attr_i(b, n, "axis", 1);
+    n = gu_node(b, "Conv", L_("cat", "w", "bias"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Relu", L_("c"), L_("y"));
+    gu_output(b, "y");
+}
+/* The upsampled part second, 3 output channels (the 4-channel block). */
+static void c_concat_up_second(gu_graph *b) {
+    gu_input(b, "skip", 4, (int64_t[]){2, 6, 16, 14});
+    gu_input(b, "deep", 4, (int64_t[]){2, 5, 8, 7});
+    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
+    gu_weight(b, "w", D_(3, 11, 3, 3), -0.2f, 0.2f);
+    int n = gu_node(b, "Resize", L_("deep", "", "scales"), L_("up"));
+    gu_attr_s(b, n, "mode", "nearest");
+    n = gu_node(b, "Concat", L_("skip", "up"), L_("cat"));
+    gu_attr_i(b, n, "axis", 1);
+    n = gu_node(b, "Conv", L_("cat", "w"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+/* Enough tiles for the wide blocks (48 channels of 16 per thread). */
+static void c_conv_wide(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){6, 16, 64, 64});
+    gu_weight(b, "w", D_(96, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(96), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
 static void c_convt(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){1, 8, 8, 8});
     gu_weight(b, "w", D_(8, 4, 4, 4), -0.3f, 0.3f);
@@ -388,6 +430,8 @@ static const op_case g_cases[] = {
     {"conv1d", c_conv1d}, {"conv5x5_asym_pads", c_conv5x5_asym}, {"conv_relu", c_conv_relu},
     {"conv_film_residual", c_conv_film_residual}, {"upsample_conv", c_upsample_conv},
     {"concat_conv", c_concat_conv}, {"conv_big", c_conv_big}, {"conv_transpose", c_convt},
+    {"unet_decoder_conv", c_unet_decoder}, {"concat_up_second_conv", c_concat_up_second},
+    {"conv_wide", c_conv_wide},
     {"relu", c_relu}, {"leaky_relu", c_leaky}, {"sigmoid", c_sigmoid}, {"tanh", c_tanh},
     {"erf", c_erf}, {"exp", c_exp}, {"clip", c_clip}, {"add_bcast", c_add_bc},
     {"mul_film_bcast", c_mul_bc}, {"sub_bcast_last", c_sub_bc}, {"div", c_div}, {"gemm", c_gemm},

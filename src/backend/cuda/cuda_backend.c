@@ -172,6 +172,11 @@ static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_grap
         if (!eng->weights || !eng->weight_bytes)
             st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: weight table");
     }
+    if (!st && cudaDeviceGetAttribute(&eng->sm_count, cudaDevAttrMultiProcessorCount,
+                                      eng->device) != cudaSuccess) {
+        (void)cudaGetLastError();
+        eng->sm_count = 0; /* the lowering assumes a large GPU */
+    }
     if (!st) st = upload_weights(eng, true, err);
     if (st) {
         cuda_engine_free(eng);

@@ -89,6 +89,8 @@ static inline bool gkc_setup(const gk_conv &p, int mb, int kpath, gkc_geom *g) {
         (kpath != 0 && (p.kh != kpath || p.kw != kpath)) || p.n < 0 || p.oh < 0 || p.ow < 0)
         return false;
     if (p.split_arg >= 0 && (p.c_split <= 0 || p.c_split >= p.c_in)) return false;
+    /* one shift for both parts of a concat */
+    if (p.split_arg >= 0 ? p.up2 != p.up : p.up2 != 1) return false;
     const int64_t lim = INT32_MAX;
     int64_t cpg = p.c_in / p.group, khw = (int64_t)p.kh * p.kw;
     int64_t plane_src = (int64_t)(p.h / p.up) * (p.w / p.up), plane = (int64_t)p.oh * p.ow;

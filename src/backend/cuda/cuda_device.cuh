@@ -76,24 +76,26 @@ __host__ __device__ __forceinline__ float gk_epi(const gl_epi_step &e, float y, 
 
 /* Reads logical input element (n, c, iy, ix) of the conv input, applying the
  * folded concat (channels >= c_split from x2) and upsample (up = 2 reads
- * the half-size tensor). Callers guarantee 0 <= iy < h, 0 <= ix < w. */
+ * the half-size x, up2 = 2 the half-size x2). Callers guarantee
+ * 0 <= iy < h, 0 <= ix < w. */
 template <typename T>
 __device__ __forceinline__ float conv_in(const gk_conv &p, const T *x, const T *x2, int n, int c,
                                          int iy, int ix) {
-    int hh = p.h / p.up, ww = p.w / p.up;
     const T *src = x;
-    int cs = c, csrc = p.c_in;
+    int cs = c, csrc = p.c_in, up = p.up;
     if (p.split_arg >= 0) {
-        if (c >= p.c_split) { src = x2; cs = c - p.c_split; csrc = p.c_in - p.c_split; }
+        if (c >= p.c_split) { src = x2; cs = c - p.c_split; csrc = p.c_in - p.c_split; up = p.up2; }
         else csrc = p.c_split;
     }
-    int64_t idx = (((int64_t)n * csrc + cs) * hh + iy / p.up) * ww + ix / p.up;
+    int hh = p.h / up, ww = p.w / up;
+    int64_t idx = (((int64_t)n * csrc + cs) * hh + iy / up) * ww + ix / up;
     return gk_ld(src, idx);
 }
 
 /* Per-family host launchers (one .cu file each), dispatched by gk_launch. */
 cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
 cudaError_t gk_run_conv_wmma(const gk_desc *d, void *const *ptrs, cudaStream_t s);
+cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
 cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
 cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
 cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);

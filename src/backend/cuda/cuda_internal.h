@@ -38,6 +38,7 @@ typedef struct gl_cuda_engine {
     const glint_allocator *alloc;
     const gl_graph *graph;
     int device;
+    int sm_count;                   /* multiprocessors, for launch shapes */
     bool fp16;
     uint32_t flags;
     size_t limit_bytes;             /* 0 = no cap */

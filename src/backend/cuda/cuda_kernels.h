@@ -27,6 +27,7 @@ typedef enum gk_kind {
     GK_CAST_OUT,      /* act src -> float dst (FP16 output staging) */
     GK_CONV,          /* Conv / glint::FusedConv, NCHW, direct */
     GK_CONV_WMMA,     /* same semantics, FP16 tensor-core implicit GEMM */
+    GK_CONV_TILE,     /* same semantics, tiled through shared memory (1x1, 3x3) */
     GK_CONVT,         /* ConvTranspose, NCHW, gather form */
     GK_UNARY,
     GK_BINARY,        /* broadcasting */
@@ -52,13 +53,19 @@ typedef enum gk_binary_op { GKB_ADD, GKB_SUB, GKB_MUL, GKB_DIV, GKB_MAX, GKB_MIN
  * 2 B or -1, 3.. epilogue operands at their step-input index, output last
  * (out_arg). Folded input addressing: when up == 2 the conv reads
  * X[c][iy/2][ix/2] of an (h/2)×(w/2) tensor (a nearest 2x upsample); when
- * split_arg >= 0, channels >= c_split come from args[split_arg] (a concat). */
+ * split_arg >= 0, channels >= c_split come from args[split_arg] (a concat),
+ * upsampled likewise when up2 == 2 (GK_CONV_TILE only; the direct kernel
+ * takes no upsample with a concat). */
 typedef struct gk_conv {
     int n, c_in, h, w, c_out, group, oh, ow;
     int kh, kw, sh, sw, dh, dw, ph, pw;
-    int up;                 /* 1, or 2 for a folded nearest 2x upsample */
+    int up;                 /* 1, or 2 for a folded nearest 2x upsample of X */
+    int up2;                /* the same for args[split_arg] */
     int split_arg;          /* -1, or the arg holding channels >= c_split */
     int c_split;
+    /* GK_CONV_TILE: output channels per block and per thread, and how many
+     * thread groups share a chunk's input channels (gk_conv_tile_pick). */
+    int tile_mt, tile_pm, tile_ksplit;
     int n_epi;
     gl_epi_step epi[GL_MAX_EPILOGUE]; /* operand = arg index */
     int out_arg;
@@ -187,6 +194,27 @@ int gk_launch(const gk_desc *d, void *const *ptrs, bool fp16, void *stream);
 
 /* Whether the tensor-core conv applies to this geometry (FP16 only). */
 bool gk_conv_wmma_ok(const gk_conv *c);
+
+/* The tiled conv (cuda_conv_tile.cu): 8x8 output tiles; per chunk of input
+ * channels, the input patch and the weights in shared memory (floats). */
+#define GK_TILE_EDGE 8
+#define GK_TILE_MAX_KSPLIT 4
+#define GK_TILE_PATCH(ks, s) ((GK_TILE_EDGE - 1) * (s) + (ks))
+#define GK_TILE_CK(ks, s) ((ks) == 1 ? 32 : (s) == 1 ? 16 : 8)
+#define GK_TILE_SX(ks, s) \
+    ((GK_TILE_CK(ks, s) * GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s) + 3) / 4 * 4)
+static inline int gk_tile_smem_floats(int ks, int s, int mt) {
+    return GK_TILE_SX(ks, s) + GK_TILE_CK(ks, s) * ks * ks * mt;
+}
+/* Group 1, square 1x1 or 3x3 kernels, equal strides of 1 or 2, no
+ * dilation, every index in int32, the batch within the grid's z limit. */
+static inline bool gk_conv_tile_ok(const gk_conv *c) {
+    return c->group == 1 && c->kh == c->kw && (c->kh == 1 || c->kh == 3) && c->sh == c->sw &&
+           (c->sh == 1 || c->sh == 2) && c->dh == 1 && c->dw == 1 && c->n <= 65535 &&
+           (c->up == 1 || c->up == 2) && (c->up2 == 1 || c->up2 == 2) && c->h % c->up == 0 &&
+           c->w % c->up == 0 && c->h % c->up2 == 0 && c->w % c->up2 == 0 &&
+           (int64_t)c->c_out * c->c_in * c->kh * c->kw < ((int64_t)1 << 31);
+}
 
 #ifdef __cplusplus
 }

@@ -290,19 +290,22 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     pp->in = gl_calloc(a, (size_t)GL_MAX(pp->n_in, 1), sizeof *pp->in);
     pp->out = gl_calloc(a, (size_t)GL_MAX(pp->n_out, 1), sizeof *pp->out);
     gl_cuda_lower L = {.pp = pp, .plan = plan, .g = plan->graph, .fp16 = eng->fp16,
-                       .simple = gl_cuda_env_flag("GLINT_CUDA_SIMPLE")};
+                       .simple = gl_cuda_env_flag("GLINT_CUDA_SIMPLE"),
+                       .sm_count = eng->sm_count};
     L.producer = gl_malloc(a, nt * sizeof(int));
     L.readers = gl_calloc(a, nt, sizeof(int));
     L.is_output = gl_calloc(a, nt, sizeof(bool));
     L.skip = gl_calloc(a, ns, sizeof(bool));
     L.fold_up = gl_malloc(a, ns * sizeof(int));
     L.fold_cat = gl_malloc(a, ns * sizeof(int));
+    L.fold_cat_up = gl_malloc(a, 2 * ns * sizeof(int));
     if (!pp->t || !pp->in || !pp->out || !L.producer || !L.readers || !L.is_output || !L.skip ||
-        !L.fold_up || !L.fold_cat) {
+        !L.fold_up || !L.fold_cat || !L.fold_cat_up) {
         st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: lowering tables");
     } else {
         for (size_t i = 0; i < nt; i++) L.producer[i] = -1;
         for (size_t i = 0; i < ns; i++) L.fold_up[i] = L.fold_cat[i] = -1;
+        for (size_t i = 0; i < 2 * ns; i++) L.fold_cat_up[i] = -1;
         for (int i = 0; i < plan->n_tensors; i++) {
             const gl_plan_tensor *t = &plan->tensors[i];
             init_tensor(pp, i, t->dtype, &t->shape, t->is_const, t->data);
@@ -315,6 +318,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     gl_free(a, L.skip);
     gl_free(a, L.fold_up);
     gl_free(a, L.fold_cat);
+    gl_free(a, L.fold_cat_up);
     if (!st) {
         pthread_mutex_lock(&eng->rec_mu);
         if (eng->n_prepared == eng->cap_prepared) {

@@ -10,13 +10,16 @@ struct gl_cuda_lower {
     const gl_plan *plan;
     const gl_graph *g;
     bool fp16;
-    bool simple;        /* GLINT_CUDA_SIMPLE=1: no tensor cores, no folding */
+    bool simple;        /* GLINT_CUDA_SIMPLE=1: no tensor cores, no folding, no tiling */
+    int sm_count;       /* the GPU's multiprocessors (0: unknown) */
     int *producer;      /* per plan tensor: step writing it, or -1 */
     int *readers;       /* per plan tensor: how many step inputs read it */
     bool *is_output;    /* per plan tensor: a graph output */
     bool *skip;         /* per step: folded into a later conv */
     int *fold_up;       /* per step: the Resize step folded into this conv, or -1 */
     int *fold_cat;      /* per step: the Concat step folded into this conv, or -1 */
+    int *fold_cat_up;   /* per step, 2 each: the Resize folded into that Concat's input
+                         * 0 / 1 (a 2x nearest upsample, tiled conv only), or -1 */
 };
 
 /* Appends a zeroed descriptor for node `node`; NULL on allocation failure. */

@@ -75,6 +75,50 @@ static int lead_axis_map(const gl_resize_params *r, int64_t len) {
     return ident ? 0 : shift ? 1 : -1;
 }
 
+/* Whether Resize step `prod`, the only producer of conv input tensor x,
+ * is an exact nearest 2x upsample a conv can read through its addressing. */
+static bool resize_folds(const gl_cuda_lower *L, int prod, int x) {
+    const gl_plan *p = L->plan;
+    const gl_plan_step *ps = &p->steps[prod];
+    if (!(is_op(ps, "", "Resize") || is_op(ps, "", "Upsample")) || !ps->params ||
+        ps->n_outputs != 1 || L->readers[x] != 1 || L->is_output[x] || L->skip[prod])
+        return false;
+    const gl_shape *xs = &p->tensors[x].shape;
+    int src = ps->inputs[0];
+    const gl_shape *is = &p->tensors[src].shape;
+    if (!nearest_is_half(ps->params) || xs->rank != 4 || is->rank != 4 || is->d[0] != xs->d[0] ||
+        is->d[1] != xs->d[1] || is->d[2] * 2 != xs->d[2] || is->d[3] * 2 != xs->d[3] ||
+        p->tensors[src].is_const || !gl_cuda_is_float(L, src))
+        return false;
+    /* o/2 is the source index only for a scale of exactly 2 (a given scale
+     * of 2.2 on a size-1 axis also doubles it, but maps o=1 to 1/2.2, not
+     * 1/2). */
+    gl_shape rs;
+    double sc[GL_MAX_RANK];
+    return resize_scales(L, prod, &rs, sc, NULL) == GLINT_OK && sc[0] == 1.0 && sc[1] == 1.0 &&
+           sc[2] == 2.0 && sc[3] == 2.0 && lead_axis_map(ps->params, is->d[0]) == 0 &&
+           lead_axis_map(ps->params, is->d[1]) == 0;
+}
+
+static glint_status conv_geom(gl_cuda_lower *L, int si, const gl_conv_params *cp,
+                              gl_conv_geom *g, gl_err *err);
+static const gl_conv_params *conv_params(const gl_plan_step *s);
+static void conv_fill(gk_conv *c, const gl_conv_geom *g);
+
+/* Whether conv step si runs on the tiled kernel (which alone reads a
+ * concat whose parts are upsampled differently). */
+static bool conv_takes_tile(gl_cuda_lower *L, int si) {
+    const gl_conv_params *cp = conv_params(&L->plan->steps[si]);
+    gl_conv_geom g;
+    gl_err err = {0};
+    if (L->simple || !cp || conv_geom(L, si, cp, &g, &err)) return false;
+    gk_conv c;
+    memset(&c, 0, sizeof c);
+    conv_fill(&c, &g);
+    c.up = c.up2 = 1;
+    return gk_conv_tile_ok(&c);
+}
+
 void gl_cuda_plan_folds(gl_cuda_lower *L) {
     if (L->simple) return;
     const gl_plan *p = L->plan;
@@ -87,22 +131,7 @@ void gl_cuda_plan_folds(gl_cuda_lower *L) {
         const gl_plan_step *ps = &p->steps[prod];
         const gl_shape *xs = &p->tensors[x].shape;
         if (xs->rank != 4 || !gl_cuda_is_float(L, x) || ps->n_outputs != 1) continue;
-        if ((is_op(ps, "", "Resize") || is_op(ps, "", "Upsample")) && ps->params) {
-            int src = ps->inputs[0];
-            const gl_shape *is = &p->tensors[src].shape;
-            if (!nearest_is_half(ps->params) || is->rank != 4 || is->d[0] != xs->d[0] ||
-                is->d[1] != xs->d[1] || is->d[2] * 2 != xs->d[2] || is->d[3] * 2 != xs->d[3] ||
-                p->tensors[src].is_const)
-                continue;
-            /* o/2 is the source index only for a scale of exactly 2 (a given
-             * scale of 2.2 on a size-1 axis also doubles it, but maps o=1 to
-             * 1/2.2, not 1/2). */
-            gl_shape rs;
-            double sc[GL_MAX_RANK];
-            if (resize_scales(L, prod, &rs, sc, NULL) != GLINT_OK || sc[0] != 1.0 ||
-                sc[1] != 1.0 || sc[2] != 2.0 || sc[3] != 2.0 ||
-                lead_axis_map(ps->params, is->d[0]) != 0 || lead_axis_map(ps->params, is->d[1]) != 0)
-                continue;
+        if (resize_folds(L, prod, x)) {
             L->fold_up[si] = prod;
             L->skip[prod] = true;
         } else if (is_op(ps, "", "Concat") && ps->n_inputs == 2) {
@@ -116,6 +145,14 @@ void gl_cuda_plan_folds(gl_cuda_lower *L) {
                 continue;
             L->fold_cat[si] = prod;
             L->skip[prod] = true;
+            /* A U-Net's decoder: Concat(Resize(deep), skip) read in one pass. */
+            for (int k = 0; k < 2 && conv_takes_tile(L, si); k++) {
+                int part = ps->inputs[k], rp = L->producer[part];
+                if (rp >= 0 && resize_folds(L, rp, part)) {
+                    L->fold_cat_up[2 * si + k] = rp;
+                    L->skip[rp] = true;
+                }
+            }
         }
     }
 }
@@ -149,6 +186,48 @@ static glint_status conv_geom(gl_cuda_lower *L, int si, const gl_conv_params *cp
         (dst).ph = two ? (int)(g).pad_begin[0] : 0; (dst).pw = (int)(g).pad_begin[two];     \
     } while (0)
 
+static void conv_fill(gk_conv *c, const gl_conv_geom *g) { GEOM_2D(*c, *g); }
+
+static const gl_conv_params *conv_params(const gl_plan_step *s) {
+    if (is_op(s, "glint", "FusedConv"))
+        return s->params ? &((const gl_fused_conv_params *)s->params)->conv : NULL;
+    return is_conv(s) ? s->params : NULL;
+}
+
+/* Launch shape of the tiled conv: wide blocks (32-64 channels, 16 per
+ * thread) when the layer has blocks enough to fill the GPU several times;
+ * else 16 channels per block, 8 per thread, and the input channels split
+ * over up to 4 thread groups until the launch has about two blocks per SM
+ * (batch 1: a 64x64 layer is only 64 tiles). */
+static void tile_pick(gk_conv *c, int sm_count) {
+    const int sms = sm_count > 0 ? sm_count : 132;
+    const int64_t tiles = (int64_t)c->n * ((c->oh + GK_TILE_EDGE - 1) / GK_TILE_EDGE) *
+                          ((c->ow + GK_TILE_EDGE - 1) / GK_TILE_EDGE);
+    int mt = 16, pm = 8;
+    if (c->c_out <= 4) {
+        mt = pm = 4;
+    } else {
+        int wide = c->c_out % 64 == 0 ? 64 : c->c_out % 48 == 0 ? 48 : c->c_out % 32 == 0 ? 32 : 0;
+        if (wide && tiles * (c->c_out / wide) >= 4 * sms) {
+            mt = wide;
+            pm = 16;
+        }
+    }
+    int ks = 1;
+    if (mt <= 16) {
+        const int64_t blocks = tiles * ((c->c_out + mt - 1) / mt);
+        /* parts 1.. park their sums in the block's shared memory */
+        const int cap = gk_tile_smem_floats(c->kh, c->sh, mt) / (GK_TILE_EDGE * GK_TILE_EDGE * mt) + 1;
+        const int ck = GK_TILE_CK(c->kh, c->sh);
+        while (ks * 2 <= GK_TILE_MAX_KSPLIT && ks * 2 <= cap && ks * 2 <= GL_MIN(ck, c->c_in) &&
+               blocks * ks < 2 * sms)
+            ks *= 2;
+    }
+    c->tile_mt = mt;
+    c->tile_pm = pm;
+    c->tile_ksplit = ks;
+}
+
 glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     const gl_plan_step *s = &L->plan->steps[si];
     bool fused = is_op(s, "glint", "FusedConv");
@@ -167,8 +246,8 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     gk_desc *d = gl_cuda_add_desc(L, GK_CONV, s->node, err);
     if (!d) return err->status;
     gk_conv *c = &d->u.conv;
-    GEOM_2D(*c, g);
-    c->up = 1;
+    conv_fill(c, &g);
+    c->up = c->up2 = 1;
     c->split_arg = -1;
     for (int k = 0; k < s->n_inputs; k++) d->args[k] = s->inputs[k];
     int n_args = s->n_inputs < 3 ? 3 : s->n_inputs; /* slot 2 is the (maybe absent) bias */
@@ -177,9 +256,12 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         c->up = 2;
     } else if (L->fold_cat[si] >= 0) {
         const gl_plan_step *cs = &L->plan->steps[L->fold_cat[si]];
-        d->args[0] = cs->inputs[0];
+        int ra = L->fold_cat_up[2 * si], rb = L->fold_cat_up[2 * si + 1];
+        d->args[0] = ra >= 0 ? L->plan->steps[ra].inputs[0] : cs->inputs[0];
+        c->up = ra >= 0 ? 2 : 1;
         c->split_arg = n_args;
-        d->args[n_args++] = cs->inputs[1];
+        d->args[n_args++] = rb >= 0 ? L->plan->steps[rb].inputs[0] : cs->inputs[1];
+        c->up2 = rb >= 0 ? 2 : 1;
         c->c_split = (int)gl_cuda_pt(L, cs->inputs[0])->shape.d[1];
     }
     c->out_arg = n_args;
@@ -196,7 +278,11 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
                 return gl_cuda_unsupported(L, si, err, "has an epilogue operand out of range");
         }
     }
-    if (L->fp16 && !L->simple && gk_conv_wmma_ok(c)) {
+    if (!L->simple && gk_conv_tile_ok(c) && !(L->fp16 && gl_cuda_env_flag("GLINT_CUDA_WMMA") &&
+                                               gk_conv_wmma_ok(c))) {
+        d->kind = GK_CONV_TILE;
+        tile_pick(c, L->sm_count);
+    } else if (L->fp16 && !L->simple && gk_conv_wmma_ok(c)) {
         d->kind = GK_CONV_WMMA;
         L->pp->n_wmma++;
     }

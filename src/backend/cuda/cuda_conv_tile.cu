@@ -1,0 +1,178 @@
+/* Tiled direct convolution (NCHW, FP32 arithmetic, float or half storage):
+ * the fast path for group-1, 1x1 and 3x3, stride 1 or 2, undilated
+ * convolutions, the whole of a FiLM U-Net.
+ *
+ * A block computes an 8x8 tile of output pixels of one image for MT output
+ * channels. It walks the input channels in chunks of CK: the chunk's input
+ * patch (the tile's receptive field, padding as zeros, the folded upsample
+ * and concat applied while loading) and its weights, transposed to
+ * [c][tap][m], go to shared memory; then each thread accumulates PM output
+ * channels of one pixel, reading one input value and PM/4 four-wide weight
+ * vectors (the same address across the warp: a broadcast) per tap. Every
+ * index that depends on the chunk is worked out at load time, once per
+ * element; the multiply-add loop is fully unrolled over the taps.
+ *
+ * Small launches (batch 1) split the input channels of a chunk over
+ * `ksplit` thread groups, which add their partial sums through shared
+ * memory at the end: a 64x64 layer of 16 channels is only 64 tiles, and
+ * the split puts 2-4x more warps on the GPU's 132 SMs.
+ *
+ * The lowering (cuda_lower_nn.c) picks MT, PM and ksplit per layer
+ * (gk_conv_tile_pick); gk_tile_* in cuda_kernels.h hold the shared-memory
+ * arithmetic that both sides need. */
+#include "backend/cuda/cuda_device.cuh"
+
+#define GT_TILE GK_TILE_EDGE
+#define GT_PIX (GT_TILE * GT_TILE)
+
+/* Only configurations of at most 16 channels split (gk_conv_tile_pick), so
+ * the wide ones keep a 256-thread bound and their registers. */
+template <typename T, int KS, int S, int MT, int PM>
+__global__ void __launch_bounds__(GT_PIX * (MT / PM) * (MT <= 16 ? GK_TILE_MAX_KSPLIT : 1))
+conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
+                 const T *__restrict__ x2, const T *__restrict__ w, const T *__restrict__ b,
+                 const __grid_constant__ gk_ptrs ops, T *__restrict__ y) {
+    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
+    constexpr int KK = KS * KS;
+    constexpr int CK = GK_TILE_CK(KS, S);
+    constexpr int SX = GK_TILE_SX(KS, S);
+    constexpr int NG = MT / PM; /* channel groups per block */
+    __shared__ __align__(16) float smem[SX + CK * KK * MT];
+    float *xs = smem, *ws = smem + SX;
+
+    const int ksplit = p.tile_ksplit;
+    const int nthreads = GT_PIX * NG * ksplit;
+    const int tid = threadIdx.x;
+    const int pix = tid % GT_PIX, grp = (tid / GT_PIX) % NG, part = tid / (GT_PIX * NG);
+    const int ly = pix / GT_TILE, lx = pix % GT_TILE;
+
+    const int tiles_x = (p.ow + GT_TILE - 1) / GT_TILE;
+    const int ty = blockIdx.x / tiles_x, tx = blockIdx.x - ty * tiles_x;
+    const int oy0 = ty * GT_TILE, ox0 = tx * GT_TILE;
+    const int m0 = blockIdx.y * MT, n = blockIdx.z;
+    const int iy0 = oy0 * S - p.ph, ix0 = ox0 * S - p.pw;
+
+    /* The two channel ranges of the input: [0, c_a) from x, [c_a, c_in)
+     * from x2, each with its own upsample shift and source size. */
+    const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
+    const int sa = p.up == 2, sb = p.up2 == 2;
+    const int hsa = p.h >> sa, wsa = p.w >> sa, hsb = p.h >> sb, wsb = p.w >> sb;
+    const T *xa = x + (size_t)n * c_a * hsa * wsa;
+    const T *xb = x2 ? x2 + (size_t)n * c_b * hsb * wsb : x;
+    const int wrow = p.c_in * KK; /* weight elements per output channel */
+
+    float acc[PM];
+#pragma unroll
+    for (int j = 0; j < PM; j++) acc[j] = 0.0f;
+
+    for (int c0 = 0; c0 < p.c_in; c0 += CK) {
+        const int cn = min(CK, p.c_in - c0);
+        __syncthreads(); /* the previous chunk has been read */
+        for (int e = tid; e < cn * PATCH; e += nthreads) {
+            const int c = e / PATCH, r = e - c * PATCH;
+            const int iy = iy0 + r / PW, ix = ix0 + r % PW, ci = c0 + c;
+            float v = 0.0f;
+            if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) {
+                v = ci < c_a ? gk_ld(xa, (ci * hsa + (iy >> sa)) * wsa + (ix >> sa))
+                             : gk_ld(xb, ((ci - c_a) * hsb + (iy >> sb)) * wsb + (ix >> sb));
+            }
+            xs[e] = v;
+        }
+        const int wn = cn * KK;
+        for (int e = tid; e < MT * wn; e += nthreads) {
+            const int m = e / wn, r = e - m * wn; /* r = c * KK + tap, contiguous in w */
+            const int mo = m0 + m;
+            ws[r * MT + m] = mo < p.c_out ? gk_ld(w, mo * wrow + c0 * KK + r) : 0.0f;
+        }
+        __syncthreads();
+        for (int c = part; c < cn; c += ksplit) {
+            const float *xc = xs + c * PATCH + (ly * S) * PW + lx * S;
+            const float *wc = ws + c * KK * MT + grp * PM;
+#pragma unroll
+            for (int ky = 0; ky < KS; ky++)
+#pragma unroll
+                for (int kx = 0; kx < KS; kx++) {
+                    const float xv = xc[ky * PW + kx];
+                    const float4 *w4 = reinterpret_cast<const float4 *>(wc + (ky * KS + kx) * MT);
+#pragma unroll
+                    for (int q = 0; q < PM / 4; q++) {
+                        const float4 wv = w4[q];
+                        acc[4 * q + 0] += xv * wv.x;
+                        acc[4 * q + 1] += xv * wv.y;
+                        acc[4 * q + 2] += xv * wv.z;
+                        acc[4 * q + 3] += xv * wv.w;
+                    }
+                }
+        }
+    }
+
+    if (ksplit > 1) { /* parts 1.. hand their sums to part 0 */
+        __syncthreads();
+        float *red = smem; /* (ksplit - 1) x (GT_PIX * NG) x PM floats, checked by the picker */
+        const int slot = pix + grp * GT_PIX;
+        if (part > 0) {
+#pragma unroll
+            for (int j = 0; j < PM; j++) red[((part - 1) * PM + j) * (GT_PIX * NG) + slot] = acc[j];
+        }
+        __syncthreads();
+        if (part > 0) return;
+        for (int k = 1; k < ksplit; k++)
+#pragma unroll
+            for (int j = 0; j < PM; j++) acc[j] += red[((k - 1) * PM + j) * (GT_PIX * NG) + slot];
+    }
+
+    const int oy = oy0 + ly, ox = ox0 + lx;
+    if (oy >= p.oh || ox >= p.ow) return;
+    const int plane = p.oh * p.ow, i = oy * p.ow + ox;
+#pragma unroll
+    for (int j = 0; j < PM; j++) {
+        const int m = m0 + grp * PM + j;
+        if (m < p.c_out) {
+            float r = acc[j];
+            if (b) r += gk_ld(b, m);
+            for (int e = 0; e < p.n_epi; e++)
+                r = gk_epi<T>(p.epi[e], r, ops, n, m, p.c_out, i, plane);
+            gk_st(y, ((size_t)n * p.c_out + m) * plane + i, r);
+        }
+    }
+}
+
+template <typename T, int KS, int S, int MT, int PM>
+static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
+    dim3 grid((unsigned)(((p.oh + GT_TILE - 1) / GT_TILE) * ((p.ow + GT_TILE - 1) / GT_TILE)),
+              (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
+    unsigned threads = (unsigned)(GT_PIX * (MT / PM) * p.tile_ksplit);
+    gk_ptrs ops;
+    for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
+    conv_tile_kernel<T, KS, S, MT, PM><<<grid, threads, 0, s>>>(
+        p, (const T *)ptrs[0], x2, (const T *)ptrs[1], (const T *)ptrs[2], ops,
+        (T *)ptrs[p.out_arg]);
+}
+
+template <typename T, int KS, int S>
+static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
+    switch (p.tile_mt * 100 + p.tile_pm) {
+    case 404: launch_cfg<T, KS, S, 4, 4>(p, ptrs, x2, s); break;
+    case 1608: launch_cfg<T, KS, S, 16, 8>(p, ptrs, x2, s); break;
+    case 3216: launch_cfg<T, KS, S, 32, 16>(p, ptrs, x2, s); break;
+    case 4816: launch_cfg<T, KS, S, 48, 16>(p, ptrs, x2, s); break;
+    case 6416: launch_cfg<T, KS, S, 64, 16>(p, ptrs, x2, s); break;
+    default: return cudaErrorInvalidValue;
+    }
+    return cudaGetLastError();
+}
+
+template <typename T>
+static cudaError_t launch_tile(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    const gk_conv &p = d->u.conv;
+    if (!gk_conv_tile_ok(&p) || p.tile_ksplit < 1 || p.tile_ksplit > GK_TILE_MAX_KSPLIT)
+        return cudaErrorInvalidValue;
+    if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
+    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
+    if (p.kh == 1) return p.sh == 1 ? launch_ks<T, 1, 1>(p, ptrs, x2, s) : launch_ks<T, 1, 2>(p, ptrs, x2, s);
+    return p.sh == 1 ? launch_ks<T, 3, 1>(p, ptrs, x2, s) : launch_ks<T, 3, 2>(p, ptrs, x2, s);
+}
+
+cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
+    return fp16 ? launch_tile<__half>(d, ptrs, s) : launch_tile<float>(d, ptrs, s);
+}
