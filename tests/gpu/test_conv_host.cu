@@ -274,7 +274,7 @@ static void run_case(const tcase &tc, int epi_mode, const char *prec, float rtol
     p.oh = oh; p.ow = ow; p.kh = tc.kh; p.kw = tc.kw; p.sh = tc.sh; p.sw = tc.sw;
     p.dh = tc.dh; p.dw = tc.dw; p.ph = tc.pt; p.pw = tc.pl;
     p.up = tc.up;
-    p.up2 = tc.up; /* the direct kernel upsamples both parts alike */
+    p.up2 = tc.split ? tc.up : 1; /* the direct kernel upsamples both parts alike */
     p.split_arg = tc.split ? n_in : -1;
     p.c_split = tc.split;
     p.n_epi = fp.n_epi;
