@@ -370,7 +370,7 @@ static void test_choices(void) {
     gk_conv p;
     memset(&p, 0, sizeof p);
     p.n = 1; p.c_in = 32; p.c_out = 16; p.group = 1; p.h = p.w = p.oh = p.ow = 64;
-    p.kh = p.kw = 3; p.sh = p.sw = p.dh = p.dw = 1; p.ph = p.pw = 1; p.up = 1;
+    p.kh = p.kw = 3; p.sh = p.sw = p.dh = p.dw = 1; p.ph = p.pw = 1; p.up = p.up2 = 1;
     p.split_arg = -1;
     CHECK(gkc_kpath(p) == 3);
     CHECK(gkc_pick_mb(p) == 2); /* 65536 outputs: 2 per item keeps 32768 threads */
