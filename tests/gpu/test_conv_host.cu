@@ -139,7 +139,7 @@ static void old_point(const gk_conv &p, const T *x, const T *x2, const T *w, con
     }
     if (b) acc += gk_ld(b, m);
     int64_t i = (int64_t)oy * p.ow + ox;
-    for (int e = 0; e < p.n_epi; e++) acc = gk_epi<T>(p.epi[e], acc, ops, n, m, p.c_out, i, plane);
+    for (int e = 0; e < p.n_epi; e++) acc = gk_conv_epi<T>(p, e, acc, ops, n, m, i, plane);
     gk_st(y, idx, acc);
 }
 

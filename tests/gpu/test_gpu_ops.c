@@ -170,6 +170,38 @@ static void c_conv_wide(gu_graph *b) {
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }
+/* The FiLM of the glyph model: a projection of the style, split into a
+ * scale (plus one) and a shift per sample and channel; the CUDA backend
+ * reads both from the projection's output (no Slice or Add kernels). */
+static void film_projection(gu_graph *b, int64_t batch) {
+    gu_input(b, "x", 4, (int64_t[]){batch, 16, 8, 8});
+    gu_input(b, "s", 2, (int64_t[]){batch, 12});
+    gu_weight(b, "wp", D_(32, 12), -0.5f, 0.5f);
+    gu_weight(b, "bp", D_(32), -0.5f, 0.5f);
+    gu_weight(b, "w", D_(16, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
+    gu_ints(b, "shape", 4, (int64_t[]){batch, 32, 1, 1});
+    gu_ints(b, "st0", 1, (int64_t[]){0});
+    gu_ints(b, "en0", 1, (int64_t[]){16});
+    gu_ints(b, "st1", 1, (int64_t[]){16});
+    gu_ints(b, "en1", 1, (int64_t[]){32});
+    gu_ints(b, "ax", 1, (int64_t[]){1});
+    gu_floats(b, "one", 1, (float[]){1.0f});
+    int n = gu_node(b, "Gemm", L_("s", "wp", "bp"), L_("p"));
+    gu_attr_i(b, n, "transB", 1);
+    gu_node(b, "Reshape", L_("p", "shape"), L_("p4"));
+    gu_node(b, "Slice", L_("p4", "st0", "en0", "ax"), L_("g0"));
+    gu_node(b, "Slice", L_("p4", "st1", "en1", "ax"), L_("beta"));
+    gu_node(b, "Add", L_("g0", "one"), L_("gamma"));
+    n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Mul", L_("c", "gamma"), L_("m"));
+    gu_node(b, "Add", L_("m", "beta"), L_("a"));
+    gu_node(b, "Relu", L_("a"), L_("y"));
+    gu_output(b, "y");
+}
+static void c_film_projection_b1(gu_graph *b) { film_projection(b, 1); }
+static void c_film_projection_b3(gu_graph *b) { film_projection(b, 3); }
 static void c_convt(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){1, 8, 8, 8});
     gu_weight(b, "w", D_(8, 4, 4, 4), -0.3f, 0.3f);
@@ -431,7 +463,8 @@ static const op_case g_cases[] = {
     {"conv_film_residual", c_conv_film_residual}, {"upsample_conv", c_upsample_conv},
     {"concat_conv", c_concat_conv}, {"conv_big", c_conv_big}, {"conv_transpose", c_convt},
     {"unet_decoder_conv", c_unet_decoder}, {"concat_up_second_conv", c_concat_up_second},
-    {"conv_wide", c_conv_wide},
+    {"conv_wide", c_conv_wide}, {"film_projection_b1", c_film_projection_b1},
+    {"film_projection_b3", c_film_projection_b3},
     {"relu", c_relu}, {"leaky_relu", c_leaky}, {"sigmoid", c_sigmoid}, {"tanh", c_tanh},
     {"erf", c_erf}, {"exp", c_exp}, {"clip", c_clip}, {"add_bcast", c_add_bc},
     {"mul_film_bcast", c_mul_bc}, {"sub_bcast_last", c_sub_bc}, {"div", c_div}, {"gemm", c_gemm},

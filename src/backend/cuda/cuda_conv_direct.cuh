@@ -258,7 +258,7 @@ GKC_UNROLL
         float r = acc[j];
         if (b) r += gk_ld(b, m0 + j);
         for (int e = 0; e < p.n_epi; e++)
-            r = gk_epi<T>(p.epi[e], r, ops, n, m0 + j, p.c_out, pix, g.plane);
+            r = gk_conv_epi<T>(p, e, r, ops, n, m0 + j, pix, g.plane);
         gk_st(yp, j * g.plane, r);
     }
 }

@@ -24,6 +24,7 @@
 
 #define GT_TILE GK_TILE_EDGE
 #define GT_PIX (GT_TILE * GT_TILE)
+#define GT_BATCH 8 /* global loads in flight per thread while filling a chunk */
 
 /* Only configurations of at most 16 channels split (gk_conv_tile_pick), so
  * the wide ones keep a 256-thread bound and their registers. */
@@ -34,8 +35,8 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                  const __grid_constant__ gk_ptrs ops, T *__restrict__ y) {
     constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
     constexpr int KK = KS * KS;
-    constexpr int CK = GK_TILE_CK(KS, S);
-    constexpr int SX = GK_TILE_SX(KS, S);
+    constexpr int CK = GK_TILE_CK(KS, S, MT);
+    constexpr int SX = GK_TILE_SX(KS, S, MT);
     constexpr int NG = MT / PM; /* channel groups per block */
     __shared__ __align__(16) float smem[SX + CK * KK * MT];
     float *xs = smem, *ws = smem + SX;
@@ -68,21 +69,37 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     for (int c0 = 0; c0 < p.c_in; c0 += CK) {
         const int cn = min(CK, p.c_in - c0);
         __syncthreads(); /* the previous chunk has been read */
-        for (int e = tid; e < cn * PATCH; e += nthreads) {
-            const int c = e / PATCH, r = e - c * PATCH;
-            const int iy = iy0 + r / PW, ix = ix0 + r % PW, ci = c0 + c;
-            float v = 0.0f;
-            if (iy >= 0 && iy < p.h && ix >= 0 && ix < p.w) {
-                v = ci < c_a ? gk_ld(xa, (ci * hsa + (iy >> sa)) * wsa + (ix >> sa))
-                             : gk_ld(xb, ((ci - c_a) * hsb + (iy >> sb)) * wsb + (ix >> sb));
+        /* Loads in batches of GT_BATCH independent reads per thread before
+         * any store: one memory round trip per batch, not per element. */
+        const int xn = cn * PATCH;
+        for (int e0 = tid; e0 < xn; e0 += GT_BATCH * nthreads) {
+            float v[GT_BATCH];
+#pragma unroll
+            for (int u = 0; u < GT_BATCH; u++) {
+                const int e = e0 + u * nthreads, c = e / PATCH, r = e - c * PATCH;
+                const int iy = iy0 + r / PW, ix = ix0 + r % PW, ci = c0 + c;
+                v[u] = 0.0f;
+                if (e < xn && iy >= 0 && iy < p.h && ix >= 0 && ix < p.w)
+                    v[u] = ci < c_a ? gk_ld(xa, (ci * hsa + (iy >> sa)) * wsa + (ix >> sa))
+                                    : gk_ld(xb, ((ci - c_a) * hsb + (iy >> sb)) * wsb + (ix >> sb));
             }
-            xs[e] = v;
+#pragma unroll
+            for (int u = 0; u < GT_BATCH; u++)
+                if (e0 + u * nthreads < xn) xs[e0 + u * nthreads] = v[u];
         }
-        const int wn = cn * KK;
-        for (int e = tid; e < MT * wn; e += nthreads) {
-            const int m = e / wn, r = e - m * wn; /* r = c * KK + tap, contiguous in w */
-            const int mo = m0 + m;
-            ws[r * MT + m] = mo < p.c_out ? gk_ld(w, mo * wrow + c0 * KK + r) : 0.0f;
+        const int wn = cn * KK; /* per output channel: c * KK + tap, contiguous in w */
+        for (int e0 = tid; e0 < MT * wn; e0 += GT_BATCH * nthreads) {
+            float v[GT_BATCH];
+#pragma unroll
+            for (int u = 0; u < GT_BATCH; u++) {
+                const int e = e0 + u * nthreads, m = e / wn, mo = m0 + m;
+                v[u] = e < MT * wn && mo < p.c_out ? gk_ld(w, mo * wrow + c0 * KK + (e - m * wn)) : 0.0f;
+            }
+#pragma unroll
+            for (int u = 0; u < GT_BATCH; u++) {
+                const int e = e0 + u * nthreads, m = e / wn;
+                if (e < MT * wn) ws[(e - m * wn) * MT + m] = v[u];
+            }
         }
         __syncthreads();
         for (int c = part; c < cn; c += ksplit) {
@@ -131,7 +148,7 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             float r = acc[j];
             if (b) r += gk_ld(b, m);
             for (int e = 0; e < p.n_epi; e++)
-                r = gk_epi<T>(p.epi[e], r, ops, n, m, p.c_out, i, plane);
+                r = gk_conv_epi<T>(p, e, r, ops, n, m, i, plane);
             gk_st(y, ((size_t)n * p.c_out + m) * plane + i, r);
         }
     }

@@ -103,7 +103,7 @@ conv_wmma_kernel(gk_conv p, const __half *x, const __half *x2, const __half *w, 
         float v = Cs[r * WM_LDC + cn];
         if (b) v += __half2float(b[m]);
         int n = pix / plane, i = pix - n * plane;
-        for (int q = 0; q < p.n_epi; q++) v = gk_epi<__half>(p.epi[q], v, ops, n, m, M, i, plane);
+        for (int q = 0; q < p.n_epi; q++) v = gk_conv_epi<__half>(p, q, v, ops, n, m, i, plane);
         y[((int64_t)n * M + m) * plane + i] = __float2half_rn(v);
     }
 }

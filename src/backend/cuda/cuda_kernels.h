@@ -68,6 +68,12 @@ typedef struct gk_conv {
     int tile_mt, tile_pm, tile_ksplit;
     int n_epi;
     gl_epi_step epi[GL_MAX_EPILOGUE]; /* operand = arg index */
+    /* Per epilogue step with a per-sample-channel operand: read it at
+     * n * op_ld + op_off + c (op_ld 0: c_out) and add op_add. Lets a FiLM
+     * epilogue read its scale and shift straight from the projection's
+     * [N, K] output, the Slice and the "+ 1" folded (cuda_lower_nn.c). */
+    int op_ld[GL_MAX_EPILOGUE], op_off[GL_MAX_EPILOGUE];
+    float op_add[GL_MAX_EPILOGUE];
     int out_arg;
 } gk_conv;
 
@@ -200,11 +206,13 @@ bool gk_conv_wmma_ok(const gk_conv *c);
 #define GK_TILE_EDGE 8
 #define GK_TILE_MAX_KSPLIT 4
 #define GK_TILE_PATCH(ks, s) ((GK_TILE_EDGE - 1) * (s) + (ks))
-#define GK_TILE_CK(ks, s) ((ks) == 1 ? 32 : (s) == 1 ? 16 : 8)
-#define GK_TILE_SX(ks, s) \
-    ((GK_TILE_CK(ks, s) * GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s) + 3) / 4 * 4)
+/* Input channels per chunk: each chunk costs a memory round trip and two
+ * barriers, so narrow blocks (batch 1, latency-bound) take twice as many. */
+#define GK_TILE_CK(ks, s, mt) (((s) == 1 ? 16 : 8) * ((ks) == 1 ? 2 : 1) * ((mt) <= 16 ? 2 : 1))
+#define GK_TILE_SX(ks, s, mt) \
+    ((GK_TILE_CK(ks, s, mt) * GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s) + 3) / 4 * 4)
 static inline int gk_tile_smem_floats(int ks, int s, int mt) {
-    return GK_TILE_SX(ks, s) + GK_TILE_CK(ks, s) * ks * ks * mt;
+    return GK_TILE_SX(ks, s, mt) + GK_TILE_CK(ks, s, mt) * ks * ks * mt;
 }
 /* Group 1, square 1x1 or 3x3 kernels, equal strides of 1 or 2, no
  * dilation, every index in int32, the batch within the grid's z limit. */

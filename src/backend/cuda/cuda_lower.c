@@ -299,13 +299,16 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     L.fold_up = gl_malloc(a, ns * sizeof(int));
     L.fold_cat = gl_malloc(a, ns * sizeof(int));
     L.fold_cat_up = gl_malloc(a, 2 * ns * sizeof(int));
+    L.fold_op = gl_malloc(a, GL_MAX_EPILOGUE * ns * sizeof(gl_cuda_op_fold));
     if (!pp->t || !pp->in || !pp->out || !L.producer || !L.readers || !L.is_output || !L.skip ||
-        !L.fold_up || !L.fold_cat || !L.fold_cat_up) {
+        !L.fold_up || !L.fold_cat || !L.fold_cat_up || !L.fold_op) {
         st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: lowering tables");
     } else {
         for (size_t i = 0; i < nt; i++) L.producer[i] = -1;
         for (size_t i = 0; i < ns; i++) L.fold_up[i] = L.fold_cat[i] = -1;
         for (size_t i = 0; i < 2 * ns; i++) L.fold_cat_up[i] = -1;
+        for (size_t i = 0; i < GL_MAX_EPILOGUE * ns; i++)
+            L.fold_op[i] = (gl_cuda_op_fold){.src = -1};
         for (int i = 0; i < plan->n_tensors; i++) {
             const gl_plan_tensor *t = &plan->tensors[i];
             init_tensor(pp, i, t->dtype, &t->shape, t->is_const, t->data);
@@ -319,6 +322,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     gl_free(a, L.fold_up);
     gl_free(a, L.fold_cat);
     gl_free(a, L.fold_cat_up);
+    gl_free(a, L.fold_op);
     if (!st) {
         pthread_mutex_lock(&eng->rec_mu);
         if (eng->n_prepared == eng->cap_prepared) {

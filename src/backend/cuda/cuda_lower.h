@@ -5,6 +5,14 @@
 
 #include "backend/cuda/cuda_internal.h"
 
+/* A conv epilogue operand read from further up its chain: tensor src at
+ * n * ld + off + c, plus add (gk_conv.op_*). src = -1: the operand as is. */
+typedef struct gl_cuda_op_fold {
+    int src;
+    int ld, off;
+    float add;
+} gl_cuda_op_fold;
+
 struct gl_cuda_lower {
     gl_cuda_prepared *pp;
     const gl_plan *plan;
@@ -20,6 +28,8 @@ struct gl_cuda_lower {
     int *fold_cat;      /* per step: the Concat step folded into this conv, or -1 */
     int *fold_cat_up;   /* per step, 2 each: the Resize folded into that Concat's input
                          * 0 / 1 (a 2x nearest upsample, tiled conv only), or -1 */
+    gl_cuda_op_fold *fold_op; /* per step, GL_MAX_EPILOGUE each: epilogue operands
+                               * read further up their producer chain */
 };
 
 /* Appends a zeroed descriptor for node `node`; NULL on allocation failure. */
@@ -36,6 +46,11 @@ glint_status gl_cuda_lower_norm(gl_cuda_lower *L, int si, gl_err *err);
 glint_status gl_cuda_lower_gemm(gl_cuda_lower *L, int si, gl_err *err);
 /* Decides which Resize / Concat producers are folded into convs. */
 void gl_cuda_plan_folds(gl_cuda_lower *L);
+
+/* Slice step si as a strided read of its input: first element and the
+ * input stride of each output axis (cuda_lower_ops.c). */
+glint_status gl_cuda_slice_geom(gl_cuda_lower *L, int si, int64_t *base,
+                                int64_t stride[GL_MAX_RANK], gl_err *err);
 
 /* Helpers on plan tensors. */
 static inline const gl_plan_tensor *gl_cuda_pt(const gl_cuda_lower *L, int id) {

@@ -119,12 +119,89 @@ static bool conv_takes_tile(gl_cuda_lower *L, int si) {
     return gk_conv_tile_ok(&c);
 }
 
+/* The step writing tensor t when t is read by one step only and is not a
+ * graph output (so that step can be folded into its reader), else -1. */
+static int sole_producer(const gl_cuda_lower *L, int t) {
+    if (t < 0 || L->readers[t] != 1 || L->is_output[t]) return -1;
+    return L->producer[t];
+}
+
+/* A FiLM epilogue operand, per sample and channel [N, C, 1, 1]: when it is
+ * Add(Slice(v, channels [off, off + C)), k) of a [N, K, 1, 1] (or [N, K])
+ * tensor v, with k a scalar constant (the "1 +" of a scale), the conv reads
+ * v at n * K + off + c and adds k, and neither the Slice nor the Add runs
+ * (the Slice is a gather kernel once N > 1). Either part may be absent. */
+static void fold_film_operand(gl_cuda_lower *L, int si, int e) {
+    const gl_plan *p = L->plan;
+    const gl_plan_step *s = &p->steps[si];
+    const gl_fused_conv_params *fp = s->params;
+    const gl_epi_step *ep = &fp->epi[e];
+    if (ep->operand < 0 || ep->operand >= s->n_inputs || ep->bcast != GL_BCAST_SAMPLE_CHANNEL)
+        return;
+    int t = s->inputs[ep->operand];
+    if (t < 0 || !gl_cuda_is_float(L, t)) return;
+    const gl_shape *ts = &p->tensors[t].shape;
+    if (ts->rank < 2) return;
+    const int64_t N = ts->d[0], C = ts->d[1];
+    gl_cuda_op_fold f = {.src = -1};
+    int add_step = -1, slice_step = -1;
+    int pr = sole_producer(L, t);
+    if (pr >= 0 && is_op(&p->steps[pr], "", "Add") && p->steps[pr].n_inputs == 2) {
+        const gl_plan_step *as = &p->steps[pr];
+        for (int k = 0; k < 2; k++) {
+            int c = as->inputs[1 - k], v = as->inputs[k];
+            float kv;
+            if (c >= 0 && v >= 0 && p->tensors[c].is_const && gl_shape_numel(&p->tensors[c].shape) == 1 &&
+                gl_cuda_is_float(L, c) && gl_cuda_is_float(L, v) &&
+                gl_shape_equal(&p->tensors[v].shape, ts) && gl_cuda_const_f32(L, c, 0, &kv)) {
+                f.add = kv;
+                add_step = pr;
+                t = v;
+                break;
+            }
+        }
+    }
+    pr = sole_producer(L, t);
+    if (pr >= 0 && is_op(&p->steps[pr], "", "Slice") && p->steps[pr].n_outputs == 1) {
+        const gl_plan_step *ss = &p->steps[pr];
+        int v = ss->inputs[0];
+        const gl_shape *vs = &p->tensors[v].shape;
+        int64_t base, stride[GL_MAX_RANK];
+        gl_err err = {0};
+        bool ok = gl_cuda_is_float(L, v) && !p->tensors[v].is_const && vs->rank == ts->rank &&
+                  vs->d[0] == N && gl_cuda_slice_geom(L, pr, &base, stride, &err) == GLINT_OK;
+        for (int d = 2; ok && d < vs->rank; d++) ok = vs->d[d] == 1;
+        if (ok) {
+            const int64_t K = vs->d[1];
+            ok = (N == 1 || stride[0] == K) && (C == 1 || stride[1] == 1) && base >= 0 &&
+                 base + C <= K && K <= INT32_MAX;
+            if (ok) {
+                f.src = v;
+                f.ld = (int)K;
+                f.off = (int)base;
+                slice_step = pr;
+            }
+        }
+    }
+    if (add_step < 0 && slice_step < 0) return;
+    if (f.src < 0) { /* only the Add folds: read its other input as is */
+        f.src = t;
+        f.ld = (int)C;
+    }
+    if (add_step >= 0) L->skip[add_step] = true;
+    if (slice_step >= 0) L->skip[slice_step] = true;
+    L->fold_op[si * GL_MAX_EPILOGUE + e] = f;
+}
+
 void gl_cuda_plan_folds(gl_cuda_lower *L) {
     if (L->simple) return;
     const gl_plan *p = L->plan;
     for (int si = 0; si < p->n_steps; si++) {
         const gl_plan_step *s = &p->steps[si];
         if (!is_conv(s) || s->n_inputs < 2) continue;
+        if (is_op(s, "glint", "FusedConv") && s->params)
+            for (int e = 0; e < ((const gl_fused_conv_params *)s->params)->n_epi; e++)
+                fold_film_operand(L, si, e);
         int x = s->inputs[0];
         int prod = x >= 0 ? L->producer[x] : -1;
         if (prod < 0 || L->readers[x] != 1 || L->is_output[x] || L->skip[prod]) continue;
@@ -218,7 +295,7 @@ static void tile_pick(gk_conv *c, int sm_count) {
         const int64_t blocks = tiles * ((c->c_out + mt - 1) / mt);
         /* parts 1.. park their sums in the block's shared memory */
         const int cap = gk_tile_smem_floats(c->kh, c->sh, mt) / (GK_TILE_EDGE * GK_TILE_EDGE * mt) + 1;
-        const int ck = GK_TILE_CK(c->kh, c->sh);
+        const int ck = GK_TILE_CK(c->kh, c->sh, mt);
         while (ks * 2 <= GK_TILE_MAX_KSPLIT && ks * 2 <= cap && ks * 2 <= GL_MIN(ck, c->c_in) &&
                blocks * ks < 2 * sms)
             ks *= 2;
@@ -264,9 +341,6 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         c->up2 = rb >= 0 ? 2 : 1;
         c->c_split = (int)gl_cuda_pt(L, cs->inputs[0])->shape.d[1];
     }
-    c->out_arg = n_args;
-    d->args[n_args++] = s->outputs[0];
-    d->n_args = n_args;
     if (fp) {
         if (fp->n_epi < 0 || fp->n_epi > GL_MAX_EPILOGUE)
             return gl_cuda_unsupported(L, si, err, "has a bad epilogue");
@@ -276,8 +350,22 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
             int op = fp->epi[e].operand;
             if (op >= 0 && (op >= s->n_inputs || op < 3 || s->inputs[op] < 0))
                 return gl_cuda_unsupported(L, si, err, "has an epilogue operand out of range");
+            const gl_cuda_op_fold *f = &L->fold_op[si * GL_MAX_EPILOGUE + e];
+            if (f->src < 0) continue;
+            /* its own argument slot: another step may read the operand as is */
+            if (n_args + 1 >= GK_MAX_ARGS)
+                return gl_cuda_unsupported(L, si, err, "has too many epilogue operands");
+            d->args[op] = -1; /* the skipped Add's or Slice's output, never written */
+            c->epi[e].operand = n_args;
+            d->args[n_args++] = f->src;
+            c->op_ld[e] = f->ld;
+            c->op_off[e] = f->off;
+            c->op_add[e] = f->add;
         }
     }
+    c->out_arg = n_args;
+    d->args[n_args++] = s->outputs[0];
+    d->n_args = n_args;
     if (!L->simple && gk_conv_tile_ok(c) && !(L->fp16 && gl_cuda_env_flag("GLINT_CUDA_WMMA") &&
                                                gk_conv_wmma_ok(c))) {
         d->kind = GK_CONV_TILE;

@@ -241,12 +241,12 @@ static glint_status lower_transpose(gl_cuda_lower *L, int si, gl_err *err) {
     return add_gather(L, si, s->inputs[0], s->outputs[0], 0, stride, err);
 }
 
-static glint_status lower_slice(gl_cuda_lower *L, int si, gl_err *err) {
+glint_status gl_cuda_slice_geom(gl_cuda_lower *L, int si, int64_t *base_out,
+                                int64_t stride[GL_MAX_RANK], gl_err *err) {
     const gl_plan_step *s = &L->plan->steps[si];
     const gl_node *n = node_of(L, si);
     const gl_shape *x = &gl_cuda_pt(L, s->inputs[0])->shape;
-    const gl_shape *o = &gl_cuda_pt(L, s->outputs[0])->shape;
-    int64_t start[GL_MAX_RANK], step[GL_MAX_RANK], is[GL_MAX_RANK], stride[GL_MAX_RANK];
+    int64_t start[GL_MAX_RANK], step[GL_MAX_RANK], is[GL_MAX_RANK];
     for (int d = 0; d < x->rank; d++) { start[d] = 0; step[d] = 1; }
     strides_of(x, is);
     bool from_inputs = s->n_inputs > 1;
@@ -289,6 +289,17 @@ static glint_status lower_slice(gl_cuda_lower *L, int si, gl_err *err) {
         base += start[d] * is[d];
         stride[d] = step[d] * is[d];
     }
+    *base_out = base;
+    return GLINT_OK;
+}
+
+static glint_status lower_slice(gl_cuda_lower *L, int si, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_shape *x = &gl_cuda_pt(L, s->inputs[0])->shape;
+    const gl_shape *o = &gl_cuda_pt(L, s->outputs[0])->shape;
+    int64_t base, stride[GL_MAX_RANK];
+    glint_status st = gl_cuda_slice_geom(L, si, &base, stride, err);
+    if (st) return st;
     if (o->rank != x->rank) return gl_cuda_unsupported(L, si, err, "changes rank");
     /* A slice that is one contiguous run of its input (e.g. a channel range
      * of a [1, C, 1, 1] FiLM vector) is a view at an offset: no kernel. The
