@@ -29,6 +29,46 @@ static bool is_float_const(const gl_value *v) {
            gl_shape_numel(&v->constant->shape) > 0;
 }
 
+/* Whether value v is the weight of a convolution the tiled kernel can run
+ * (4-D, square 1x1 or 3x3): such weights get a second copy in its layout. */
+static bool is_tile_weight(const gl_graph *g, int v) {
+    const gl_shape *s = &g->values[v].constant->shape;
+    if (s->rank != 4 || s->d[2] != s->d[3] || (s->d[2] != 1 && s->d[2] != 3)) return false;
+    for (int n = 0; n < g->n_nodes; n++) {
+        const gl_node *nd = &g->nodes[n];
+        bool conv = (!strcmp(nd->op_type, "Conv") && !nd->domain[0]) ||
+                    (!strcmp(nd->op_type, "FusedConv") && !strcmp(nd->domain, "glint"));
+        if (conv && nd->n_inputs > 1 && nd->inputs[1] == v) return true;
+    }
+    return false;
+}
+
+/* The tiled conv's weight layout: w[m][c][tap] -> t[(c * kk + tap) * mp + m],
+ * output channels padded with zeros to mp (a multiple of 16), so a block
+ * copies contiguous rows of its channels (cuda_conv_tile.cu). */
+static glint_status upload_tile_weight(gl_cuda_engine *eng, int v, bool alloc, gl_err *err) {
+    const gl_const *k = eng->graph->values[v].constant;
+    const int64_t m = k->shape.d[0], c = k->shape.d[1], kk = k->shape.d[2] * k->shape.d[3];
+    const int64_t mp = (m + 15) / 16 * 16, n = c * kk * mp;
+    float *t = gl_calloc(eng->alloc, (size_t)n, sizeof *t);
+    if (!t) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: tiled weight layout");
+    const float *w = k->data;
+    for (int64_t mi = 0; mi < m; mi++)
+        for (int64_t r = 0; r < c * kk; r++) t[r * mp + mi] = w[mi * c * kk + r];
+    glint_status st = GLINT_OK;
+    size_t bytes = (size_t)n * (eng->fp16 ? 2 : 4);
+    if (alloc) {
+        char what[160];
+        snprintf(what, sizeof what, "tiled weights '%s'", eng->graph->values[v].name);
+        st = gl_cuda_malloc(eng, GL_CUDA_MEM_WEIGHTS, bytes, what, &eng->tile_w[v], err);
+        if (!st) eng->tile_w_bytes[v] = bytes;
+    }
+    if (!st) st = gl_cuda_upload(eng, eng->tile_w[v], t, GLINT_DTYPE_FLOAT32,
+                                 eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32, n, err);
+    gl_free(eng->alloc, t);
+    return st;
+}
+
 /* Allocates (alloc = true) or refreshes in place the device copies of the
  * graph's float constants. */
 static glint_status upload_weights(gl_cuda_engine *eng, bool alloc, gl_err *err) {
@@ -51,6 +91,10 @@ static glint_status upload_weights(gl_cuda_engine *eng, bool alloc, gl_err *err)
                                          eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32, n,
                                          err);
         if (st) return gl_err_prefix(err, "uploading '%s'", v->name);
+        if (is_tile_weight(g, i)) {
+            st = upload_tile_weight(eng, i, alloc, err);
+            if (st) return gl_err_prefix(err, "uploading '%s'", v->name);
+        }
     }
     return GLINT_OK;
 }
@@ -62,6 +106,10 @@ static void free_weights(gl_cuda_engine *eng, int epoch) {
         gl_cuda_free(eng, GL_CUDA_MEM_WEIGHTS, eng->weights[i], eng->weight_bytes[i], epoch);
         eng->weights[i] = NULL;
         eng->weight_bytes[i] = 0;
+        if (!eng->tile_w || !eng->tile_w[i]) continue;
+        gl_cuda_free(eng, GL_CUDA_MEM_WEIGHTS, eng->tile_w[i], eng->tile_w_bytes[i], epoch);
+        eng->tile_w[i] = NULL;
+        eng->tile_w_bytes[i] = 0;
     }
 }
 
@@ -126,6 +174,8 @@ static void cuda_engine_free(void *state) {
     free_weights(eng, eng->reset_epoch);
     gl_free(eng->alloc, eng->weights);
     gl_free(eng->alloc, eng->weight_bytes);
+    gl_free(eng->alloc, eng->tile_w);
+    gl_free(eng->alloc, eng->tile_w_bytes);
     gl_free(eng->alloc, eng->prepared);
     pthread_mutex_destroy(&eng->mu);
     pthread_mutex_destroy(&eng->rec_mu);
@@ -169,7 +219,9 @@ static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_grap
     if (!st) {
         eng->weights = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(void *));
         eng->weight_bytes = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(size_t));
-        if (!eng->weights || !eng->weight_bytes)
+        eng->tile_w = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(void *));
+        eng->tile_w_bytes = gl_calloc(eng->alloc, (size_t)GL_MAX(g->n_values, 1), sizeof(size_t));
+        if (!eng->weights || !eng->weight_bytes || !eng->tile_w || !eng->tile_w_bytes)
             st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: weight table");
     }
     if (!st && cudaDeviceGetAttribute(&eng->sm_count, cudaDevAttrMultiProcessorCount,

@@ -5,8 +5,8 @@
  * A block computes an 8x8 tile of output pixels of one image for MT output
  * channels. It walks the input channels in chunks of CK: the chunk's input
  * patch (the tile's receptive field, padding as zeros, the folded upsample
- * and concat applied while loading) and its weights, transposed to
- * [c][tap][m], go to shared memory; then each thread accumulates PM output
+ * and concat applied while loading) and its weights (which the engine keeps
+ * as [c][tap][m], cuda_backend.c) go to shared memory; then each thread accumulates PM output
  * channels of one pixel, reading one input value and PM/4 four-wide weight
  * vectors (the same address across the warp: a broadcast) per tap. Every
  * index that depends on the chunk is worked out at load time, once per
@@ -60,7 +60,7 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const int hsa = p.h >> sa, wsa = p.w >> sa, hsb = p.h >> sb, wsb = p.w >> sb;
     const T *xa = x + (size_t)n * c_a * hsa * wsa;
     const T *xb = x2 ? x2 + (size_t)n * c_b * hsb * wsb : x;
-    const int wrow = p.c_in * KK; /* weight elements per output channel */
+    const int mp = (p.c_out + 15) / 16 * 16; /* output channels of a weight row */
 
     float acc[PM];
 #pragma unroll
@@ -87,19 +87,20 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             for (int u = 0; u < GT_BATCH; u++)
                 if (e0 + u * nthreads < xn) xs[e0 + u * nthreads] = v[u];
         }
-        const int wn = cn * KK; /* per output channel: c * KK + tap, contiguous in w */
-        for (int e0 = tid; e0 < MT * wn; e0 += GT_BATCH * nthreads) {
+        /* Weights as stored by the engine (cuda_backend.c): rows of
+         * (c, tap), each mp output channels; this block's MT are contiguous. */
+        const int wn = cn * KK * MT;
+        const T *wc0 = w + (size_t)c0 * KK * mp + m0;
+        for (int e0 = tid; e0 < wn; e0 += GT_BATCH * nthreads) {
             float v[GT_BATCH];
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
-                const int e = e0 + u * nthreads, m = e / wn, mo = m0 + m;
-                v[u] = e < MT * wn && mo < p.c_out ? gk_ld(w, mo * wrow + c0 * KK + (e - m * wn)) : 0.0f;
+                const int e = e0 + u * nthreads;
+                v[u] = e < wn ? gk_ld(wc0, (e / MT) * mp + e % MT) : 0.0f;
             }
 #pragma unroll
-            for (int u = 0; u < GT_BATCH; u++) {
-                const int e = e0 + u * nthreads, m = e / wn;
-                if (e < MT * wn) ws[(e - m * wn) * MT + m] = v[u];
-            }
+            for (int u = 0; u < GT_BATCH; u++)
+                if (e0 + u * nthreads < wn) ws[e0 + u * nthreads] = v[u];
         }
         __syncthreads();
         for (int c = part; c < cn; c += ksplit) {
@@ -141,17 +142,22 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const int oy = oy0 + ly, ox = ox0 + lx;
     if (oy >= p.oh || ox >= p.ow) return;
     const int plane = p.oh * p.ow, i = oy * p.ow + ox;
+    /* Epilogue step by step over all PM channels, stores last: the operand
+     * loads of one step are independent, so they go out together (a store
+     * in between would order them, one memory round trip per channel). */
+    int mc[PM]; /* channel, clamped so that padding lanes load in bounds */
+    float r[PM];
 #pragma unroll
     for (int j = 0; j < PM; j++) {
-        const int m = m0 + grp * PM + j;
-        if (m < p.c_out) {
-            float r = acc[j];
-            if (b) r += gk_ld(b, m);
-            for (int e = 0; e < p.n_epi; e++)
-                r = gk_conv_epi<T>(p, e, r, ops, n, m, i, plane);
-            gk_st(y, ((size_t)n * p.c_out + m) * plane + i, r);
-        }
+        mc[j] = min(m0 + grp * PM + j, p.c_out - 1);
+        r[j] = acc[j] + (b ? gk_ld(b, mc[j]) : 0.0f);
     }
+    for (int e = 0; e < p.n_epi; e++)
+#pragma unroll
+        for (int j = 0; j < PM; j++) r[j] = gk_conv_epi<T>(p, e, r[j], ops, n, mc[j], i, plane);
+#pragma unroll
+    for (int j = 0; j < PM; j++)
+        if (m0 + grp * PM + j < p.c_out) gk_st(y, ((size_t)n * p.c_out + mc[j]) * plane + i, r[j]);
 }
 
 template <typename T, int KS, int S, int MT, int PM>

@@ -48,6 +48,9 @@ typedef struct gl_cuda_engine {
 
     void **weights;                 /* per graph value: device copy of a float constant */
     size_t *weight_bytes;
+    void **tile_w;                  /* per graph value: a conv weight in the tiled conv's
+                                     * layout [C][kh*kw][M rounded up to 16], or NULL */
+    size_t *tile_w_bytes;
 
     pthread_mutex_t mu;             /* guards used[] and reset_epoch */
     size_t used[4];                 /* bytes per gl_cuda_mem_kind */
@@ -69,6 +72,7 @@ typedef struct gl_cuda_tensor {
     const void *host;               /* const: host data (plan dtype) */
     void *dev;                      /* const: device copy */
     bool owns_dev;                  /* dev allocated by this prepared plan */
+    int tile_of;                    /* > 0: const whose dev is eng->tile_w[tile_of - 1] */
     gl_dtype dtype;                 /* plan dtype */
     gl_dtype dev_dtype;             /* half for float tensors in FP16 mode */
     int64_t numel;

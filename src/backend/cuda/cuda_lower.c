@@ -80,6 +80,10 @@ static glint_status resolve_consts(gl_cuda_prepared *pp, bool first, bool reallo
     for (int i = 0; i < pp->n_t; i++) {
         gl_cuda_tensor *t = &pp->t[i];
         if (!t->is_const || t->storage != i || !t->referenced) continue;
+        if (t->tile_of > 0) { /* the engine's copy in the tiled conv's layout */
+            t->dev = eng->tile_w[t->tile_of - 1];
+            continue;
+        }
         int v = i < pp->plan->n_tensors ? pp->plan->tensors[i].value : -1;
         bool is_weight = v >= 0 && g->values[v].constant &&
                          g->values[v].constant->data == t->host && eng->weights[v];
@@ -184,9 +188,23 @@ static void init_tensor(gl_cuda_prepared *pp, int i, gl_dtype dtype, const gl_sh
     t->dev_bytes = t->numel > 0 ? (size_t)t->numel * es : 0;
 }
 
+int gl_cuda_tile_weight(gl_cuda_lower *L, int w) {
+    gl_cuda_prepared *pp = L->pp;
+    int v = w >= 0 && w < L->plan->n_tensors ? L->plan->tensors[w].value : -1;
+    if (v < 0 || !pp->eng->tile_w[v] || L->next_tensor >= pp->n_t) return -1;
+    int id = L->next_tensor++;
+    gl_cuda_tensor *t = &pp->t[id];
+    t->storage = id;
+    t->is_const = true;
+    t->tile_of = v + 1;
+    t->dtype = GLINT_DTYPE_FLOAT32;
+    t->dev_dtype = pp->eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32;
+    return id;
+}
+
 /* IO staging: FP16 float tensors go through an FP32 device buffer and a
  * cast kernel; everything else is copied to and from its tensor directly. */
-static glint_status add_io(gl_cuda_lower *L, bool input, int k, int *next, gl_err *err) {
+static glint_status add_io(gl_cuda_lower *L, bool input, int k, gl_err *err) {
     gl_cuda_prepared *pp = L->pp;
     int id = input ? L->plan->inputs[k] : L->plan->outputs[k];
     const gl_plan_tensor *pt = &L->plan->tensors[id];
@@ -197,7 +215,7 @@ static glint_status add_io(gl_cuda_lower *L, bool input, int k, int *next, gl_er
         return gl_fail(err, GLINT_ERR_UNSUPPORTED, "CUDA backend: graph %s %d has dtype %s",
                        input ? "input" : "output", k, glint_dtype_name(pt->dtype));
     if (!(L->fp16 && pt->dtype == GLINT_DTYPE_FLOAT32)) return GLINT_OK;
-    int sid = (*next)++;
+    int sid = L->next_tensor++;
     init_tensor(pp, sid, GLINT_DTYPE_FLOAT32, &pt->shape, false, NULL);
     pp->t[sid].dev_dtype = GLINT_DTYPE_FLOAT32;
     pp->t[sid].dev_bytes = io->host_bytes;
@@ -247,12 +265,12 @@ static glint_status lower_all(gl_cuda_lower *L, gl_err *err) {
     }
     for (int k = 0; k < p->graph->n_outputs; k++) L->is_output[p->outputs[k]] = true;
     gl_cuda_plan_folds(L);
-    int next = p->n_tensors;
+    L->next_tensor = p->n_tensors;
     glint_status st = GLINT_OK;
-    for (int k = 0; !st && k < p->graph->n_inputs; k++) st = add_io(L, true, k, &next, err);
+    for (int k = 0; !st && k < p->graph->n_inputs; k++) st = add_io(L, true, k, err);
     for (int si = 0; !st && si < p->n_steps; si++)
         if (!L->skip[si]) st = gl_cuda_lower_step(L, si, err);
-    for (int k = 0; !st && k < p->graph->n_outputs; k++) st = add_io(L, false, k, &next, err);
+    for (int k = 0; !st && k < p->graph->n_outputs; k++) st = add_io(L, false, k, err);
     if (st) return st;
     size_t off = 0;
     for (int k = 0; k < pp->n_in; k++) {
@@ -284,7 +302,9 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     pp->plan = plan;
     pp->n_in = plan->graph->n_inputs;
     pp->n_out = plan->graph->n_outputs;
-    pp->n_t = plan->n_tensors + pp->n_in + pp->n_out;
+    int n_conv = 0; /* each may refer to its weights in the tiled layout */
+    for (int i = 0; i < plan->n_steps; i++) n_conv += plan->steps[i].n_inputs >= 2;
+    pp->n_t = plan->n_tensors + pp->n_in + pp->n_out + n_conv;
     size_t nt = (size_t)GL_MAX(plan->n_tensors, 1), ns = (size_t)GL_MAX(plan->n_steps, 1);
     pp->t = gl_calloc(a, (size_t)GL_MAX(pp->n_t, 1), sizeof *pp->t);
     pp->in = gl_calloc(a, (size_t)GL_MAX(pp->n_in, 1), sizeof *pp->in);
@@ -313,6 +333,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
             const gl_plan_tensor *t = &plan->tensors[i];
             init_tensor(pp, i, t->dtype, &t->shape, t->is_const, t->data);
         }
+        for (int i = plan->n_tensors; i < pp->n_t; i++) pp->t[i].storage = i;
         st = lower_all(&L, err);
     }
     gl_free(a, L.producer);

@@ -20,6 +20,7 @@ struct gl_cuda_lower {
     bool fp16;
     bool simple;        /* GLINT_CUDA_SIMPLE=1: no tensor cores, no folding, no tiling */
     int sm_count;       /* the GPU's multiprocessors (0: unknown) */
+    int next_tensor;    /* next free lowered tensor (staging, tiled weights) */
     int *producer;      /* per plan tensor: step writing it, or -1 */
     int *readers;       /* per plan tensor: how many step inputs read it */
     bool *is_output;    /* per plan tensor: a graph output */
@@ -34,6 +35,10 @@ struct gl_cuda_lower {
 
 /* Appends a zeroed descriptor for node `node`; NULL on allocation failure. */
 gk_desc *gl_cuda_add_desc(gl_cuda_lower *L, gk_kind kind, int node, gl_err *err);
+
+/* A lowered constant for plan tensor w's device copy in the tiled conv's
+ * layout (the engine's, shared by every plan), or -1 when w has none. */
+int gl_cuda_tile_weight(gl_cuda_lower *L, int w);
 
 /* Fails with "CUDA backend: node 12 'X' (Einsum) <why>". */
 glint_status gl_cuda_unsupported(gl_cuda_lower *L, int si, gl_err *err, const char *why);

@@ -366,9 +366,10 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     c->out_arg = n_args;
     d->args[n_args++] = s->outputs[0];
     d->n_args = n_args;
-    if (!L->simple && gk_conv_tile_ok(c) && !(L->fp16 && gl_cuda_env_flag("GLINT_CUDA_WMMA") &&
-                                               gk_conv_wmma_ok(c))) {
+    int tw = !L->simple && gk_conv_tile_ok(c) ? gl_cuda_tile_weight(L, d->args[1]) : -1;
+    if (tw >= 0) {
         d->kind = GK_CONV_TILE;
+        d->args[1] = tw;
         tile_pick(c, L->sm_count);
     } else if (L->fp16 && !L->simple && gk_conv_wmma_ok(c)) {
         d->kind = GK_CONV_WMMA;
