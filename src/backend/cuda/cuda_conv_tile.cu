@@ -26,10 +26,8 @@
 #define GT_PIX (GT_TILE * GT_TILE)
 #define GT_BATCH 8 /* global loads in flight per thread while filling a chunk */
 
-/* Only configurations of at most 16 channels split (gk_conv_tile_pick), so
- * the wide ones keep a 256-thread bound and their registers. */
 template <typename T, int KS, int S, int MT, int PM>
-__global__ void __launch_bounds__(GT_PIX * (MT / PM) * (MT <= 16 ? GK_TILE_MAX_KSPLIT : 1))
+__global__ void __launch_bounds__(GT_PIX * (MT / PM) * GK_TILE_KSPLIT_CAP(MT))
 conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                  const T *__restrict__ x2, const T *__restrict__ w, const T *__restrict__ b,
                  const __grid_constant__ gk_ptrs ops, T *__restrict__ y) {
@@ -188,7 +186,7 @@ static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, c
 template <typename T>
 static cudaError_t launch_tile(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
-    if (!gk_conv_tile_ok(&p) || p.tile_ksplit < 1 || p.tile_ksplit > GK_TILE_MAX_KSPLIT)
+    if (!gk_conv_tile_ok(&p) || p.tile_ksplit < 1 || p.tile_ksplit > GK_TILE_KSPLIT_CAP(p.tile_mt))
         return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;

@@ -271,19 +271,23 @@ static const gl_conv_params *conv_params(const gl_plan_step *s) {
     return is_conv(s) ? s->params : NULL;
 }
 
-/* Launch shape of the tiled conv: wide blocks (32-64 channels, 16 per
- * thread) when the layer has blocks enough to fill the GPU several times;
- * else 16 channels per block, 8 per thread, and the input channels split
- * over up to 4 thread groups until the launch has about two blocks per SM
- * (batch 1: a 64x64 layer is only 64 tiles). */
+/* Launch shape of the tiled conv. A batch-1 layer is a handful of 8x8
+ * tiles (a 16x16 layer: 4), so its blocks would sit on a few of the GPU's
+ * SMs, each thread walking hundreds of input channels x taps in series
+ * (H200 ncu, 2026-12-02: a 48-channel 16x16 layer on 12 blocks, 19 us).
+ * Small launches therefore take blocks of 4 output channels and split the
+ * input channels over up to 8 thread groups, until there are about two
+ * blocks' worth of groups per SM; launches with tiles enough take 16
+ * channels a block (8 a thread), or 32-64 (16 a thread) when that still
+ * fills the GPU several times. */
 static void tile_pick(gk_conv *c, int sm_count) {
     const int sms = sm_count > 0 ? sm_count : 132;
     const int64_t tiles = (int64_t)c->n * ((c->oh + GK_TILE_EDGE - 1) / GK_TILE_EDGE) *
                           ((c->ow + GK_TILE_EDGE - 1) / GK_TILE_EDGE);
-    int mt = 16, pm = 8;
-    if (c->c_out <= 4) {
-        mt = pm = 4;
-    } else {
+    int mt = 4, pm = 4;
+    if (c->c_out > 4 && tiles * ((c->c_out + 15) / 16) >= 2 * sms) {
+        mt = 16;
+        pm = 8;
         int wide = c->c_out % 64 == 0 ? 64 : c->c_out % 48 == 0 ? 48 : c->c_out % 32 == 0 ? 32 : 0;
         if (wide && tiles * (c->c_out / wide) >= 4 * sms) {
             mt = wide;
@@ -291,15 +295,13 @@ static void tile_pick(gk_conv *c, int sm_count) {
         }
     }
     int ks = 1;
-    if (mt <= 16) {
-        const int64_t blocks = tiles * ((c->c_out + mt - 1) / mt);
-        /* parts 1.. park their sums in the block's shared memory */
-        const int cap = gk_tile_smem_floats(c->kh, c->sh, mt) / (GK_TILE_EDGE * GK_TILE_EDGE * mt) + 1;
-        const int ck = GK_TILE_CK(c->kh, c->sh, mt);
-        while (ks * 2 <= GK_TILE_MAX_KSPLIT && ks * 2 <= cap && ks * 2 <= GL_MIN(ck, c->c_in) &&
-               blocks * ks < 2 * sms)
-            ks *= 2;
-    }
+    const int64_t blocks = tiles * ((c->c_out + mt - 1) / mt);
+    /* parts 1.. park their sums in the block's shared memory */
+    const int cap = gk_tile_smem_floats(c->kh, c->sh, mt) / (GK_TILE_EDGE * GK_TILE_EDGE * mt) + 1;
+    const int ck = GK_TILE_CK(c->kh, c->sh, mt);
+    while (ks * 2 <= GK_TILE_KSPLIT_CAP(mt) && ks * 2 <= cap && ks * 2 <= GL_MIN(ck, c->c_in) &&
+           blocks * ks < 2 * sms)
+        ks *= 2;
     c->tile_mt = mt;
     c->tile_pm = pm;
     c->tile_ksplit = ks;
