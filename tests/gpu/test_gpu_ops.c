@@ -252,6 +252,25 @@ static void c_gemm(gu_graph *b) {
     gu_attr_f(b, n, "beta", 2.0f);
     gu_output(b, "y");
 }
+/* Three Gemms of one A (one launch on the fast path): transposed and plain
+ * B, with and without bias, k = 40 (lanes past k idle). */
+static void c_gemm_group(gu_graph *b) {
+    gu_input(b, "a", 2, (int64_t[]){3, 40});
+    gu_weight(b, "w0", D_(24, 40), -0.5f, 0.5f);
+    gu_weight(b, "b0", D_(24), -0.5f, 0.5f);
+    gu_weight(b, "w1", D_(40, 7), -0.5f, 0.5f);
+    gu_weight(b, "w2", D_(33, 40), -0.5f, 0.5f);
+    gu_weight(b, "b2", D_(33), -0.5f, 0.5f);
+    int n = gu_node(b, "Gemm", L_("a", "w0", "b0"), L_("y0"));
+    gu_attr_i(b, n, "transB", 1);
+    gu_node(b, "Gemm", L_("a", "w1"), L_("y1"));
+    n = gu_node(b, "Gemm", L_("a", "w2", "b2"), L_("y2"));
+    gu_attr_i(b, n, "transB", 1);
+    gu_attr_f(b, n, "alpha", 0.5f);
+    gu_output(b, "y0");
+    gu_output(b, "y1");
+    gu_output(b, "y2");
+}
 static void c_matmul(gu_graph *b) {
     gu_input(b, "a", 3, (int64_t[]){2, 3, 8});
     gu_weight(b, "w", D_(8, 5), -0.5f, 0.5f);
@@ -468,6 +487,7 @@ static const op_case g_cases[] = {
     {"relu", c_relu}, {"leaky_relu", c_leaky}, {"sigmoid", c_sigmoid}, {"tanh", c_tanh},
     {"erf", c_erf}, {"exp", c_exp}, {"clip", c_clip}, {"add_bcast", c_add_bc},
     {"mul_film_bcast", c_mul_bc}, {"sub_bcast_last", c_sub_bc}, {"div", c_div}, {"gemm", c_gemm},
+    {"gemm_group", c_gemm_group},
     {"matmul", c_matmul}, {"global_avg_pool", c_gap}, {"instance_norm", c_instnorm},
     {"transpose", c_transpose}, {"pad_constant", c_pad_const}, {"pad_reflect", c_pad_reflect},
     {"slice", c_slice}, {"concat_axis2", c_concat_axis2}, {"reshape_relu", c_reshape_relu},

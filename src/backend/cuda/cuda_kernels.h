@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define GK_MAX_ARGS 16
+#define GK_MAX_ARGS 32
 #define GK_MAX_RANK 8
 
 typedef enum gk_kind {
@@ -38,7 +38,8 @@ typedef enum gk_kind {
     GK_GAP,           /* GlobalAveragePool */
     GK_NORM,          /* Instance / Group normalization */
     GK_PAD,
-    GK_BATCHNORM
+    GK_BATCHNORM,
+    GK_GEMM_GROUP     /* several Gemms sharing A, one launch (cuda_lower.c) */
 } gk_kind;
 
 typedef enum gk_unary_op {
@@ -142,6 +143,14 @@ typedef struct gk_gemm {
     int64_t bias_sm, bias_sn;
 } gk_gemm;
 
+/* Up to GK_GEMM_GROUP_MAX Gemms of one A (batch 1): args 0 A, then per
+ * Gemm i: 1 + 3i B, 2 + 3i bias or -1, 3 + 3i C. */
+#define GK_GEMM_GROUP_MAX 8
+typedef struct gk_gemm_group {
+    int count;
+    gk_gemm sub[GK_GEMM_GROUP_MAX];
+} gk_gemm_group;
+
 typedef struct gk_gap {
     int64_t rows, plane;
 } gk_gap;
@@ -185,6 +194,7 @@ typedef struct gk_desc {
         gk_concat_part concat;
         gk_slice slice;
         gk_gemm gemm;
+        gk_gemm_group gemm_group;
         gk_gap gap;
         gk_norm norm;
         gk_pad pad;

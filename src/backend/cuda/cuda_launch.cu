@@ -20,6 +20,7 @@ int gk_launch(const gk_desc *d, void *const *ptrs, bool fp16, void *stream) {
     case GK_PAD:
     case GK_RESIZE: e = gk_run_layout(d, ptrs, fp16, s); break;
     case GK_GEMM:
+    case GK_GEMM_GROUP:
     case GK_GAP:
     case GK_NORM: e = gk_run_reduce(d, ptrs, fp16, s); break;
     default: e = cudaErrorInvalidValue; break;

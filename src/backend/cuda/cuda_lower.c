@@ -253,6 +253,56 @@ void gl_cuda_plan_release(void *state, void *prepared) {
     gl_free(a, pp);
 }
 
+/* Whether Gemm descriptor e can join a group led by f: the same A read
+ * the same way, batch 1, and none of its inputs written by the group. */
+static bool gemm_joins(const gk_desc *f, const gk_desc *e, int count) {
+    const gk_gemm *a = &f->u.gemm, *b = &e->u.gemm;
+    if (e->kind != GK_GEMM || e->args[0] != f->args[0] || a->batch != 1 || b->batch != 1 ||
+        a->m != b->m || a->k != b->k || a->trans_a != b->trans_a || a->lda != b->lda)
+        return false;
+    for (int i = 0; i < count; i++) {
+        int c = f[i].args[3];
+        if (e->args[1] == c || e->args[2] == c) return false;
+    }
+    return true;
+}
+
+/* Consecutive Gemms of one A become one GK_GEMM_GROUP launch: a FiLM
+ * network projects its style vector once per block (7 Gemms in the glyph
+ * model), each a few hundred outputs, so their launches cost more than
+ * their arithmetic. The simple path keeps one launch per Gemm. */
+static void group_gemms(gl_cuda_lower *L) {
+    gl_cuda_prepared *pp = L->pp;
+    if (L->simple) return;
+    int out = 0;
+    for (int j = 0; j < pp->n_k;) {
+        int count = 1;
+        if (pp->k[j].kind == GK_GEMM)
+            while (j + count < pp->n_k && count < GK_GEMM_GROUP_MAX &&
+                   gemm_joins(&pp->k[j], &pp->k[j + count], count))
+                count++;
+        if (count == 1) {
+            pp->k[out++] = pp->k[j++];
+            continue;
+        }
+        gk_desc grp;
+        memset(&grp, 0, sizeof grp);
+        grp.kind = GK_GEMM_GROUP;
+        grp.node = pp->k[j].node;
+        grp.args[0] = pp->k[j].args[0];
+        grp.n_args = 1 + 3 * count;
+        grp.u.gemm_group.count = count;
+        for (int i = 0; i < count; i++) {
+            const gk_desc *e = &pp->k[j + i];
+            grp.u.gemm_group.sub[i] = e->u.gemm;
+            for (int a = 1; a < 4; a++) grp.args[3 * i + a] = e->args[a];
+        }
+        pp->k[out++] = grp;
+        j += count;
+    }
+    pp->n_k = out;
+}
+
 static glint_status lower_all(gl_cuda_lower *L, gl_err *err) {
     const gl_plan *p = L->plan;
     gl_cuda_prepared *pp = L->pp;
@@ -270,6 +320,7 @@ static glint_status lower_all(gl_cuda_lower *L, gl_err *err) {
     for (int k = 0; !st && k < p->graph->n_inputs; k++) st = add_io(L, true, k, err);
     for (int si = 0; !st && si < p->n_steps; si++)
         if (!L->skip[si]) st = gl_cuda_lower_step(L, si, err);
+    if (!st) group_gemms(L);
     for (int k = 0; !st && k < p->graph->n_outputs; k++) st = add_io(L, false, k, err);
     if (st) return st;
     size_t off = 0;

@@ -35,6 +35,46 @@ __global__ void gemm_kernel(gk_gemm p, const T *a, const T *b, const T *bias, T 
     }
 }
 
+/* GK_GEMM_GROUP: the Gemms of one A in one launch, warps numbered over
+ * all of their outputs (batch 1 each). */
+struct gemm_group_ptrs {
+    const void *b[GK_GEMM_GROUP_MAX], *bias[GK_GEMM_GROUP_MAX];
+    void *c[GK_GEMM_GROUP_MAX];
+};
+
+template <typename T>
+__global__ void gemm_group_kernel(const __grid_constant__ gk_gemm_group g, const T *a,
+                                  const __grid_constant__ gemm_group_ptrs q) {
+    const int lane = threadIdx.x & 31;
+    int64_t total = 0;
+    for (int s = 0; s < g.count; s++) total += (int64_t)g.sub[s].m * g.sub[s].n;
+    const int64_t warps = ((int64_t)gridDim.x * blockDim.x) >> 5;
+    for (int64_t idx = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) >> 5; idx < total;
+         idx += warps) {
+        int s = 0;
+        int64_t r = idx;
+        while (r >= (int64_t)g.sub[s].m * g.sub[s].n) {
+            r -= (int64_t)g.sub[s].m * g.sub[s].n;
+            s++;
+        }
+        const gk_gemm &p = g.sub[s];
+        const T *b = (const T *)q.b[s];
+        const int j = (int)(r % p.n), i = (int)(r / p.n);
+        float acc = 0.0f;
+        for (int k = lane; k < p.k; k += 32) {
+            float av = p.trans_a ? gk_ld(a, (int64_t)k * p.lda + i) : gk_ld(a, (int64_t)i * p.lda + k);
+            float bv = p.trans_b ? gk_ld(b, (int64_t)j * p.ldb + k) : gk_ld(b, (int64_t)k * p.ldb + j);
+            acc += av * bv;
+        }
+        for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+        if (lane == 0) {
+            float v = p.alpha * acc;
+            if (p.has_bias) v += p.beta * gk_ld((const T *)q.bias[s], i * p.bias_sm + j * p.bias_sn);
+            gk_st((T *)q.c[s], (int64_t)i * p.n + j, v);
+        }
+    }
+}
+
 /* Block-wide sum of v over GK_THREADS threads; every thread gets the total. */
 __device__ float block_sum(float v, float *sh) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
@@ -98,6 +138,19 @@ static cudaError_t launch(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
         gemm_kernel<T><<<gk_blocks((int64_t)p.batch * p.m * p.n * 32), GK_THREADS, 0, s>>>(
             p, (const T *)ptrs[0], (const T *)ptrs[1], p.has_bias ? (const T *)ptrs[2] : nullptr,
             (T *)out);
+        break;
+    }
+    case GK_GEMM_GROUP: {
+        const gk_gemm_group &g = d->u.gemm_group;
+        gemm_group_ptrs q;
+        int64_t total = 0;
+        for (int i = 0; i < g.count; i++) {
+            q.b[i] = ptrs[1 + 3 * i];
+            q.bias[i] = ptrs[2 + 3 * i];
+            q.c[i] = ptrs[3 + 3 * i];
+            total += (int64_t)g.sub[i].m * g.sub[i].n;
+        }
+        gemm_group_kernel<T><<<gk_blocks(total * 32), GK_THREADS, 0, s>>>(g, (const T *)ptrs[0], q);
         break;
     }
     case GK_GAP:
