@@ -13,7 +13,8 @@ const char *gl_cuda_kind_name(gk_kind k) {
     static const char *n[] = {"copy", "cast_in", "cast_out", "conv", "conv_wmma", "conv_tile",
                               "conv_transpose",
                               "unary", "binary", "resize", "concat", "gather", "gemm",
-                              "global_avg_pool", "norm", "pad", "batchnorm", "gemm_group"};
+                              "global_avg_pool", "norm", "pad", "batchnorm", "gemm_group",
+                              "conv_mma"};
     return (unsigned)k < GL_ARRAY_LEN(n) ? n[k] : "?";
 }
 

@@ -107,6 +107,7 @@ __device__ __forceinline__ float conv_in(const gk_conv &p, const T *x, const T *
 cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
 cudaError_t gk_run_conv_wmma(const gk_desc *d, void *const *ptrs, cudaStream_t s);
 cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
+cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s);
 cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
 cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
 cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);

@@ -39,7 +39,8 @@ typedef enum gk_kind {
     GK_NORM,          /* Instance / Group normalization */
     GK_PAD,
     GK_BATCHNORM,
-    GK_GEMM_GROUP     /* several Gemms sharing A, one launch (cuda_lower.c) */
+    GK_GEMM_GROUP,    /* several Gemms sharing A, one launch (cuda_lower.c) */
+    GK_CONV_MMA       /* GK_CONV_TILE's blocks on FP16 tensor cores (cuda_conv_mma.cu) */
 } gk_kind;
 
 typedef enum gk_unary_op {

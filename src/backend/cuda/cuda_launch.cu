@@ -8,6 +8,7 @@ int gk_launch(const gk_desc *d, void *const *ptrs, bool fp16, void *stream) {
     case GK_CONV: e = gk_run_conv(d, ptrs, fp16, s); break;
     case GK_CONV_WMMA: e = fp16 ? gk_run_conv_wmma(d, ptrs, s) : cudaErrorInvalidValue; break;
     case GK_CONV_TILE: e = gk_run_conv_tile(d, ptrs, fp16, s); break;
+    case GK_CONV_MMA: e = fp16 ? gk_run_conv_mma(d, ptrs, s) : cudaErrorInvalidValue; break;
     case GK_CONVT: e = gk_run_convt(d, ptrs, fp16, s); break;
     case GK_UNARY:
     case GK_BINARY:

@@ -373,6 +373,11 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         d->kind = GK_CONV_TILE;
         d->args[1] = tw;
         tile_pick(c, L->sm_count);
+        /* FP16 blocks of 16+ channels: the same blocks on tensor cores */
+        if (L->fp16 && c->tile_mt >= 16 && c->tile_ksplit == 1 && !gl_cuda_env_flag("GLINT_CUDA_NO_MMA")) {
+            d->kind = GK_CONV_MMA;
+            L->pp->n_wmma++;
+        }
     } else if (L->fp16 && !L->simple && gk_conv_wmma_ok(c)) {
         d->kind = GK_CONV_WMMA;
         L->pp->n_wmma++;

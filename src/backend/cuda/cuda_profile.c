@@ -58,7 +58,8 @@ glint_status gl_cuda_profile_kernels(void *ctx, const void *prepared, int reps,
         t->kind = gl_cuda_kind_name(d->kind);
         if (d->node >= 0) gl_node_label(pp->plan->graph, d->node, t->label, sizeof t->label);
         else snprintf(t->label, sizeof t->label, "staging");
-        if (d->kind == GK_CONV || d->kind == GK_CONV_WMMA || d->kind == GK_CONV_TILE) {
+        if (d->kind == GK_CONV || d->kind == GK_CONV_WMMA || d->kind == GK_CONV_TILE ||
+            d->kind == GK_CONV_MMA) {
             const gk_conv *k = &d->u.conv;
             snprintf(t->shape, sizeof t->shape, "%dx%dx%dx%d->%dx%dx%d k%dx%d s%d up%d/%d%s",
                      k->n, k->c_in, k->h, k->w, k->c_out, k->oh, k->ow, k->kh, k->kw, k->sh,

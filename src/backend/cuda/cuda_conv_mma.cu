@@ -1,0 +1,199 @@
+/* FP16 tiled convolution on tensor cores (mma.sync m16n8k16, FP32
+ * accumulation): the tiled conv of cuda_conv_tile.cu with its inner loop as
+ * an implicit GEMM. Same blocks (an 8x8 output tile x MT channels), same
+ * chunks of input channels through shared memory, same folded input
+ * addressing and epilogue; the lowering takes it for FP16 launches with
+ * blocks of 16 channels or more (batch 8 and up), where the SIMT loop is
+ * bound by its FMAs.
+ *
+ * GEMM view per block: rows are the 64 pixels (each of the 4 warps owns 16,
+ * two rows of the tile), columns the MT channels (MT / 8 fragments of 8),
+ * k runs over (input channel, tap) of a chunk: 16 channels x KS*KS taps, a
+ * multiple of 16. The A fragment is gathered from the input patch through
+ * a table of k -> patch offsets (im2col in registers, nothing written); B
+ * comes from the weights kept as [channel][k] in shared memory, so each
+ * register holds two consecutive k (one 32-bit load). */
+#include <cuda_fp16.h>
+
+#include "backend/cuda/cuda_device.cuh"
+
+#define GM_TILE GK_TILE_EDGE
+#define GM_PIX (GM_TILE * GM_TILE)
+#define GM_THREADS 128 /* 4 warps x 16 pixels */
+#define GM_CK 16       /* input channels per chunk */
+
+__device__ __forceinline__ void mma_16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
+                                          uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ uint32_t pack2(__half lo, __half hi) {
+    return (uint32_t)__half_as_ushort(lo) | ((uint32_t)__half_as_ushort(hi) << 16);
+}
+
+template <int KS, int S, int MT>
+__global__ void __launch_bounds__(GM_THREADS)
+conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
+                const __half *__restrict__ x2, const __half *__restrict__ w,
+                const __half *__restrict__ b, const __grid_constant__ gk_ptrs ops,
+                __half *__restrict__ y) {
+    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
+    constexpr int KK = KS * KS, K = GM_CK * KK; /* 144 or 16: a multiple of 16 */
+    constexpr int KP = K + 8;                   /* row stride of the weights: no bank conflicts */
+    constexpr int NF = MT / 8;                  /* n fragments per warp */
+    __shared__ __align__(16) __half xs[GM_CK * PATCH];
+    __shared__ __align__(16) __half ws[MT * KP];
+    __shared__ int koff[K];
+
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int g = lane >> 2, t = lane & 3;
+    const int tiles_x = (p.ow + GM_TILE - 1) / GM_TILE;
+    const int ty = blockIdx.x / tiles_x, tx = blockIdx.x - ty * tiles_x;
+    const int oy0 = ty * GM_TILE, ox0 = tx * GM_TILE;
+    const int m0 = blockIdx.y * MT, n = blockIdx.z;
+    const int iy0 = oy0 * S - p.ph, ix0 = ox0 * S - p.pw;
+    const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
+    const int sa = p.up == 2, sb = p.up2 == 2;
+    const int hsa = p.h >> sa, wsa = p.w >> sa, hsb = p.h >> sb, wsb = p.w >> sb;
+    const __half *xa = x + (size_t)n * c_a * hsa * wsa;
+    const __half *xb = x2 ? x2 + (size_t)n * c_b * hsb * wsb : x;
+    const int mp = (p.c_out + 15) / 16 * 16;
+
+    for (int k = tid; k < K; k += GM_THREADS) {
+        const int c = k / KK, tap = k - c * KK;
+        koff[k] = c * PATCH + (tap / KS) * PW + tap % KS;
+    }
+    /* This thread's two pixels (rows g and g + 8 of its warp's 16) */
+    const int p0 = warp * 16 + g, p1 = p0 + 8;
+    const int base0 = (p0 / GM_TILE) * S * PW + (p0 % GM_TILE) * S;
+    const int base1 = (p1 / GM_TILE) * S * PW + (p1 % GM_TILE) * S;
+
+    float acc[NF][4];
+#pragma unroll
+    for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
+
+    for (int c0 = 0; c0 < p.c_in; c0 += GM_CK) {
+        const int cn = min(GM_CK, p.c_in - c0);
+        __syncthreads(); /* the previous chunk has been read (and koff written) */
+        for (int e0 = tid; e0 < GM_CK * PATCH; e0 += 8 * GM_THREADS) {
+            __half v[8];
+#pragma unroll
+            for (int u = 0; u < 8; u++) {
+                const int e = e0 + u * GM_THREADS, c = e / PATCH, r = e - c * PATCH;
+                const int iy = iy0 + r / PW, ix = ix0 + r % PW, ci = c0 + c;
+                v[u] = __float2half_rn(0.0f);
+                if (e < GM_CK * PATCH && c < cn && iy >= 0 && iy < p.h && ix >= 0 && ix < p.w)
+                    v[u] = ci < c_a ? xa[(ci * hsa + (iy >> sa)) * wsa + (ix >> sa)]
+                                    : xb[((ci - c_a) * hsb + (iy >> sb)) * wsb + (ix >> sb)];
+            }
+#pragma unroll
+            for (int u = 0; u < 8; u++)
+                if (e0 + u * GM_THREADS < GM_CK * PATCH) xs[e0 + u * GM_THREADS] = v[u];
+        }
+        /* weights [c][tap][mp] in memory -> ws[channel][k] */
+        const __half *wc0 = w + (size_t)c0 * KK * mp + m0;
+        for (int e0 = tid; e0 < K * MT; e0 += 8 * GM_THREADS) {
+            __half v[8];
+#pragma unroll
+            for (int u = 0; u < 8; u++) {
+                const int e = e0 + u * GM_THREADS, k = e / MT, m = e % MT;
+                v[u] = __float2half_rn(0.0f);
+                if (e < K * MT && k < cn * KK) v[u] = wc0[(size_t)k * mp + m];
+            }
+#pragma unroll
+            for (int u = 0; u < 8; u++) {
+                const int e = e0 + u * GM_THREADS;
+                if (e < K * MT) ws[(e % MT) * KP + e / MT] = v[u];
+            }
+        }
+        __syncthreads();
+#pragma unroll 3
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            const int ka = k0 + 2 * t, kb = ka + 8;
+            const int o0 = koff[ka], o1 = koff[ka + 1], o2 = koff[kb], o3 = koff[kb + 1];
+            uint32_t a[4];
+            a[0] = pack2(xs[base0 + o0], xs[base0 + o1]);
+            a[1] = pack2(xs[base1 + o0], xs[base1 + o1]);
+            a[2] = pack2(xs[base0 + o2], xs[base0 + o3]);
+            a[3] = pack2(xs[base1 + o2], xs[base1 + o3]);
+#pragma unroll
+            for (int j = 0; j < NF; j++) {
+                const __half *wr = ws + (j * 8 + g) * KP;
+                const uint32_t b0 = *reinterpret_cast<const uint32_t *>(wr + ka);
+                const uint32_t b1 = *reinterpret_cast<const uint32_t *>(wr + kb);
+                mma_16816(acc[j], a, b0, b1);
+            }
+        }
+    }
+
+    /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q.
+     * Epilogue step by step, stores last (cuda_conv_tile.cu says why). */
+    const int plane = p.oh * p.ow;
+    int pix[2], ok[2];
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int pp = h ? p1 : p0, oy = oy0 + pp / GM_TILE, ox = ox0 + pp % GM_TILE;
+        ok[h] = oy < p.oh && ox < p.ow;
+        pix[h] = ok[h] ? oy * p.ow + ox : 0;
+    }
+    float r[NF][4];
+    int mc[NF][2];
+#pragma unroll
+    for (int j = 0; j < NF; j++)
+#pragma unroll
+        for (int q = 0; q < 2; q++) {
+            mc[j][q] = min(m0 + j * 8 + 2 * t + q, p.c_out - 1);
+            const float bias = b ? __half2float(b[mc[j][q]]) : 0.0f;
+            r[j][q] = acc[j][q] + bias;
+            r[j][2 + q] = acc[j][2 + q] + bias;
+        }
+    for (int e = 0; e < p.n_epi; e++)
+#pragma unroll
+        for (int j = 0; j < NF; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++)
+                r[j][v] = gk_conv_epi<__half>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
+#pragma unroll
+    for (int j = 0; j < NF; j++)
+#pragma unroll
+        for (int v = 0; v < 4; v++)
+            if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
+                y[((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1]] =
+                    __float2half_rn(r[j][v]);
+}
+
+template <int KS, int S, int MT>
+static void launch_cfg(const gk_conv &p, void *const *ptrs, const __half *x2, cudaStream_t s) {
+    dim3 grid((unsigned)(((p.oh + GM_TILE - 1) / GM_TILE) * ((p.ow + GM_TILE - 1) / GM_TILE)),
+              (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
+    gk_ptrs ops;
+    for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
+    conv_mma_kernel<KS, S, MT><<<grid, GM_THREADS, 0, s>>>(
+        p, (const __half *)ptrs[0], x2, (const __half *)ptrs[1], (const __half *)ptrs[2], ops,
+        (__half *)ptrs[p.out_arg]);
+}
+
+template <int KS, int S>
+static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const __half *x2, cudaStream_t s) {
+    switch (p.tile_mt) {
+    case 16: launch_cfg<KS, S, 16>(p, ptrs, x2, s); break;
+    case 32: launch_cfg<KS, S, 32>(p, ptrs, x2, s); break;
+    case 48: launch_cfg<KS, S, 48>(p, ptrs, x2, s); break;
+    case 64: launch_cfg<KS, S, 64>(p, ptrs, x2, s); break;
+    default: return cudaErrorInvalidValue;
+    }
+    return cudaGetLastError();
+}
+
+cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    const gk_conv &p = d->u.conv;
+    if (!gk_conv_tile_ok(&p) || p.tile_ksplit != 1) return cudaErrorInvalidValue;
+    if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
+    const __half *x2 = p.split_arg >= 0 ? (const __half *)ptrs[p.split_arg] : nullptr;
+    if (p.kh == 1) return p.sh == 1 ? launch_ks<1, 1>(p, ptrs, x2, s) : launch_ks<1, 2>(p, ptrs, x2, s);
+    return p.sh == 1 ? launch_ks<3, 1>(p, ptrs, x2, s) : launch_ks<3, 2>(p, ptrs, x2, s);
+}
