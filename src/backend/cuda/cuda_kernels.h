@@ -221,8 +221,11 @@ bool gk_conv_wmma_ok(const gk_conv *c);
 #define GK_TILE_KSPLIT_CAP(mt) ((mt) <= 4 ? 8 : (mt) <= 16 ? 4 : 1)
 #define GK_TILE_PATCH(ks, s) ((GK_TILE_EDGE - 1) * (s) + (ks))
 /* Input channels per chunk: each chunk costs a memory round trip and two
- * barriers, so narrow blocks (batch 1, latency-bound) take twice as many. */
-#define GK_TILE_CK(ks, s, mt) (((s) == 1 ? 16 : 8) * ((ks) == 1 ? 2 : 1) * ((mt) <= 16 ? 2 : 1))
+ * barriers, so the narrow blocks of latency-bound launches (batch 1) take
+ * more channels at once, as far as 48 KB of shared memory allows. */
+#define GK_TILE_CK(ks, s, mt)                                                      \
+    ((ks) == 3 ? ((s) == 1 ? 16 : 8) * ((mt) <= 4 ? 4 : (mt) <= 16 ? 2 : 1)        \
+               : ((s) == 1 ? 32 : 16) * ((mt) <= 16 ? 2 : 1))
 #define GK_TILE_SX(ks, s, mt) \
     ((GK_TILE_CK(ks, s, mt) * GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s) + 3) / 4 * 4)
 static inline int gk_tile_smem_floats(int ks, int s, int mt) {

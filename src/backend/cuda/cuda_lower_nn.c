@@ -275,17 +275,19 @@ static const gl_conv_params *conv_params(const gl_plan_step *s) {
  * tiles (a 16x16 layer: 4), so its blocks would sit on a few of the GPU's
  * SMs, each thread walking hundreds of input channels x taps in series
  * (H200 ncu, 2026-12-02: a 48-channel 16x16 layer on 12 blocks, 19 us).
- * Small launches therefore take blocks of 4 output channels and split the
- * input channels over up to 8 thread groups, until there are about two
- * blocks' worth of groups per SM; launches with tiles enough take 16
- * channels a block (8 a thread), or 32-64 (16 a thread) when that still
- * fills the GPU several times. */
+ * Launches of fewer than half an SM's worth of 16-channel blocks
+ * therefore take blocks of 4 output channels; the others take 16 channels
+ * a block (8 a thread), or 32-64 (16 a thread) when that still fills the
+ * GPU several times. Then the input channels are split over up to 8 (4)
+ * thread groups until there are about two blocks' worth of groups per SM.
+ * (4-channel blocks for every launch under two blocks per SM made the
+ * batch-32 8x8 layers 2-3x slower: each block loads the whole patch.) */
 static void tile_pick(gk_conv *c, int sm_count) {
     const int sms = sm_count > 0 ? sm_count : 132;
     const int64_t tiles = (int64_t)c->n * ((c->oh + GK_TILE_EDGE - 1) / GK_TILE_EDGE) *
                           ((c->ow + GK_TILE_EDGE - 1) / GK_TILE_EDGE);
     int mt = 4, pm = 4;
-    if (c->c_out > 4 && tiles * ((c->c_out + 15) / 16) >= 2 * sms) {
+    if (c->c_out > 4 && tiles * ((c->c_out + 15) / 16) >= sms / 2) {
         mt = 16;
         pm = 8;
         int wide = c->c_out % 64 == 0 ? 64 : c->c_out % 48 == 0 ? 48 : c->c_out % 32 == 0 ? 32 : 0;
@@ -373,8 +375,10 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         d->kind = GK_CONV_TILE;
         d->args[1] = tw;
         tile_pick(c, L->sm_count);
-        /* FP16 blocks of 16+ channels: the same blocks on tensor cores */
-        if (L->fp16 && c->tile_mt >= 16 && c->tile_ksplit == 1 && !gl_cuda_env_flag("GLINT_CUDA_NO_MMA")) {
+        /* FP16 blocks of 16+ channels over 16+ input channels (a chunk's k
+         * is 16 channels): the same blocks on tensor cores */
+        if (L->fp16 && c->tile_mt >= 16 && c->tile_ksplit == 1 && c->c_in >= 16 &&
+            !gl_cuda_env_flag("GLINT_CUDA_NO_MMA")) {
             d->kind = GK_CONV_MMA;
             L->pp->n_wmma++;
         }
