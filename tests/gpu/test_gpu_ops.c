@@ -202,6 +202,23 @@ static void film_projection(gu_graph *b, int64_t batch) {
 }
 static void c_film_projection_b1(gu_graph *b) { film_projection(b, 1); }
 static void c_film_projection_b3(gu_graph *b) { film_projection(b, 3); }
+/* A residual scaled by a constant and a per-channel bias plus a constant:
+ * both folded into the conv's epilogue operands on the fast path. */
+static void c_conv_scaled_operands(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){2, 8, 12, 12});
+    gu_input(b, "r", 4, (int64_t[]){2, 16, 12, 12});
+    gu_input(b, "g", 4, (int64_t[]){1, 16, 1, 1});
+    gu_weight(b, "w", D_(16, 8, 3, 3), -0.2f, 0.2f);
+    gu_floats(b, "k", 1, (float[]){0.75f});
+    gu_floats(b, "one", 1, (float[]){1.0f});
+    int n = gu_node(b, "Conv", L_("x", "w"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Add", L_("g", "one"), L_("g1"));
+    gu_node(b, "Mul", L_("c", "g1"), L_("m"));
+    gu_node(b, "Mul", L_("r", "k"), L_("rk"));
+    gu_node(b, "Add", L_("m", "rk"), L_("y"));
+    gu_output(b, "y");
+}
 static void c_convt(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){1, 8, 8, 8});
     gu_weight(b, "w", D_(8, 4, 4, 4), -0.3f, 0.3f);
@@ -484,6 +501,7 @@ static const op_case g_cases[] = {
     {"unet_decoder_conv", c_unet_decoder}, {"concat_up_second_conv", c_concat_up_second},
     {"conv_wide", c_conv_wide}, {"film_projection_b1", c_film_projection_b1},
     {"film_projection_b3", c_film_projection_b3},
+    {"conv_scaled_operands", c_conv_scaled_operands},
     {"relu", c_relu}, {"leaky_relu", c_leaky}, {"sigmoid", c_sigmoid}, {"tanh", c_tanh},
     {"erf", c_erf}, {"exp", c_exp}, {"clip", c_clip}, {"add_bcast", c_add_bc},
     {"mul_film_bcast", c_mul_bc}, {"sub_bcast_last", c_sub_bc}, {"div", c_div}, {"gemm", c_gemm},

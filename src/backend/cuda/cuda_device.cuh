@@ -41,24 +41,26 @@ struct gk_ptrs {
 };
 
 /* One epilogue step on value y of output element (n, c, i) — the semantics of
- * gl_epi_apply in src/ops. A per-sample-channel operand is read at
- * n * ld + off + c and added `add` (a folded Slice and Add of a FiLM
- * projection, gk_conv.op_*); ld = c_total, off = add = 0 read it as is. */
+ * gl_epi_apply in src/ops. The operand is read times mul plus add, a
+ * per-channel one at off + c, per sample and channel at n * ld + off + c
+ * (folded steps, gk_conv.op_*); ld = c_total, off = add = 0, mul = 1 read
+ * it as is. */
 template <typename T>
 __host__ __device__ __forceinline__ float gk_epi(const gl_epi_step &e, float y, const gk_ptrs &ops,
                                         int64_t n, int64_t c, int64_t c_total, int64_t i,
-                                        int64_t plane, int64_t ld, int64_t off, float add) {
+                                        int64_t plane, int64_t ld, int64_t off, float mul,
+                                        float add) {
     float o = 0.0f;
     if (e.operand >= 0) {
         const T *op = (const T *)ops.p[e.operand];
         int64_t idx = 0;
         switch (e.bcast) {
         case GL_BCAST_SCALAR: idx = 0; break;
-        case GL_BCAST_CHANNEL: idx = c; break;
+        case GL_BCAST_CHANNEL: idx = off + c; break;
         case GL_BCAST_SAMPLE_CHANNEL: idx = n * ld + off + c; break;
         default: idx = (n * c_total + c) * plane + i; break;
         }
-        o = gk_ld(op, idx) + add;
+        o = gk_ld(op, idx) * mul + add;
     }
     switch (e.kind) {
     case GL_EPI_RELU: return y > 0.0f ? y : 0.0f;
@@ -82,7 +84,8 @@ __host__ __device__ __forceinline__ float gk_conv_epi(const gk_conv &p, int k, f
                                                       const gk_ptrs &ops, int64_t n, int64_t m,
                                                       int64_t i, int64_t plane) {
     const int ld = p.op_ld[k] > 0 ? p.op_ld[k] : p.c_out;
-    return gk_epi<T>(p.epi[k], y, ops, n, m, p.c_out, i, plane, ld, p.op_off[k], p.op_add[k]);
+    const float mul = p.op_mul[k] != 0.0f ? p.op_mul[k] : 1.0f;
+    return gk_epi<T>(p.epi[k], y, ops, n, m, p.c_out, i, plane, ld, p.op_off[k], mul, p.op_add[k]);
 }
 
 /* Reads logical input element (n, c, iy, ix) of the conv input, applying the

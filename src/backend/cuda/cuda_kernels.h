@@ -70,12 +70,13 @@ typedef struct gk_conv {
     int tile_mt, tile_pm, tile_ksplit;
     int n_epi;
     gl_epi_step epi[GL_MAX_EPILOGUE]; /* operand = arg index */
-    /* Per epilogue step with a per-sample-channel operand: read it at
-     * n * op_ld + op_off + c (op_ld 0: c_out) and add op_add. Lets a FiLM
+    /* Per epilogue step: the operand is read times op_mul plus op_add, a
+     * per-channel one at op_off + c, per sample and channel at
+     * n * op_ld + op_off + c (op_ld 0: c_out; op_mul 0: 1). Lets a FiLM
      * epilogue read its scale and shift straight from the projection's
-     * [N, K] output, the Slice and the "+ 1" folded (cuda_lower_nn.c). */
+     * [N, K] output, the Slice, "+ 1" and scalings folded (cuda_lower_nn.c). */
     int op_ld[GL_MAX_EPILOGUE], op_off[GL_MAX_EPILOGUE];
-    float op_add[GL_MAX_EPILOGUE];
+    float op_mul[GL_MAX_EPILOGUE], op_add[GL_MAX_EPILOGUE];
     int out_arg;
 } gk_conv;
 

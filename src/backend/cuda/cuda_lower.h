@@ -5,12 +5,13 @@
 
 #include "backend/cuda/cuda_internal.h"
 
-/* A conv epilogue operand read from further up its chain: tensor src at
- * n * ld + off + c, plus add (gk_conv.op_*). src = -1: the operand as is. */
+/* A conv epilogue operand read from further up its chain: tensor src
+ * (per channel: at n * ld + off + c) times mul plus add (gk_conv.op_*).
+ * src = -1: the operand as is. */
 typedef struct gl_cuda_op_fold {
     int src;
     int ld, off;
-    float add;
+    float mul, add;
 } gl_cuda_op_fold;
 
 struct gl_cuda_lower {

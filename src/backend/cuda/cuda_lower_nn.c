@@ -126,69 +126,88 @@ static int sole_producer(const gl_cuda_lower *L, int t) {
     return L->producer[t];
 }
 
-/* A FiLM epilogue operand, per sample and channel [N, C, 1, 1]: when it is
- * Add(Slice(v, channels [off, off + C)), k) of a [N, K, 1, 1] (or [N, K])
- * tensor v, with k a scalar constant (the "1 +" of a scale), the conv reads
- * v at n * K + off + c and adds k, and neither the Slice nor the Add runs
- * (the Slice is a gather kernel once N > 1). Either part may be absent. */
-static void fold_film_operand(gl_cuda_lower *L, int si, int e) {
+/* If step pr is `v <op> k` (op Add or Mul, k a float scalar constant, v
+ * of the operand's shape), returns v and sets *k; else -1. */
+static int scalar_operand(const gl_cuda_lower *L, int pr, const char *op, const gl_shape *shape,
+                          float *k) {
+    const gl_plan *p = L->plan;
+    if (pr < 0 || !is_op(&p->steps[pr], "", op) || p->steps[pr].n_inputs != 2) return -1;
+    const gl_plan_step *s = &p->steps[pr];
+    for (int j = 0; j < 2; j++) {
+        int c = s->inputs[1 - j], v = s->inputs[j];
+        if (c >= 0 && v >= 0 && p->tensors[c].is_const && gl_shape_numel(&p->tensors[c].shape) == 1 &&
+            gl_cuda_is_float(L, c) && gl_cuda_is_float(L, v) && !p->tensors[v].is_const &&
+            gl_shape_equal(&p->tensors[v].shape, shape) && gl_cuda_const_f32(L, c, 0, k))
+            return v;
+    }
+    return -1;
+}
+
+/* An epilogue operand computed by cheap steps of its own that only this
+ * conv reads: o = v * mul + add, where the Add and the Mul (each optional)
+ * have a scalar constant, and, for an operand per channel or per sample
+ * and channel ([N, C, 1, 1]), v = Slice(u, channels [off, off + C)) of a
+ * [N, K, 1, 1] (or [N, K]) tensor u. The conv then reads u (or v) itself
+ * at n * K + off + c (a FiLM scale "1 + g" and shift straight from their
+ * projection) and none of these steps runs; each was a kernel launch for
+ * a few hundred elements (the Slice a gather once N > 1). */
+static void fold_operand(gl_cuda_lower *L, int si, int e) {
     const gl_plan *p = L->plan;
     const gl_plan_step *s = &p->steps[si];
     const gl_fused_conv_params *fp = s->params;
     const gl_epi_step *ep = &fp->epi[e];
-    if (ep->operand < 0 || ep->operand >= s->n_inputs || ep->bcast != GL_BCAST_SAMPLE_CHANNEL)
-        return;
+    if (ep->operand < 0 || ep->operand >= s->n_inputs) return;
     int t = s->inputs[ep->operand];
     if (t < 0 || !gl_cuda_is_float(L, t)) return;
     const gl_shape *ts = &p->tensors[t].shape;
-    if (ts->rank < 2) return;
-    const int64_t N = ts->d[0], C = ts->d[1];
-    gl_cuda_op_fold f = {.src = -1};
-    int add_step = -1, slice_step = -1;
-    int pr = sole_producer(L, t);
-    if (pr >= 0 && is_op(&p->steps[pr], "", "Add") && p->steps[pr].n_inputs == 2) {
-        const gl_plan_step *as = &p->steps[pr];
-        for (int k = 0; k < 2; k++) {
-            int c = as->inputs[1 - k], v = as->inputs[k];
-            float kv;
-            if (c >= 0 && v >= 0 && p->tensors[c].is_const && gl_shape_numel(&p->tensors[c].shape) == 1 &&
-                gl_cuda_is_float(L, c) && gl_cuda_is_float(L, v) &&
-                gl_shape_equal(&p->tensors[v].shape, ts) && gl_cuda_const_f32(L, c, 0, &kv)) {
-                f.add = kv;
-                add_step = pr;
-                t = v;
-                break;
-            }
-        }
+    gl_cuda_op_fold f = {.src = -1, .mul = 1.0f};
+    int add_step = -1, mul_step = -1, slice_step = -1;
+    int pr = sole_producer(L, t), v;
+    if ((v = scalar_operand(L, pr, "Add", ts, &f.add)) >= 0) {
+        add_step = pr;
+        t = v;
+        pr = sole_producer(L, t);
     }
-    pr = sole_producer(L, t);
-    if (pr >= 0 && is_op(&p->steps[pr], "", "Slice") && p->steps[pr].n_outputs == 1) {
+    /* (a scale of 0 stays a step: op_mul 0 means 1 in the descriptor) */
+    float k;
+    if ((v = scalar_operand(L, pr, "Mul", ts, &k)) >= 0 && k != 0.0f) {
+        f.mul = k;
+        mul_step = pr;
+        t = v;
+        pr = sole_producer(L, t);
+    }
+    bool per_channel = ep->bcast == GL_BCAST_SAMPLE_CHANNEL || ep->bcast == GL_BCAST_CHANNEL;
+    if (per_channel && ts->rank >= 2 && pr >= 0 && is_op(&p->steps[pr], "", "Slice") &&
+        p->steps[pr].n_outputs == 1) {
+        const int64_t N = ts->d[0], C = ts->d[1];
         const gl_plan_step *ss = &p->steps[pr];
-        int v = ss->inputs[0];
-        const gl_shape *vs = &p->tensors[v].shape;
+        int u = ss->inputs[0];
+        const gl_shape *us = &p->tensors[u].shape;
         int64_t base, stride[GL_MAX_RANK];
         gl_err err = {0};
-        bool ok = gl_cuda_is_float(L, v) && !p->tensors[v].is_const && vs->rank == ts->rank &&
-                  vs->d[0] == N && gl_cuda_slice_geom(L, pr, &base, stride, &err) == GLINT_OK;
-        for (int d = 2; ok && d < vs->rank; d++) ok = vs->d[d] == 1;
+        bool ok = gl_cuda_is_float(L, u) && !p->tensors[u].is_const && us->rank == ts->rank &&
+                  us->d[0] == N && (ep->bcast == GL_BCAST_SAMPLE_CHANNEL || N == 1) &&
+                  gl_cuda_slice_geom(L, pr, &base, stride, &err) == GLINT_OK;
+        for (int d = 2; ok && d < us->rank; d++) ok = us->d[d] == 1;
         if (ok) {
-            const int64_t K = vs->d[1];
+            const int64_t K = us->d[1];
             ok = (N == 1 || stride[0] == K) && (C == 1 || stride[1] == 1) && base >= 0 &&
                  base + C <= K && K <= INT32_MAX;
             if (ok) {
-                f.src = v;
+                f.src = u;
                 f.ld = (int)K;
                 f.off = (int)base;
                 slice_step = pr;
             }
         }
     }
-    if (add_step < 0 && slice_step < 0) return;
-    if (f.src < 0) { /* only the Add folds: read its other input as is */
+    if (add_step < 0 && mul_step < 0 && slice_step < 0) return;
+    if (f.src < 0) { /* no Slice: read v as it is laid out */
         f.src = t;
-        f.ld = (int)C;
+        f.ld = ts->rank >= 2 ? (int)ts->d[1] : 0;
     }
     if (add_step >= 0) L->skip[add_step] = true;
+    if (mul_step >= 0) L->skip[mul_step] = true;
     if (slice_step >= 0) L->skip[slice_step] = true;
     L->fold_op[si * GL_MAX_EPILOGUE + e] = f;
 }
@@ -201,7 +220,7 @@ void gl_cuda_plan_folds(gl_cuda_lower *L) {
         if (!is_conv(s) || s->n_inputs < 2) continue;
         if (is_op(s, "glint", "FusedConv") && s->params)
             for (int e = 0; e < ((const gl_fused_conv_params *)s->params)->n_epi; e++)
-                fold_film_operand(L, si, e);
+                fold_operand(L, si, e);
         int x = s->inputs[0];
         int prod = x >= 0 ? L->producer[x] : -1;
         if (prod < 0 || L->readers[x] != 1 || L->is_output[x] || L->skip[prod]) continue;
@@ -364,6 +383,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
             d->args[n_args++] = f->src;
             c->op_ld[e] = f->ld;
             c->op_off[e] = f->off;
+            c->op_mul[e] = f->mul;
             c->op_add[e] = f->add;
         }
     }
