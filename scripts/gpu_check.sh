@@ -45,7 +45,9 @@ if command -v nvidia-smi >/dev/null 2>&1; then
 fi
 NVCC=$(command -v nvcc || { [ -x /usr/local/cuda/bin/nvcc ] && echo /usr/local/cuda/bin/nvcc; } || true)
 [ -n "$NVCC" ] && CUDA_VER=$("$NVCC" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')
-COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+# GLINT_COMMIT names what runs where the tree's git metadata is not the
+# checkout's (the device machine's copy keeps the session's first commit).
+COMMIT=${GLINT_COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}
 log "device '$DEVICE', driver $DRIVER, nvcc ${NVCC:-none} $CUDA_VER, commit $COMMIT, $(nproc) cores"
 
 CONFIG_RC=-1 BUILD_RC=-1
