@@ -49,7 +49,7 @@ static bool is_tile_weight(const gl_graph *g, int v) {
 static glint_status upload_tile_weight(gl_cuda_engine *eng, int v, bool alloc, gl_err *err) {
     const gl_const *k = eng->graph->values[v].constant;
     const int64_t m = k->shape.d[0], c = k->shape.d[1], kk = k->shape.d[2] * k->shape.d[3];
-    const int64_t mp = (m + 15) / 16 * 16, n = c * kk * mp;
+    const int64_t mp = GK_TILE_MP(m), n = c * kk * mp;
     float *t = gl_calloc(eng->alloc, (size_t)n, sizeof *t);
     if (!t) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: tiled weight layout");
     const float *w = k->data;

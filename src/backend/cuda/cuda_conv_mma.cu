@@ -15,7 +15,7 @@
  * register holds two consecutive k (one 32-bit load). */
 #include <cuda_fp16.h>
 
-#include "backend/cuda/cuda_device.cuh"
+#include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GM_TILE GK_TILE_EDGE
 #define GM_PIX (GM_TILE * GM_TILE)
@@ -51,17 +51,10 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
-    const int tiles_x = (p.ow + GM_TILE - 1) / GM_TILE;
-    const int ty = blockIdx.x / tiles_x, tx = blockIdx.x - ty * tiles_x;
-    const int oy0 = ty * GM_TILE, ox0 = tx * GM_TILE;
+    const gk_tile_pos tp = gk_tile_origin(p);
     const int m0 = blockIdx.y * MT, n = blockIdx.z;
-    const int iy0 = oy0 * S - p.ph, ix0 = ox0 * S - p.pw;
-    const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
-    const int sa = p.up == 2, sb = p.up2 == 2;
-    const int hsa = p.h >> sa, wsa = p.w >> sa, hsb = p.h >> sb, wsb = p.w >> sb;
-    const __half *xa = x + (size_t)n * c_a * hsa * wsa;
-    const __half *xb = x2 ? x2 + (size_t)n * c_b * hsb * wsb : x;
-    const int mp = (p.c_out + 15) / 16 * 16;
+    const gk_tile_src<__half> src(p, x, x2, n);
+    const int mp = GK_TILE_MP(p.c_out);
 
     for (int k = tid; k < K; k += GM_THREADS) {
         const int c = k / KK, tap = k - c * KK;
@@ -84,11 +77,9 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
 #pragma unroll
             for (int u = 0; u < 8; u++) {
                 const int e = e0 + u * GM_THREADS, c = e / PATCH, r = e - c * PATCH;
-                const int iy = iy0 + r / PW, ix = ix0 + r % PW, ci = c0 + c;
-                v[u] = __float2half_rn(0.0f);
-                if (e < GM_CK * PATCH && c < cn && iy >= 0 && iy < p.h && ix >= 0 && ix < p.w)
-                    v[u] = ci < c_a ? xa[(ci * hsa + (iy >> sa)) * wsa + (ix >> sa)]
-                                    : xb[((ci - c_a) * hsb + (iy >> sb)) * wsb + (ix >> sb)];
+                if (!(e < GM_CK * PATCH && c < cn &&
+                      src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u])))
+                    v[u] = __float2half_rn(0.0f);
             }
 #pragma unroll
             for (int u = 0; u < 8; u++)
@@ -136,7 +127,7 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
     int pix[2], ok[2];
 #pragma unroll
     for (int h = 0; h < 2; h++) {
-        const int pp = h ? p1 : p0, oy = oy0 + pp / GM_TILE, ox = ox0 + pp % GM_TILE;
+        const int pp = h ? p1 : p0, oy = tp.oy0 + pp / GM_TILE, ox = tp.ox0 + pp % GM_TILE;
         ok[h] = oy < p.oh && ox < p.ow;
         pix[h] = ok[h] ? oy * p.ow + ox : 0;
     }

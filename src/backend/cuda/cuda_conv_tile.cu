@@ -20,7 +20,7 @@
  * The lowering (cuda_lower_nn.c) picks MT, PM and ksplit per layer
  * (gk_conv_tile_pick); gk_tile_* in cuda_kernels.h hold the shared-memory
  * arithmetic that both sides need. */
-#include "backend/cuda/cuda_device.cuh"
+#include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GT_TILE GK_TILE_EDGE
 #define GT_PIX (GT_TILE * GT_TILE)
@@ -45,20 +45,10 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const int pix = tid % GT_PIX, grp = (tid / GT_PIX) % NG, part = tid / (GT_PIX * NG);
     const int ly = pix / GT_TILE, lx = pix % GT_TILE;
 
-    const int tiles_x = (p.ow + GT_TILE - 1) / GT_TILE;
-    const int ty = blockIdx.x / tiles_x, tx = blockIdx.x - ty * tiles_x;
-    const int oy0 = ty * GT_TILE, ox0 = tx * GT_TILE;
+    const gk_tile_pos tp = gk_tile_origin(p);
     const int m0 = blockIdx.y * MT, n = blockIdx.z;
-    const int iy0 = oy0 * S - p.ph, ix0 = ox0 * S - p.pw;
-
-    /* The two channel ranges of the input: [0, c_a) from x, [c_a, c_in)
-     * from x2, each with its own upsample shift and source size. */
-    const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
-    const int sa = p.up == 2, sb = p.up2 == 2;
-    const int hsa = p.h >> sa, wsa = p.w >> sa, hsb = p.h >> sb, wsb = p.w >> sb;
-    const T *xa = x + (size_t)n * c_a * hsa * wsa;
-    const T *xb = x2 ? x2 + (size_t)n * c_b * hsb * wsb : x;
-    const int mp = (p.c_out + 15) / 16 * 16; /* output channels of a weight row */
+    const gk_tile_src<T> src(p, x, x2, n);
+    const int mp = GK_TILE_MP(p.c_out);
 
     float acc[PM];
 #pragma unroll
@@ -75,11 +65,9 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
                 const int e = e0 + u * nthreads, c = e / PATCH, r = e - c * PATCH;
-                const int iy = iy0 + r / PW, ix = ix0 + r % PW, ci = c0 + c;
-                v[u] = 0.0f;
-                if (e < xn && iy >= 0 && iy < p.h && ix >= 0 && ix < p.w)
-                    v[u] = ci < c_a ? gk_ld(xa, (ci * hsa + (iy >> sa)) * wsa + (ix >> sa))
-                                    : gk_ld(xb, ((ci - c_a) * hsb + (iy >> sb)) * wsb + (ix >> sb));
+                T xv;
+                v[u] = e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &xv)
+                           ? gk_ld(&xv, 0) : 0.0f;
             }
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++)
@@ -137,7 +125,7 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             for (int j = 0; j < PM; j++) acc[j] += red[((k - 1) * PM + j) * (GT_PIX * NG) + slot];
     }
 
-    const int oy = oy0 + ly, ox = ox0 + lx;
+    const int oy = tp.oy0 + ly, ox = tp.ox0 + lx;
     if (oy >= p.oh || ox >= p.ow) return;
     const int plane = p.oh * p.ow, i = oy * p.ow + ox;
     /* Epilogue step by step over all PM channels, stores last: the operand

@@ -229,6 +229,9 @@ bool gk_conv_wmma_ok(const gk_conv *c);
                : ((s) == 1 ? 32 : 16) * ((mt) <= 16 ? 2 : 1))
 #define GK_TILE_SX(ks, s, mt) \
     ((GK_TILE_CK(ks, s, mt) * GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s) + 3) / 4 * 4)
+/* Output channels of a row of the tiled layout of a conv's weights
+ * ([c][tap][m], kept by the engine): c_out rounded up to 16. */
+#define GK_TILE_MP(c_out) (((c_out) + 15) / 16 * 16)
 static inline int gk_tile_smem_floats(int ks, int s, int mt) {
     return GK_TILE_SX(ks, s, mt) + GK_TILE_CK(ks, s, mt) * ks * ks * mt;
 }

@@ -3,10 +3,29 @@
  * block per reduced group, two passes in FP32). */
 #include "backend/cuda/cuda_device.cuh"
 
-/* One warp per output element, its lanes splitting k (coalesced reads of a
- * row of A and, with trans_b, of B), then a shuffle sum: the FiLM
- * projections are a few thousand outputs of k = 64, which one thread per
- * output, walking k alone, took ~5-10 us for (H200 profile, 2026-12-02). */
+/* Output (i, j) of p = alpha * op(A) op(B) + beta * bias, computed by one
+ * warp, its lanes splitting k (coalesced reads of a row of A and, with
+ * trans_b, of B), then a shuffle sum; lane 0 stores it at c[i * n + j]. */
+template <typename T>
+__device__ __forceinline__ void gemm_warp_output(const gk_gemm &p, const T *a, const T *b,
+                                                 const T *bias, T *c, int i, int j, int lane) {
+    float acc = 0.0f;
+    for (int k = lane; k < p.k; k += 32) {
+        float av = p.trans_a ? gk_ld(a, (int64_t)k * p.lda + i) : gk_ld(a, (int64_t)i * p.lda + k);
+        float bv = p.trans_b ? gk_ld(b, (int64_t)j * p.ldb + k) : gk_ld(b, (int64_t)k * p.ldb + j);
+        acc += av * bv;
+    }
+    for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+    if (lane == 0) {
+        float v = p.alpha * acc;
+        if (bias) v += p.beta * gk_ld(bias, i * p.bias_sm + j * p.bias_sn);
+        gk_st(c, (int64_t)i * p.n + j, v);
+    }
+}
+
+/* One warp per output element (gemm_warp_output): the FiLM projections
+ * are a few thousand outputs of k = 64, which one thread per output,
+ * walking k alone, took ~5-10 us for (H200 profile, 2026-12-02). */
 template <typename T>
 __global__ void gemm_kernel(gk_gemm p, const T *a, const T *b, const T *bias, T *c) {
     const int64_t count = (int64_t)p.batch * p.m * p.n;
@@ -18,20 +37,8 @@ __global__ void gemm_kernel(gk_gemm p, const T *a, const T *b, const T *bias, T 
         int64_t t = idx / p.n;
         int i = (int)(t % p.m);
         int bt = (int)(t / p.m);
-        const T *ab = a + bt * p.stride_a;
-        const T *bb = b + bt * p.stride_b;
-        float acc = 0.0f;
-        for (int k = lane; k < p.k; k += 32) {
-            float av = p.trans_a ? gk_ld(ab, (int64_t)k * p.lda + i) : gk_ld(ab, (int64_t)i * p.lda + k);
-            float bv = p.trans_b ? gk_ld(bb, (int64_t)j * p.ldb + k) : gk_ld(bb, (int64_t)k * p.ldb + j);
-            acc += av * bv;
-        }
-        for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
-        if (lane == 0) {
-            float v = p.alpha * acc;
-            if (p.has_bias) v += p.beta * gk_ld(bias, i * p.bias_sm + j * p.bias_sn);
-            gk_st(c, bt * p.stride_c + (int64_t)i * p.n + j, v);
-        }
+        gemm_warp_output(p, a + bt * p.stride_a, b + bt * p.stride_b, p.has_bias ? bias : nullptr,
+                         c + bt * p.stride_c, i, j, lane);
     }
 }
 
@@ -58,20 +65,8 @@ __global__ void gemm_group_kernel(const __grid_constant__ gk_gemm_group g, const
             s++;
         }
         const gk_gemm &p = g.sub[s];
-        const T *b = (const T *)q.b[s];
-        const int j = (int)(r % p.n), i = (int)(r / p.n);
-        float acc = 0.0f;
-        for (int k = lane; k < p.k; k += 32) {
-            float av = p.trans_a ? gk_ld(a, (int64_t)k * p.lda + i) : gk_ld(a, (int64_t)i * p.lda + k);
-            float bv = p.trans_b ? gk_ld(b, (int64_t)j * p.ldb + k) : gk_ld(b, (int64_t)k * p.ldb + j);
-            acc += av * bv;
-        }
-        for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
-        if (lane == 0) {
-            float v = p.alpha * acc;
-            if (p.has_bias) v += p.beta * gk_ld((const T *)q.bias[s], i * p.bias_sm + j * p.bias_sn);
-            gk_st((T *)q.c[s], (int64_t)i * p.n + j, v);
-        }
+        gemm_warp_output(p, a, (const T *)q.b[s], p.has_bias ? (const T *)q.bias[s] : nullptr,
+                         (T *)q.c[s], (int)(r / p.n), (int)(r % p.n), lane);
     }
 }
 
