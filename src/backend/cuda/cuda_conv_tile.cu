@@ -34,10 +34,13 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
     constexpr int KK = KS * KS;
     constexpr int CK = GK_TILE_CK(KS, S, MT);
-    constexpr int SX = GK_TILE_SX(KS, S, MT);
     constexpr int NG = MT / PM; /* channel groups per block */
-    __shared__ __align__(16) float smem[SX + CK * KK * MT];
-    float *xs = smem, *ws = smem + SX;
+    /* Sized at launch for min(CK, c_in) channels (gk_tile_smem_bytes): a
+     * 1-channel first layer must not hold 35 KB per block, or few blocks fit
+     * on an SM. */
+    extern __shared__ __align__(16) float smem[];
+    const int ck = min(CK, p.c_in);
+    float *xs = smem, *ws = smem + GK_TILE_PAD4(ck * PATCH);
 
     const int ksplit = p.tile_ksplit;
     const int nthreads = GT_PIX * NG * ksplit;
@@ -54,8 +57,8 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
     for (int j = 0; j < PM; j++) acc[j] = 0.0f;
 
-    for (int c0 = 0; c0 < p.c_in; c0 += CK) {
-        const int cn = min(CK, p.c_in - c0);
+    for (int c0 = 0; c0 < p.c_in; c0 += ck) {
+        const int cn = min(ck, p.c_in - c0);
         __syncthreads(); /* the previous chunk has been read */
         /* Loads in batches of GT_BATCH independent reads per thread before
          * any store: one memory round trip per batch, not per element. */
@@ -112,7 +115,7 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 
     if (ksplit > 1) { /* parts 1.. hand their sums to part 0 */
         __syncthreads();
-        float *red = smem; /* (ksplit - 1) x (GT_PIX * NG) x PM floats, checked by the picker */
+        float *red = smem; /* (ksplit - 1) x (GT_PIX * NG) x PM floats (gk_tile_smem_bytes) */
         const int slot = pix + grp * GT_PIX;
         if (part > 0) {
 #pragma unroll
@@ -153,7 +156,7 @@ static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStr
     unsigned threads = (unsigned)(GT_PIX * (MT / PM) * p.tile_ksplit);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
-    conv_tile_kernel<T, KS, S, MT, PM><<<grid, threads, 0, s>>>(
+    conv_tile_kernel<T, KS, S, MT, PM><<<grid, threads, gk_tile_smem_bytes(&p), s>>>(
         p, (const T *)ptrs[0], x2, (const T *)ptrs[1], (const T *)ptrs[2], ops,
         (T *)ptrs[p.out_arg]);
 }

@@ -227,14 +227,22 @@ bool gk_conv_wmma_ok(const gk_conv *c);
 #define GK_TILE_CK(ks, s, mt)                                                      \
     ((ks) == 3 ? ((s) == 1 ? 16 : 8) * ((mt) <= 4 ? 4 : (mt) <= 16 ? 2 : 1)        \
                : ((s) == 1 ? 32 : 16) * ((mt) <= 16 ? 2 : 1))
-#define GK_TILE_SX(ks, s, mt) \
-    ((GK_TILE_CK(ks, s, mt) * GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s) + 3) / 4 * 4)
 /* Output channels of a row of the tiled layout of a conv's weights
  * ([c][tap][m], kept by the engine): c_out rounded up to 16. */
 #define GK_TILE_MP(c_out) (((c_out) + 15) / 16 * 16)
-static inline int gk_tile_smem_floats(int ks, int s, int mt) {
-    return GK_TILE_SX(ks, s, mt) + GK_TILE_CK(ks, s, mt) * ks * ks * mt;
+#define GK_TILE_PAD4(n) (((n) + 3) / 4 * 4)
+/* Dynamic shared memory of a tiled-conv launch: the patch and weights of a
+ * chunk of min(CK, c_in) channels, or the partial sums of the thread
+ * groups after the first, whichever is larger. */
+static inline unsigned gk_tile_smem_bytes(const gk_conv *c) {
+    const int ks = c->kh, s = c->sh, mt = c->tile_mt;
+    const int ck = GK_TILE_CK(ks, s, mt) < c->c_in ? GK_TILE_CK(ks, s, mt) : c->c_in;
+    const int patch = GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s);
+    const int chunk = GK_TILE_PAD4(ck * patch) + ck * ks * ks * mt;
+    const int sums = (c->tile_ksplit - 1) * GK_TILE_EDGE * GK_TILE_EDGE * mt;
+    return (unsigned)(4 * (chunk > sums ? chunk : sums));
 }
+
 /* Group 1, square 1x1 or 3x3 kernels, equal strides of 1 or 2, no
  * dilation, every index in int32, the batch within the grid's z limit. */
 static inline bool gk_conv_tile_ok(const gk_conv *c) {

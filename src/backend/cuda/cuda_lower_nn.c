@@ -317,10 +317,8 @@ static void tile_pick(gk_conv *c, int sm_count) {
     }
     int ks = 1;
     const int64_t blocks = tiles * ((c->c_out + mt - 1) / mt);
-    /* parts 1.. park their sums in the block's shared memory */
-    const int cap = gk_tile_smem_floats(c->kh, c->sh, mt) / (GK_TILE_EDGE * GK_TILE_EDGE * mt) + 1;
     const int ck = GK_TILE_CK(c->kh, c->sh, mt);
-    while (ks * 2 <= GK_TILE_KSPLIT_CAP(mt) && ks * 2 <= cap && ks * 2 <= GL_MIN(ck, c->c_in) &&
+    while (ks * 2 <= GK_TILE_KSPLIT_CAP(mt) && ks * 2 <= GL_MIN(ck, c->c_in) &&
            blocks * ks < 2 * sms)
         ks *= 2;
     c->tile_mt = mt;
