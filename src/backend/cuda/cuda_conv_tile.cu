@@ -1,24 +1,26 @@
 /* Tiled direct convolution (NCHW, FP32 arithmetic, float or half storage):
  * the fast path for group-1, 1x1 and 3x3, stride 1 or 2, undilated
- * convolutions, the whole of a FiLM U-Net.
+ * convolutions, the whole of a FiLM U-Net. (FP16 launches with blocks of
+ * 16+ channels take the same blocks on tensor cores, cuda_conv_mma.cu.)
  *
  * A block computes an 8x8 tile of output pixels of one image for MT output
  * channels. It walks the input channels in chunks of CK: the chunk's input
  * patch (the tile's receptive field, padding as zeros, the folded upsample
- * and concat applied while loading) and its weights (which the engine keeps
- * as [c][tap][m], cuda_backend.c) go to shared memory; then each thread accumulates PM output
- * channels of one pixel, reading one input value and PM/4 four-wide weight
- * vectors (the same address across the warp: a broadcast) per tap. Every
- * index that depends on the chunk is worked out at load time, once per
- * element; the multiply-add loop is fully unrolled over the taps.
+ * and concat applied while loading) and its weights (which the engine
+ * keeps as [c][tap][m], cuda_backend.c) go to shared memory; then each
+ * thread accumulates PM output channels of one pixel, reading one input
+ * value and PM/4 four-wide weight vectors (the same address across the
+ * warp: a broadcast) per tap. Every index that depends on the chunk is
+ * worked out at load time, once per element; the multiply-add loop is
+ * fully unrolled over the taps.
  *
  * Small launches (batch 1) split the input channels of a chunk over
  * `ksplit` thread groups, which add their partial sums through shared
- * memory at the end: a 64x64 layer of 16 channels is only 64 tiles, and
- * the split puts 2-4x more warps on the GPU's 132 SMs.
+ * memory at the end: a 16x16 layer is only 4 tiles, and the split puts up
+ * to 8x more warps on the GPU's SMs.
  *
- * The lowering (cuda_lower_nn.c) picks MT, PM and ksplit per layer
- * (gk_conv_tile_pick); gk_tile_* in cuda_kernels.h hold the shared-memory
+ * The lowering (cuda_lower_nn.c, tile_pick) picks MT, PM and ksplit per
+ * layer; GK_TILE_* and gk_tile_smem_bytes in cuda_kernels.h hold the
  * arithmetic that both sides need. */
 #include "backend/cuda/cuda_conv_tile.cuh"
 

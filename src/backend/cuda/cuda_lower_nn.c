@@ -177,7 +177,7 @@ static void fold_operand(gl_cuda_lower *L, int si, int e) {
         pr = sole_producer(L, t);
     }
     bool per_channel = ep->bcast == GL_BCAST_SAMPLE_CHANNEL || ep->bcast == GL_BCAST_CHANNEL;
-    if (per_channel && ts->rank >= 2 && pr >= 0 && is_op(&p->steps[pr], "", "Slice") &&
+    if (per_channel && ts->rank == 4 && pr >= 0 && is_op(&p->steps[pr], "", "Slice") &&
         p->steps[pr].n_outputs == 1) {
         const int64_t N = ts->d[0], C = ts->d[1];
         const gl_plan_step *ss = &p->steps[pr];
