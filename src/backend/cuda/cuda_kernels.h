@@ -56,8 +56,8 @@ typedef enum gk_binary_op { GKB_ADD, GKB_SUB, GKB_MUL, GKB_DIV, GKB_MAX, GKB_MIN
  * (out_arg). Folded input addressing: when up == 2 the conv reads
  * X[c][iy/2][ix/2] of an (h/2)×(w/2) tensor (a nearest 2x upsample); when
  * split_arg >= 0, channels >= c_split come from args[split_arg] (a concat),
- * upsampled likewise when up2 == 2 (GK_CONV_TILE only; the direct kernel
- * takes no upsample with a concat). */
+ * upsampled likewise when up2 == 2 (the direct kernel needs up2 == up with
+ * a concat: it shifts both parts alike). */
 typedef struct gk_conv {
     int n, c_in, h, w, c_out, group, oh, ow;
     int kh, kw, sh, sw, dh, dw, ph, pw;
@@ -65,8 +65,9 @@ typedef struct gk_conv {
     int up2;                /* the same for args[split_arg] */
     int split_arg;          /* -1, or the arg holding channels >= c_split */
     int c_split;
-    /* GK_CONV_TILE: output channels per block and per thread, and how many
-     * thread groups share a chunk's input channels (gk_conv_tile_pick). */
+    /* GK_CONV_TILE / GK_CONV_MMA: output channels per block and per thread,
+     * and how many thread groups share a chunk's input channels (tile_pick
+     * in cuda_lower_nn.c). */
     int tile_mt, tile_pm, tile_ksplit;
     int n_epi;
     gl_epi_step epi[GL_MAX_EPILOGUE]; /* operand = arg index */
