@@ -3,8 +3,8 @@
  * an implicit GEMM. Same blocks (an 8x8 output tile x MT channels), same
  * chunks of input channels through shared memory, same folded input
  * addressing and epilogue; the lowering takes it for FP16 launches with
- * blocks of 16 channels or more (batch 8 and up), where the SIMT loop is
- * bound by its FMAs.
+ * blocks of 16 channels or more over 16+ input channels (batch 8 and up),
+ * where the SIMT loop is bound by its FMAs.
  *
  * GEMM view per block: rows are the 64 pixels (each of the 4 warps owns 16,
  * two rows of the tile), columns the MT channels (MT / 8 fragments of 8),
@@ -12,7 +12,10 @@
  * multiple of 16. The A fragment is gathered from the input patch through
  * a table of k -> patch offsets (im2col in registers, nothing written); B
  * comes from the weights kept as [channel][k] in shared memory, so each
- * register holds two consecutive k (one 32-bit load). */
+ * register holds two consecutive k (one 32-bit load).
+ *
+ * GLINT_CUDA_NO_MMA=1 (read when a plan is prepared) keeps FP16 on the SIMT
+ * loop, for comparing the two. */
 #include <cuda_fp16.h>
 
 #include "backend/cuda/cuda_conv_tile.cuh"
