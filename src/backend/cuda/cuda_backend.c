@@ -29,18 +29,16 @@ static bool is_float_const(const gl_value *v) {
            gl_shape_numel(&v->constant->shape) > 0;
 }
 
-/* Whether value v is the weight of a convolution the tiled kernel can run
- * (4-D, square 1x1 or 3x3): such weights get a second copy in its layout. */
-static bool is_tile_weight(const gl_graph *g, int v) {
+/* The weight value of conv node nd when the tiled kernel can run it (a
+ * float constant, 4-D, square 1x1 or 3x3): such weights get a second copy
+ * in its layout. Else -1. */
+static int tile_weight_of(const gl_graph *g, const gl_node *nd) {
+    bool conv = (!strcmp(nd->op_type, "Conv") && !nd->domain[0]) ||
+                (!strcmp(nd->op_type, "FusedConv") && !strcmp(nd->domain, "glint"));
+    int v = conv && nd->n_inputs > 1 ? nd->inputs[1] : -1;
+    if (v < 0 || !is_float_const(&g->values[v])) return -1;
     const gl_shape *s = &g->values[v].constant->shape;
-    if (s->rank != 4 || s->d[2] != s->d[3] || (s->d[2] != 1 && s->d[2] != 3)) return false;
-    for (int n = 0; n < g->n_nodes; n++) {
-        const gl_node *nd = &g->nodes[n];
-        bool conv = (!strcmp(nd->op_type, "Conv") && !nd->domain[0]) ||
-                    (!strcmp(nd->op_type, "FusedConv") && !strcmp(nd->domain, "glint"));
-        if (conv && nd->n_inputs > 1 && nd->inputs[1] == v) return true;
-    }
-    return false;
+    return s->rank == 4 && s->d[2] == s->d[3] && (s->d[2] == 1 || s->d[2] == 3) ? v : -1;
 }
 
 /* The tiled conv's weight layout: w[m][c][tap] -> t[(c * kk + tap) * mp + m],
@@ -91,10 +89,17 @@ static glint_status upload_weights(gl_cuda_engine *eng, bool alloc, gl_err *err)
                                          eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32, n,
                                          err);
         if (st) return gl_err_prefix(err, "uploading '%s'", v->name);
-        if (is_tile_weight(g, i)) {
-            st = upload_tile_weight(eng, i, alloc, err);
-            if (st) return gl_err_prefix(err, "uploading '%s'", v->name);
-        }
+    }
+    /* The tiled layout's copies: at creation one per conv weight (however
+     * many convs share it), when refreshing those that exist. */
+    for (int i = 0; !alloc && i < g->n_values; i++) {
+        glint_status st = eng->tile_w[i] ? upload_tile_weight(eng, i, false, err) : GLINT_OK;
+        if (st) return gl_err_prefix(err, "uploading '%s'", g->values[i].name);
+    }
+    for (int n = 0; alloc && n < g->n_nodes; n++) {
+        int v = tile_weight_of(g, &g->nodes[n]);
+        glint_status st = v >= 0 && !eng->tile_w[v] ? upload_tile_weight(eng, v, true, err) : GLINT_OK;
+        if (st) return gl_err_prefix(err, "uploading '%s'", g->values[v].name);
     }
     return GLINT_OK;
 }

@@ -353,7 +353,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     pp->plan = plan;
     pp->n_in = plan->graph->n_inputs;
     pp->n_out = plan->graph->n_outputs;
-    int n_conv = 0; /* each may refer to its weights in the tiled layout */
+    int n_conv = 0; /* steps of 2+ inputs, every conv among them: one tiled-weight slot each */
     for (int i = 0; i < plan->n_steps; i++) n_conv += plan->steps[i].n_inputs >= 2;
     pp->n_t = plan->n_tensors + pp->n_in + pp->n_out + n_conv;
     size_t nt = (size_t)GL_MAX(plan->n_tensors, 1), ns = (size_t)GL_MAX(plan->n_steps, 1);
@@ -362,6 +362,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     pp->out = gl_calloc(a, (size_t)GL_MAX(pp->n_out, 1), sizeof *pp->out);
     gl_cuda_lower L = {.pp = pp, .plan = plan, .g = plan->graph, .fp16 = eng->fp16,
                        .simple = gl_cuda_env_flag("GLINT_CUDA_SIMPLE"),
+                       .no_mma = gl_cuda_env_flag("GLINT_CUDA_NO_MMA"),
                        .sm_count = eng->sm_count};
     L.producer = gl_malloc(a, nt * sizeof(int));
     L.readers = gl_calloc(a, nt, sizeof(int));

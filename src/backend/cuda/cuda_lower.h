@@ -20,6 +20,7 @@ struct gl_cuda_lower {
     const gl_graph *g;
     bool fp16;
     bool simple;        /* GLINT_CUDA_SIMPLE=1: no tensor cores, no folding, no tiling */
+    bool no_mma;        /* GLINT_CUDA_NO_MMA=1: FP16 tiled convs on the SIMT loop */
     int sm_count;       /* the GPU's multiprocessors (0: unknown) */
     int next_tensor;    /* next free lowered tensor (staging, tiled weights) */
     int *producer;      /* per plan tensor: step writing it, or -1 */

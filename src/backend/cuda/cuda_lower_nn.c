@@ -395,8 +395,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         tile_pick(c, L->sm_count);
         /* FP16 blocks of 16+ channels over 16+ input channels (a chunk's k
          * is 16 channels): the same blocks on tensor cores */
-        if (L->fp16 && c->tile_mt >= 16 && c->tile_ksplit == 1 && c->c_in >= 16 &&
-            !gl_cuda_env_flag("GLINT_CUDA_NO_MMA")) {
+        if (L->fp16 && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 && c->c_in >= 16) {
             d->kind = GK_CONV_MMA;
             L->pp->n_wmma++;
         }
