@@ -119,6 +119,42 @@ static void section_host(suite *s) {
     put_gpu(s, "gpu_before");
 }
 
+/* Issue 3's start-up figure: the standard buckets (batch 1..32 x 32, 64,
+ * 128 px) planned at engine creation, then one context (which builds and
+ * warms each of them): engine creation to ready. */
+static void section_ready_standard(suite *s) {
+    static const int sizes[] = {32, 64, 128};
+    glint_bucket b[sizeof k_batches / sizeof k_batches[0] * 3];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (size_t k = 0; k < sizeof k_batches / sizeof k_batches[0]; k++)
+            b[n++] = (glint_bucket){k_batches[k], sizes[i], sizes[i]};
+    bn_json *j = &s->j;
+    bj_obj(j, "standard_buckets");
+    bj_int(j, "buckets", (int64_t)n);
+    char err[512] = "";
+    glint_engine_options o = s->a->eo;
+    o.buckets = b;
+    o.bucket_count = n;
+    glint_engine *e = NULL;
+    glint_context *ctx = NULL;
+    double t0 = bn_now_us();
+    glint_status st = glint_engine_create_from_file(s->a->model, &o, &e, err, sizeof err);
+    double t_load = bn_now_us();
+    if (st == GLINT_OK) st = glint_context_create(e, &ctx, err, sizeof err);
+    double t_ready = bn_now_us();
+    if (st == GLINT_OK) {
+        bj_num(j, "load_ms", (t_load - t0) / 1000.0);
+        bj_num(j, "context_ms", (t_ready - t_load) / 1000.0);
+        bj_num(j, "ready_ms", (t_ready - t0) / 1000.0);
+    } else {
+        put_error(s, st, err);
+    }
+    glint_context_free(ctx);
+    glint_engine_free(e);
+    bj_end_obj(j);
+}
+
 /* Time to ready and the first inference, with and without warm-up. */
 static void section_ready(suite *s) {
     bn_json *j = &s->j;
@@ -160,6 +196,7 @@ static void section_ready(suite *s) {
         glint_engine_free(e);
         bj_end_obj(j);
     }
+    section_ready_standard(s);
     bj_end_obj(j);
 }
 
