@@ -10,7 +10,13 @@ import functools
 import math
 
 import numpy as np
-import freetype
+
+try:
+    import freetype
+except ImportError:
+    # A GPU machine given the prebuilt dataset has no python3-freetype;
+    # training, export and evaluation need only RASTER_RULE from here.
+    freetype = None
 
 RASTER_RULE = ("glint-raster-1 ppem=0.75 baseline=0.725 hinting=none "
                "render=normal halign=advance-center")
@@ -25,6 +31,8 @@ def lround(x):
 
 @functools.lru_cache(maxsize=64)
 def _face(path, index, size):
+    if freetype is None:
+        raise RuntimeError("raster: python3-freetype is not installed (training/setup.sh)")
     face = freetype.Face(path, index)
     face.set_pixel_sizes(0, lround(size * PPEM))
     return face
