@@ -34,7 +34,10 @@ static glint_status cpu_engine_init(const gl_backend_config *cfg, const gl_graph
     if (cfg->precision != GLINT_PRECISION_FP32 && cfg->precision != GLINT_PRECISION_INT8)
         return gl_fail(err, GLINT_ERR_UNSUPPORTED,
                        "the CPU backend runs fp32 and int8, not %s%s", glint_precision_name(cfg->precision),
-                       cfg->precision == GLINT_PRECISION_FP16 ? " (the CUDA backend runs it)" : "");
+                       cfg->precision == GLINT_PRECISION_FP16   ? " (the CUDA backend runs it)"
+                       : cfg->precision == GLINT_PRECISION_BF16 ? " (the CUDA backend runs it, on "
+                                                                  "compute capability 8.0 or newer)"
+                                                                : "");
     cpu_state *s = gl_calloc(cfg->alloc, 1, sizeof *s);
     if (!s) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CPU backend: out of memory");
     s->alloc = cfg->alloc;

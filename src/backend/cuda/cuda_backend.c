@@ -24,6 +24,32 @@ static bool cuda_available(const gl_backend_config *cfg, gl_err *err) {
     return true;
 }
 
+/* BF16 storage needs compute capability 8.0 (Ampere): bfloat16 tensor-core
+ * instructions and conversions start there. An older device fails engine
+ * creation, naming itself; nothing falls back to another precision. */
+static bool bf16_capable(int dev, gl_err *err) {
+    int major = 0, minor = 0;
+    cudaError_t e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
+    if (e == cudaSuccess)
+        e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        gl_fail(err, GLINT_ERR_DEVICE, "CUDA: device %d: compute capability unknown: %s", dev,
+                cudaGetErrorString(e));
+        return false;
+    }
+    if (major >= 8) return true;
+    char name[256] = "?";
+    struct cudaDeviceProp prop;
+    if (cudaGetDeviceProperties(&prop, dev) == cudaSuccess) snprintf(name, sizeof name, "%s", prop.name);
+    else (void)cudaGetLastError();
+    gl_fail(err, GLINT_ERR_UNSUPPORTED,
+            "CUDA backend: precision bf16 needs compute capability 8.0 or newer; device %d "
+            "'%s' has %d.%d (use fp16 or fp32)",
+            dev, name, major, minor);
+    return false;
+}
+
 static bool is_float_const(const gl_value *v) {
     return v->constant && v->constant->dtype == GLINT_DTYPE_FLOAT32 &&
            gl_shape_numel(&v->constant->shape) > 0;
@@ -54,15 +80,15 @@ static glint_status upload_tile_weight(gl_cuda_engine *eng, int v, bool alloc, g
     for (int64_t mi = 0; mi < m; mi++)
         for (int64_t r = 0; r < c * kk; r++) t[r * mp + mi] = w[mi * c * kk + r];
     glint_status st = GLINT_OK;
-    size_t bytes = (size_t)n * (eng->fp16 ? 2 : 4);
+    const gl_dtype dt = gl_cuda_store_dtype(eng->store);
+    size_t bytes = (size_t)n * glint_dtype_size(dt);
     if (alloc) {
         char what[160];
         snprintf(what, sizeof what, "tiled weights '%s'", eng->graph->values[v].name);
         st = gl_cuda_malloc(eng, GL_CUDA_MEM_WEIGHTS, bytes, what, &eng->tile_w[v], err);
         if (!st) eng->tile_w_bytes[v] = bytes;
     }
-    if (!st) st = gl_cuda_upload(eng, eng->tile_w[v], t, GLINT_DTYPE_FLOAT32,
-                                 eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32, n, err);
+    if (!st) st = gl_cuda_upload(eng, eng->tile_w[v], t, GLINT_DTYPE_FLOAT32, dt, n, err);
     gl_free(eng->alloc, t);
     return st;
 }
@@ -71,11 +97,12 @@ static glint_status upload_tile_weight(gl_cuda_engine *eng, int v, bool alloc, g
  * graph's float constants. */
 static glint_status upload_weights(gl_cuda_engine *eng, bool alloc, gl_err *err) {
     const gl_graph *g = eng->graph;
+    const gl_dtype dt = gl_cuda_store_dtype(eng->store);
+    const size_t es = glint_dtype_size(dt);
     for (int i = 0; i < g->n_values; i++) {
         const gl_value *v = &g->values[i];
         if (!is_float_const(v)) continue;
         int64_t n = gl_shape_numel(&v->constant->shape);
-        size_t es = eng->fp16 ? 2 : 4;
         if (alloc) {
             char what[160];
             snprintf(what, sizeof what, "weights '%s'", v->name);
@@ -85,9 +112,7 @@ static glint_status upload_weights(gl_cuda_engine *eng, bool alloc, gl_err *err)
             eng->weight_bytes[i] = (size_t)n * es;
         }
         glint_status st = gl_cuda_upload(eng, eng->weights[i], v->constant->data,
-                                         GLINT_DTYPE_FLOAT32,
-                                         eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32, n,
-                                         err);
+                                         GLINT_DTYPE_FLOAT32, dt, n, err);
         if (st) return gl_err_prefix(err, "uploading '%s'", v->name);
     }
     /* The tiled layout's copies: at creation one per conv weight (however
@@ -190,17 +215,21 @@ static void cuda_engine_free(void *state) {
 static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_graph *g,
                                      void **state, gl_err *err) {
     *state = NULL;
-    if (cfg->precision == GLINT_PRECISION_BF16 || cfg->precision == GLINT_PRECISION_INT8)
+    if (cfg->precision == GLINT_PRECISION_INT8)
         return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                       "CUDA backend: precision %s is not supported yet (use fp32 or fp16)",
+                       "CUDA backend: precision %s is not supported yet (use fp32, fp16 or bf16)",
                        glint_precision_name(cfg->precision));
     if (!cuda_available(cfg, err)) return err ? err->status : GLINT_ERR_NO_DEVICE;
+    if (cfg->precision == GLINT_PRECISION_BF16 && !bf16_capable(cfg->cuda_device, err))
+        return err ? err->status : GLINT_ERR_UNSUPPORTED;
     gl_cuda_engine *eng = gl_calloc(cfg->alloc, 1, sizeof *eng);
     if (!eng) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: engine state");
     eng->alloc = cfg->alloc;
     eng->graph = g;
     eng->device = cfg->cuda_device;
-    eng->fp16 = cfg->precision == GLINT_PRECISION_FP16;
+    eng->store = cfg->precision == GLINT_PRECISION_FP16   ? GK_STORE_F16
+                 : cfg->precision == GLINT_PRECISION_BF16 ? GK_STORE_BF16
+                                                          : GK_STORE_F32;
     eng->flags = cfg->flags;
     eng->limit_bytes = cfg->device_memory_limit_bytes;
     eng->log = cfg->log;
@@ -242,7 +271,7 @@ static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_grap
     struct cudaDeviceProp prop;
     if (cudaGetDeviceProperties(&prop, eng->device) == cudaSuccess)
         gl_cuda_log(eng, GLINT_LOG_INFO, "CUDA: %s (sm_%d%d), %s, %zu weight bytes", prop.name,
-                    prop.major, prop.minor, eng->fp16 ? "fp16" : "fp32",
+                    prop.major, prop.minor, glint_precision_name(cfg->precision),
                     eng->used[GL_CUDA_MEM_WEIGHTS]);
     else
         (void)cudaGetLastError();

@@ -33,7 +33,7 @@ static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *
         const gk_desc *d = &pp->k[j];
         for (int a = 0; a < GK_MAX_ARGS; a++)
             c->ptr_scratch[a] = a < d->n_args ? gl_cuda_ptr(pp, d->args[a], c->arena) : NULL;
-        cudaError_t e = (cudaError_t)gk_launch(d, c->ptr_scratch, eng->fp16, c->stream);
+        cudaError_t e = (cudaError_t)gk_launch(d, c->ptr_scratch, eng->store, c->stream);
         if (e) {
             char what[256], label[160] = "staging";
             if (d->node >= 0) gl_node_label(pp->plan->graph, d->node, label, sizeof label);

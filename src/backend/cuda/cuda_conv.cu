@@ -70,8 +70,8 @@ static cudaError_t launch_conv(const gk_desc *d, void *const *ptrs, cudaStream_t
     return cudaGetLastError();
 }
 
-cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
-    return fp16 ? launch_conv<__half>(d, ptrs, s) : launch_conv<float>(d, ptrs, s);
+cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
+    return gk_by_store(st, [&](auto t) { return launch_conv<decltype(t)>(d, ptrs, s); });
 }
 
 /* ConvTranspose, gather form: output o = i * stride - pad + k * dilation, so
@@ -122,6 +122,6 @@ static cudaError_t launch_convt(const gk_desc *d, void *const *ptrs, cudaStream_
     return cudaGetLastError();
 }
 
-cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
-    return fp16 ? launch_convt<__half>(d, ptrs, s) : launch_convt<float>(d, ptrs, s);
+cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
+    return gk_by_store(st, [&](auto t) { return launch_convt<decltype(t)>(d, ptrs, s); });
 }

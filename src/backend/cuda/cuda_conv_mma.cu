@@ -1,10 +1,12 @@
-/* FP16 tiled convolution on tensor cores (mma.sync m16n8k16, FP32
+/* FP16 and BF16 tiled convolution on tensor cores (mma.sync m16n8k16, FP32
  * accumulation): the tiled conv of cuda_conv_tile.cu with its inner loop as
  * an implicit GEMM. Same blocks (an 8x8 output tile x MT channels), same
  * chunks of input channels through shared memory, same folded input
- * addressing and epilogue; the lowering takes it for FP16 launches with
- * blocks of 16 channels or more over 16+ input channels (batch 8 and up),
- * where the SIMT loop is bound by its FMAs.
+ * addressing and epilogue; the lowering takes it for FP16 and BF16 launches
+ * with blocks of 16 channels or more over 16+ input channels (batch 8 and
+ * up), where the SIMT loop is bound by its FMAs. The two types share the
+ * fragment layout and the rate; only the instruction's operand type differs
+ * (.f16 or .bf16), so one kernel template serves both.
  *
  * GEMM view per block: rows are the 64 pixels (each of the 4 warps owns 16,
  * two rows of the tile), columns the MT channels (MT / 8 fragments of 8),
@@ -14,9 +16,9 @@
  * comes from the weights kept as [channel][k] in shared memory, so each
  * register holds two consecutive k (one 32-bit load).
  *
- * GLINT_CUDA_NO_MMA=1 (read when a plan is prepared) keeps FP16 on the SIMT
- * loop, for comparing the two. */
-#include <cuda_fp16.h>
+ * GLINT_CUDA_NO_MMA=1 (read when a plan is prepared) keeps FP16 and BF16 on
+ * the SIMT loop, for comparing the two. */
+#include <type_traits>
 
 #include "backend/cuda/cuda_conv_tile.cuh"
 
@@ -25,38 +27,51 @@
 #define GM_THREADS 128 /* 4 warps x 16 pixels */
 #define GM_CK 16       /* input channels per chunk */
 
+/* d += a * b on one m16n8k16 tile; T (__half or __nv_bfloat16) picks the
+ * operand type, both packed two to a register. */
+template <typename T>
 __device__ __forceinline__ void mma_16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
                                           uint32_t b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-        "{%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    if constexpr (std::is_same_v<T, __nv_bfloat16>)
+        asm volatile(
+            "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+            "{%8,%9}, {%0,%1,%2,%3};\n"
+            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    else
+        asm volatile(
+            "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+            "{%8,%9}, {%0,%1,%2,%3};\n"
+            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-__device__ __forceinline__ uint32_t pack2(__half lo, __half hi) {
-    return (uint32_t)__half_as_ushort(lo) | ((uint32_t)__half_as_ushort(hi) << 16);
+__device__ __forceinline__ uint32_t bits16(__half v) { return __half_as_ushort(v); }
+__device__ __forceinline__ uint32_t bits16(__nv_bfloat16 v) { return __bfloat16_as_ushort(v); }
+template <typename T>
+__device__ __forceinline__ uint32_t pack2(T lo, T hi) {
+    return bits16(lo) | (bits16(hi) << 16);
 }
 
-template <int KS, int S, int MT>
+template <typename T, int KS, int S, int MT>
 __global__ void __launch_bounds__(GM_THREADS)
-conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
-                const __half *__restrict__ x2, const __half *__restrict__ w,
-                const __half *__restrict__ b, const __grid_constant__ gk_ptrs ops,
-                __half *__restrict__ y) {
+conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
+                const T *__restrict__ x2, const T *__restrict__ w,
+                const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
+                T *__restrict__ y) {
     constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
     constexpr int KK = KS * KS, K = GM_CK * KK; /* 144 or 16: a multiple of 16 */
     constexpr int KP = K + 8;                   /* row stride of the weights: no bank conflicts */
     constexpr int NF = MT / 8;                  /* n fragments per warp */
-    __shared__ __align__(16) __half xs[GM_CK * PATCH];
-    __shared__ __align__(16) __half ws[MT * KP];
+    __shared__ __align__(16) T xs[GM_CK * PATCH];
+    __shared__ __align__(16) T ws[MT * KP];
     __shared__ int koff[K];
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
     const gk_tile_pos tp = gk_tile_origin(p);
     const int m0 = blockIdx.y * MT, n = blockIdx.z;
-    const gk_tile_src<__half> src(p, x, x2, n);
+    const gk_tile_src<T> src(p, x, x2, n);
     const int mp = GK_TILE_MP(p.c_out);
 
     for (int k = tid; k < K; k += GM_THREADS) {
@@ -76,26 +91,26 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
         const int cn = min(GM_CK, p.c_in - c0);
         __syncthreads(); /* the previous chunk has been read (and koff written) */
         for (int e0 = tid; e0 < GM_CK * PATCH; e0 += 8 * GM_THREADS) {
-            __half v[8];
+            T v[8];
 #pragma unroll
             for (int u = 0; u < 8; u++) {
                 const int e = e0 + u * GM_THREADS, c = e / PATCH, r = e - c * PATCH;
                 if (!(e < GM_CK * PATCH && c < cn &&
                       src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u])))
-                    v[u] = __float2half_rn(0.0f);
+                    v[u] = gk_cvt<T>(0.0f);
             }
 #pragma unroll
             for (int u = 0; u < 8; u++)
                 if (e0 + u * GM_THREADS < GM_CK * PATCH) xs[e0 + u * GM_THREADS] = v[u];
         }
         /* weights [c][tap][mp] in memory -> ws[channel][k] */
-        const __half *wc0 = w + (size_t)c0 * KK * mp + m0;
+        const T *wc0 = w + (size_t)c0 * KK * mp + m0;
         for (int e0 = tid; e0 < K * MT; e0 += 8 * GM_THREADS) {
-            __half v[8];
+            T v[8];
 #pragma unroll
             for (int u = 0; u < 8; u++) {
                 const int e = e0 + u * GM_THREADS, k = e / MT, m = e % MT;
-                v[u] = __float2half_rn(0.0f);
+                v[u] = gk_cvt<T>(0.0f);
                 if (e < K * MT && k < cn * KK) v[u] = wc0[(size_t)k * mp + m];
             }
 #pragma unroll
@@ -116,10 +131,10 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
             a[3] = pack2(xs[base1 + o2], xs[base1 + o3]);
 #pragma unroll
             for (int j = 0; j < NF; j++) {
-                const __half *wr = ws + (j * 8 + g) * KP;
+                const T *wr = ws + (j * 8 + g) * KP;
                 const uint32_t b0 = *reinterpret_cast<const uint32_t *>(wr + ka);
                 const uint32_t b1 = *reinterpret_cast<const uint32_t *>(wr + kb);
-                mma_16816(acc[j], a, b0, b1);
+                mma_16816<T>(acc[j], a, b0, b1);
             }
         }
     }
@@ -141,7 +156,7 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
 #pragma unroll
         for (int q = 0; q < 2; q++) {
             mc[j][q] = min(m0 + j * 8 + 2 * t + q, p.c_out - 1);
-            const float bias = b ? __half2float(b[mc[j][q]]) : 0.0f;
+            const float bias = b ? gk_ld(b, mc[j][q]) : 0.0f;
             r[j][q] = acc[j][q] + bias;
             r[j][2 + q] = acc[j][2 + q] + bias;
         }
@@ -150,44 +165,52 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const __half *__restrict__ x,
         for (int j = 0; j < NF; j++)
 #pragma unroll
             for (int v = 0; v < 4; v++)
-                r[j][v] = gk_conv_epi<__half>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
+                r[j][v] = gk_conv_epi<T>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
 #pragma unroll
     for (int j = 0; j < NF; j++)
 #pragma unroll
         for (int v = 0; v < 4; v++)
             if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
-                y[((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1]] =
-                    __float2half_rn(r[j][v]);
+                gk_st(y, ((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1], r[j][v]);
 }
 
-template <int KS, int S, int MT>
-static void launch_cfg(const gk_conv &p, void *const *ptrs, const __half *x2, cudaStream_t s) {
+template <typename T, int KS, int S, int MT>
+static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
     dim3 grid((unsigned)(((p.oh + GM_TILE - 1) / GM_TILE) * ((p.ow + GM_TILE - 1) / GM_TILE)),
               (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
-    conv_mma_kernel<KS, S, MT><<<grid, GM_THREADS, 0, s>>>(
-        p, (const __half *)ptrs[0], x2, (const __half *)ptrs[1], (const __half *)ptrs[2], ops,
-        (__half *)ptrs[p.out_arg]);
+    conv_mma_kernel<T, KS, S, MT><<<grid, GM_THREADS, 0, s>>>(
+        p, (const T *)ptrs[0], x2, (const T *)ptrs[1], (const T *)ptrs[2], ops,
+        (T *)ptrs[p.out_arg]);
 }
 
-template <int KS, int S>
-static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const __half *x2, cudaStream_t s) {
+template <typename T, int KS, int S>
+static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
     switch (p.tile_mt) {
-    case 16: launch_cfg<KS, S, 16>(p, ptrs, x2, s); break;
-    case 32: launch_cfg<KS, S, 32>(p, ptrs, x2, s); break;
-    case 48: launch_cfg<KS, S, 48>(p, ptrs, x2, s); break;
-    case 64: launch_cfg<KS, S, 64>(p, ptrs, x2, s); break;
+    case 16: launch_cfg<T, KS, S, 16>(p, ptrs, x2, s); break;
+    case 32: launch_cfg<T, KS, S, 32>(p, ptrs, x2, s); break;
+    case 48: launch_cfg<T, KS, S, 48>(p, ptrs, x2, s); break;
+    case 64: launch_cfg<T, KS, S, 64>(p, ptrs, x2, s); break;
     default: return cudaErrorInvalidValue;
     }
     return cudaGetLastError();
 }
 
-cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+template <typename T>
+static cudaError_t launch_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
     if (!gk_conv_tile_ok(&p) || p.tile_ksplit != 1) return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
-    const __half *x2 = p.split_arg >= 0 ? (const __half *)ptrs[p.split_arg] : nullptr;
-    if (p.kh == 1) return p.sh == 1 ? launch_ks<1, 1>(p, ptrs, x2, s) : launch_ks<1, 2>(p, ptrs, x2, s);
-    return p.sh == 1 ? launch_ks<3, 1>(p, ptrs, x2, s) : launch_ks<3, 2>(p, ptrs, x2, s);
+    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
+    if (p.kh == 1) return p.sh == 1 ? launch_ks<T, 1, 1>(p, ptrs, x2, s) : launch_ks<T, 1, 2>(p, ptrs, x2, s);
+    return p.sh == 1 ? launch_ks<T, 3, 1>(p, ptrs, x2, s) : launch_ks<T, 3, 2>(p, ptrs, x2, s);
+}
+
+cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
+    switch (st) {
+    case GK_STORE_F16: return launch_mma<__half>(d, ptrs, s);
+    case GK_STORE_BF16: return launch_mma<__nv_bfloat16>(d, ptrs, s);
+    default: return cudaErrorInvalidValue; /* no FP32 form: the lowering never asks */
+    }
 }

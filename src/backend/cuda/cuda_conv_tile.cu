@@ -187,6 +187,6 @@ static cudaError_t launch_tile(const gk_desc *d, void *const *ptrs, cudaStream_t
     return p.sh == 1 ? launch_ks<T, 3, 1>(p, ptrs, x2, s) : launch_ks<T, 3, 2>(p, ptrs, x2, s);
 }
 
-cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
-    return fp16 ? launch_tile<__half>(d, ptrs, s) : launch_tile<float>(d, ptrs, s);
+cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
+    return gk_by_store(st, [&](auto t) { return launch_tile<decltype(t)>(d, ptrs, s); });
 }

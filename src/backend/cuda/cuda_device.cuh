@@ -1,8 +1,10 @@
 /* Device-side helpers shared by the kernel files: typed loads and stores that
- * compute in float whatever the storage type, and launch sizing. */
+ * compute in float whatever the storage type, the choice of storage type at
+ * launch, and launch sizing. */
 #ifndef GL_CUDA_DEVICE_CUH
 #define GL_CUDA_DEVICE_CUH
 
+#include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
@@ -18,6 +20,36 @@ __host__ __device__ __forceinline__ float gk_ld(const __half *p, int64_t i) {
 __host__ __device__ __forceinline__ void gk_st(float *p, int64_t i, float v) { p[i] = v; }
 __host__ __device__ __forceinline__ void gk_st(__half *p, int64_t i, float v) {
     p[i] = __float2half_rn(v);
+}
+/* bfloat16: float's exponent with 8 significant bits; stores round to
+ * nearest even, as the host's upload does (gl_f32_to_bf16). */
+__host__ __device__ __forceinline__ float gk_ld(const __nv_bfloat16 *p, int64_t i) {
+    return __bfloat162float(p[i]);
+}
+__host__ __device__ __forceinline__ void gk_st(__nv_bfloat16 *p, int64_t i, float v) {
+    p[i] = __float2bfloat16_rn(v);
+}
+
+/* float -> storage type T, rounded as gk_st rounds: for code that builds
+ * values of T (zero padding of the tensor-core tiles). */
+template <typename T>
+__host__ __device__ __forceinline__ T gk_cvt(float v) {
+    T r;
+    gk_st(&r, 0, v);
+    return r;
+}
+
+/* Calls f with a value of the storage type of `store` (float, __half or
+ * __nv_bfloat16), so that a launcher instantiates its kernel template once
+ * per type and picks one at run time:
+ *     return gk_by_store(store, [&](auto t) { return launch<decltype(t)>(d, ptrs, s); }); */
+template <typename F>
+static inline cudaError_t gk_by_store(gk_store store, F f) {
+    switch (store) {
+    case GK_STORE_F16: return f(__half());
+    case GK_STORE_BF16: return f(__nv_bfloat16());
+    default: return f(0.0f);
+    }
 }
 
 #define GK_THREADS 256
@@ -106,13 +138,14 @@ __device__ __forceinline__ float conv_in(const gk_conv &p, const T *x, const T *
     return gk_ld(src, idx);
 }
 
-/* Per-family host launchers (one .cu file each), dispatched by gk_launch. */
-cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
-cudaError_t gk_run_conv_wmma(const gk_desc *d, void *const *ptrs, cudaStream_t s);
-cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
-cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s);
-cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
-cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
-cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
-cudaError_t gk_run_reduce(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s);
+/* Per-family host launchers (one .cu file each), dispatched by gk_launch.
+ * The tensor-core ones refuse GK_STORE_F32 (cudaErrorInvalidValue). */
+cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_conv_wmma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_reduce(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 #endif

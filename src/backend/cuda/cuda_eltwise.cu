@@ -1,5 +1,5 @@
 /* Element-wise kernels: unary activations, broadcasting binary ops,
- * inference BatchNormalization and the FP16 staging casts. */
+ * inference BatchNormalization and the FP16 / BF16 staging casts. */
 #include "backend/cuda/cuda_device.cuh"
 
 __device__ __forceinline__ float unary_apply(int op, float x, float a, float b) {
@@ -68,12 +68,15 @@ __global__ void batchnorm_kernel(gk_batchnorm p, const T *x, const T *scale, con
     }
 }
 
-__global__ void cast_f32_to_f16_kernel(const float *x, __half *y, int64_t n) {
-    GK_FOR(i, n) y[i] = __float2half_rn(x[i]);
+/* The staging casts of FP16 / BF16 inputs and outputs (host data is float). */
+template <typename T>
+__global__ void cast_in_kernel(const float *x, T *y, int64_t n) {
+    GK_FOR(i, n) gk_st(y, i, x[i]);
 }
 
-__global__ void cast_f16_to_f32_kernel(const __half *x, float *y, int64_t n) {
-    GK_FOR(i, n) y[i] = __half2float(x[i]);
+template <typename T>
+__global__ void cast_out_kernel(const T *x, float *y, int64_t n) {
+    GK_FOR(i, n) y[i] = gk_ld(x, i);
 }
 
 template <typename T>
@@ -100,16 +103,18 @@ static cudaError_t launch(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     return cudaGetLastError();
 }
 
-cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
-    if (d->kind == GK_CAST_IN || d->kind == GK_CAST_OUT) {
-        int64_t n = (int64_t)(d->u.copy.bytes / sizeof(float));
-        if (d->kind == GK_CAST_IN)
-            cast_f32_to_f16_kernel<<<gk_blocks(n), GK_THREADS, 0, s>>>(
-                (const float *)ptrs[0], (__half *)ptrs[1], n);
-        else
-            cast_f16_to_f32_kernel<<<gk_blocks(n), GK_THREADS, 0, s>>>(
-                (const __half *)ptrs[0], (float *)ptrs[1], n);
-        return cudaGetLastError();
-    }
-    return fp16 ? launch<__half>(d, ptrs, s) : launch<float>(d, ptrs, s);
+template <typename T>
+static cudaError_t launch_cast(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    const int64_t n = (int64_t)(d->u.copy.bytes / sizeof(float));
+    if (d->kind == GK_CAST_IN)
+        cast_in_kernel<T><<<gk_blocks(n), GK_THREADS, 0, s>>>((const float *)ptrs[0], (T *)ptrs[1], n);
+    else
+        cast_out_kernel<T><<<gk_blocks(n), GK_THREADS, 0, s>>>((const T *)ptrs[0], (float *)ptrs[1], n);
+    return cudaGetLastError();
+}
+
+cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
+    if (d->kind == GK_CAST_IN || d->kind == GK_CAST_OUT)
+        return gk_by_store(st, [&](auto t) { return launch_cast<decltype(t)>(d, ptrs, s); });
+    return gk_by_store(st, [&](auto t) { return launch<decltype(t)>(d, ptrs, s); });
 }

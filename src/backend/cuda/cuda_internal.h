@@ -1,13 +1,14 @@
 /* Host-side state of the CUDA backend, shared by its C files.
  *
  * Engine (gl_cuda_engine): the device ordinal, the graph's float constants
- * uploaded once (converted to half in FP16 mode), device-memory accounting
+ * uploaded once (converted to the storage type: half in FP16 mode, bfloat16
+ * in BF16 mode), device-memory accounting
  * against the cap, the list of prepared plans (to re-upload after a rebuild)
  * and the lost/generation counters of the recovery path.
  *
  * Prepared plan (gl_cuda_prepared): the plan lowered to a list of kernel
  * descriptors over "lowered tensors" (the plan's tensors plus FP32 staging
- * buffers for FP16 inputs and outputs), view ops turned into aliases, and
+ * buffers for FP16 / BF16 inputs and outputs), view ops turned into aliases, and
  * its own arena layout from the descriptors' order.
  *
  * Context (gl_cuda_ctx): one stream, one device arena (the largest bound
@@ -25,6 +26,13 @@
 
 #define GL_CUDA_ALIGN 256
 
+/* The device dtype of float tensors stored as `store`. */
+static inline gl_dtype gl_cuda_store_dtype(gk_store store) {
+    return store == GK_STORE_F16    ? GLINT_DTYPE_FLOAT16
+           : store == GK_STORE_BF16 ? GLINT_DTYPE_BFLOAT16
+                                    : GLINT_DTYPE_FLOAT32;
+}
+
 typedef enum gl_cuda_mem_kind {
     GL_CUDA_MEM_WEIGHTS,
     GL_CUDA_MEM_ARENA,
@@ -39,7 +47,7 @@ typedef struct gl_cuda_engine {
     const gl_graph *graph;
     int device;
     int sm_count;                   /* multiprocessors, for launch shapes */
-    bool fp16;
+    gk_store store;                 /* how float tensors are stored (the precision) */
     uint32_t flags;
     size_t limit_bytes;             /* 0 = no cap */
     glint_log_fn log;
@@ -74,7 +82,7 @@ typedef struct gl_cuda_tensor {
     bool owns_dev;                  /* dev allocated by this prepared plan */
     int tile_of;                    /* > 0: const whose dev is eng->tile_w[tile_of - 1] */
     gl_dtype dtype;                 /* plan dtype */
-    gl_dtype dev_dtype;             /* half for float tensors in FP16 mode */
+    gl_dtype dev_dtype;             /* for float tensors, the storage type's (gl_cuda_store_dtype) */
     int64_t numel;
     size_t dev_bytes;
     int first, last;                /* lifetime in descriptor order (storage roots) */
@@ -144,8 +152,8 @@ int gl_cuda_epoch(gl_cuda_engine *eng);
 glint_status gl_cuda_host_alloc(gl_cuda_engine *eng, size_t bytes, const char *what, void **ptr,
                                 gl_err *err);
 void gl_cuda_host_free(gl_cuda_engine *eng, void *ptr, size_t bytes, int epoch);
-/* Uploads n elements of host data of dtype into dev (dev_dtype half when
- * converting float to half). Synchronous. */
+/* Uploads n elements of host data of dtype into dev; float data is converted
+ * when dev_dtype is half or bfloat16 (round to nearest even). Synchronous. */
 glint_status gl_cuda_upload(gl_cuda_engine *eng, void *dev, const void *host, gl_dtype dtype,
                             gl_dtype dev_dtype, int64_t numel, gl_err *err);
 void gl_cuda_log(gl_cuda_engine *eng, glint_log_level level, const char *fmt, ...) GL_PRINTF(3, 4);

@@ -4,7 +4,8 @@
  *
  * Layout is NCHW (the plan's layout), so every kernel can be checked against
  * the CPU reference element for element. Float tensors are stored in the
- * engine's activation type: float (FP32) or half (FP16, FP32 accumulation). */
+ * engine's storage type (gk_store): float, half or bfloat16; arithmetic and
+ * accumulation are FP32 in every case. */
 #ifndef GL_CUDA_KERNELS_H
 #define GL_CUDA_KERNELS_H
 
@@ -21,12 +22,21 @@ extern "C" {
 #define GK_MAX_ARGS 32
 #define GK_MAX_RANK 8
 
+/* How float tensors are stored on the device, one per engine (its
+ * precision). The kernels are templates over the storage type and the
+ * launchers pick the instance from this value (gk_by_store). */
+typedef enum gk_store {
+    GK_STORE_F32,   /* float */
+    GK_STORE_F16,   /* __half */
+    GK_STORE_BF16   /* __nv_bfloat16: needs compute capability 8.0 (tensor cores, conversions) */
+} gk_store;
+
 typedef enum gk_kind {
     GK_COPY,          /* bytes: dst = src (any dtype) */
-    GK_CAST_IN,       /* float src -> act dst (FP16 input staging) */
-    GK_CAST_OUT,      /* act src -> float dst (FP16 output staging) */
+    GK_CAST_IN,       /* float src -> stored dst (FP16 / BF16 input staging) */
+    GK_CAST_OUT,      /* stored src -> float dst (FP16 / BF16 output staging) */
     GK_CONV,          /* Conv / glint::FusedConv, NCHW, direct */
-    GK_CONV_WMMA,     /* same semantics, FP16 tensor-core implicit GEMM */
+    GK_CONV_WMMA,     /* same semantics, FP16 / BF16 tensor-core implicit GEMM */
     GK_CONV_TILE,     /* same semantics, tiled through shared memory (1x1, 3x3) */
     GK_CONVT,         /* ConvTranspose, NCHW, gather form */
     GK_UNARY,
@@ -40,7 +50,7 @@ typedef enum gk_kind {
     GK_PAD,
     GK_BATCHNORM,
     GK_GEMM_GROUP,    /* several Gemms sharing A, one launch (cuda_lower.c) */
-    GK_CONV_MMA       /* GK_CONV_TILE's blocks on FP16 tensor cores (cuda_conv_mma.cu) */
+    GK_CONV_MMA       /* GK_CONV_TILE's blocks on FP16 / BF16 tensor cores (cuda_conv_mma.cu) */
 } gk_kind;
 
 typedef enum gk_unary_op {
@@ -207,11 +217,11 @@ typedef struct gk_desc {
 } gk_desc;
 
 /* Launches one kernel on stream (a cudaStream_t) with args resolved to device
- * pointers. fp16: float tensors are half. Returns a cudaError_t as int
- * (0 = success), checked with cudaGetLastError after the launch. */
-int gk_launch(const gk_desc *d, void *const *ptrs, bool fp16, void *stream);
+ * pointers, float tensors stored as `store` says. Returns a cudaError_t as
+ * int (0 = success), checked with cudaGetLastError after the launch. */
+int gk_launch(const gk_desc *d, void *const *ptrs, gk_store store, void *stream);
 
-/* Whether the tensor-core conv applies to this geometry (FP16 only). */
+/* Whether the tensor-core conv applies to this geometry (FP16 and BF16 only). */
 bool gk_conv_wmma_ok(const gk_conv *c);
 
 /* The tiled conv (cuda_conv_tile.cu): 8x8 output tiles; per chunk of input

@@ -98,7 +98,7 @@ static cudaError_t launch_float(const gk_desc *d, void *const *ptrs, cudaStream_
     return cudaGetLastError();
 }
 
-cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
+cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
     switch (d->kind) {
     case GK_COPY:
         return cudaMemcpyAsync(ptrs[1], ptrs[0], d->u.copy.bytes, cudaMemcpyDeviceToDevice, s);
@@ -115,7 +115,7 @@ cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, bool fp16, cudaSt
     }
     case GK_PAD:
     case GK_RESIZE:
-        return fp16 ? launch_float<__half>(d, ptrs, s) : launch_float<float>(d, ptrs, s);
+        return gk_by_store(st, [&](auto t) { return launch_float<decltype(t)>(d, ptrs, s); });
     default: return cudaErrorInvalidValue;
     }
 }

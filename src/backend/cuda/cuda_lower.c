@@ -180,7 +180,7 @@ static void init_tensor(gl_cuda_prepared *pp, int i, gl_dtype dtype, const gl_sh
     gl_cuda_tensor *t = &pp->t[i];
     t->storage = i;
     t->dtype = dtype;
-    t->dev_dtype = (pp->eng->fp16 && dtype == GLINT_DTYPE_FLOAT32) ? GLINT_DTYPE_FLOAT16 : dtype;
+    t->dev_dtype = dtype == GLINT_DTYPE_FLOAT32 ? gl_cuda_store_dtype(pp->eng->store) : dtype;
     t->numel = gl_shape_numel(shape);
     t->is_const = is_const;
     t->host = host;
@@ -198,12 +198,12 @@ int gl_cuda_tile_weight(gl_cuda_lower *L, int w) {
     t->is_const = true;
     t->tile_of = v + 1;
     t->dtype = GLINT_DTYPE_FLOAT32;
-    t->dev_dtype = pp->eng->fp16 ? GLINT_DTYPE_FLOAT16 : GLINT_DTYPE_FLOAT32;
+    t->dev_dtype = gl_cuda_store_dtype(pp->eng->store);
     return id;
 }
 
-/* IO staging: FP16 float tensors go through an FP32 device buffer and a
- * cast kernel; everything else is copied to and from its tensor directly. */
+/* IO staging: FP16 / BF16 float tensors go through an FP32 device buffer and
+ * a cast kernel; everything else is copied to and from its tensor directly. */
 static glint_status add_io(gl_cuda_lower *L, bool input, int k, gl_err *err) {
     gl_cuda_prepared *pp = L->pp;
     int id = input ? L->plan->inputs[k] : L->plan->outputs[k];
@@ -214,7 +214,7 @@ static glint_status add_io(gl_cuda_lower *L, bool input, int k, gl_err *err) {
     if (!gl_tensor_bytes(pt->dtype, &pt->shape, &io->host_bytes))
         return gl_fail(err, GLINT_ERR_UNSUPPORTED, "CUDA backend: graph %s %d has dtype %s",
                        input ? "input" : "output", k, glint_dtype_name(pt->dtype));
-    if (!(L->fp16 && pt->dtype == GLINT_DTYPE_FLOAT32)) return GLINT_OK;
+    if (!(L->store != GK_STORE_F32 && pt->dtype == GLINT_DTYPE_FLOAT32)) return GLINT_OK;
     int sid = L->next_tensor++;
     init_tensor(pp, sid, GLINT_DTYPE_FLOAT32, &pt->shape, false, NULL);
     pp->t[sid].dev_dtype = GLINT_DTYPE_FLOAT32;
@@ -360,7 +360,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     pp->t = gl_calloc(a, (size_t)GL_MAX(pp->n_t, 1), sizeof *pp->t);
     pp->in = gl_calloc(a, (size_t)GL_MAX(pp->n_in, 1), sizeof *pp->in);
     pp->out = gl_calloc(a, (size_t)GL_MAX(pp->n_out, 1), sizeof *pp->out);
-    gl_cuda_lower L = {.pp = pp, .plan = plan, .g = plan->graph, .fp16 = eng->fp16,
+    gl_cuda_lower L = {.pp = pp, .plan = plan, .g = plan->graph, .store = eng->store,
                        .simple = gl_cuda_env_flag("GLINT_CUDA_SIMPLE"),
                        .no_mma = gl_cuda_env_flag("GLINT_CUDA_NO_MMA"),
                        .sm_count = eng->sm_count};

@@ -18,9 +18,9 @@ struct gl_cuda_lower {
     gl_cuda_prepared *pp;
     const gl_plan *plan;
     const gl_graph *g;
-    bool fp16;
+    gk_store store;     /* how float tensors are stored (the engine's) */
     bool simple;        /* GLINT_CUDA_SIMPLE=1: no tensor cores, no folding, no tiling */
-    bool no_mma;        /* GLINT_CUDA_NO_MMA=1: FP16 tiled convs on the SIMT loop */
+    bool no_mma;        /* GLINT_CUDA_NO_MMA=1: FP16 / BF16 tiled convs on the SIMT loop */
     int sm_count;       /* the GPU's multiprocessors (0: unknown) */
     int next_tensor;    /* next free lowered tensor (staging, tiled weights) */
     int *producer;      /* per plan tensor: step writing it, or -1 */
@@ -63,7 +63,7 @@ glint_status gl_cuda_slice_geom(gl_cuda_lower *L, int si, int64_t *base,
 static inline const gl_plan_tensor *gl_cuda_pt(const gl_cuda_lower *L, int id) {
     return &L->plan->tensors[id];
 }
-/* True when plan tensor id is float32 (stored in the activation type). */
+/* True when plan tensor id is float32 (stored in the storage type). */
 static inline bool gl_cuda_is_float(const gl_cuda_lower *L, int id) {
     return id >= 0 && L->plan->tensors[id].dtype == GLINT_DTYPE_FLOAT32;
 }

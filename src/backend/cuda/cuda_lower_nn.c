@@ -393,13 +393,14 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         d->kind = GK_CONV_TILE;
         d->args[1] = tw;
         tile_pick(c, L->sm_count);
-        /* FP16 blocks of 16+ channels over 16+ input channels (a chunk's k
-         * is 16 channels): the same blocks on tensor cores */
-        if (L->fp16 && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 && c->c_in >= 16) {
+        /* FP16 / BF16 blocks of 16+ channels over 16+ input channels (a
+         * chunk's k is 16 channels): the same blocks on tensor cores */
+        if (L->store != GK_STORE_F32 && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 &&
+            c->c_in >= 16) {
             d->kind = GK_CONV_MMA;
             L->pp->n_wmma++;
         }
-    } else if (L->fp16 && !L->simple && gk_conv_wmma_ok(c)) {
+    } else if (L->store != GK_STORE_F32 && !L->simple && gk_conv_wmma_ok(c)) {
         d->kind = GK_CONV_WMMA;
         L->pp->n_wmma++;
     }

@@ -21,7 +21,7 @@ static glint_status time_one(gl_cuda_ctx *c, const gl_cuda_prepared *pp, int j, 
     if (st) return st;
     cudaError_t le = cudaSuccess;
     for (int r = 0; r < reps && !le; r++)
-        le = (cudaError_t)gk_launch(d, c->ptr_scratch, eng->fp16, c->stream);
+        le = (cudaError_t)gk_launch(d, c->ptr_scratch, eng->store, c->stream);
     cudaGraph_t graph = NULL;
     cudaError_t ce = cudaStreamEndCapture(c->stream, &graph);
     st = gl_cuda_check(eng, le ? le : ce, err, "profiling: capturing one kernel");

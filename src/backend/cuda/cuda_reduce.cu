@@ -161,6 +161,6 @@ static cudaError_t launch(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     return cudaGetLastError();
 }
 
-cudaError_t gk_run_reduce(const gk_desc *d, void *const *ptrs, bool fp16, cudaStream_t s) {
-    return fp16 ? launch<__half>(d, ptrs, s) : launch<float>(d, ptrs, s);
+cudaError_t gk_run_reduce(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
+    return gk_by_store(st, [&](auto t) { return launch<decltype(t)>(d, ptrs, s); });
 }

@@ -138,8 +138,10 @@ void gl_cuda_host_free(gl_cuda_engine *eng, void *ptr, size_t bytes, int epoch) 
 glint_status gl_cuda_upload(gl_cuda_engine *eng, void *dev, const void *host, gl_dtype dtype,
                             gl_dtype dev_dtype, int64_t numel, gl_err *err) {
     if (numel <= 0) return GLINT_OK;
-    if (dtype == GLINT_DTYPE_FLOAT32 && dev_dtype == GLINT_DTYPE_FLOAT16) {
+    if (dtype == GLINT_DTYPE_FLOAT32 &&
+        (dev_dtype == GLINT_DTYPE_FLOAT16 || dev_dtype == GLINT_DTYPE_BFLOAT16)) {
         /* Convert in bounded chunks so that huge weights need little host memory. */
+        const bool bf16 = dev_dtype == GLINT_DTYPE_BFLOAT16;
         enum { CHUNK = 1 << 16 };
         uint16_t *tmp = gl_malloc(eng->alloc, CHUNK * sizeof(uint16_t));
         if (!tmp) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: weight conversion buffer");
@@ -147,7 +149,8 @@ glint_status gl_cuda_upload(gl_cuda_engine *eng, void *dev, const void *host, gl
         uint16_t *dst = dev;
         for (int64_t i = 0; i < numel; i += CHUNK) {
             int64_t n = GL_MIN((int64_t)CHUNK, numel - i);
-            for (int64_t j = 0; j < n; j++) tmp[j] = gl_f32_to_f16(src[i + j]);
+            for (int64_t j = 0; j < n; j++)
+                tmp[j] = bf16 ? gl_f32_to_bf16(src[i + j]) : gl_f32_to_f16(src[i + j]);
             cudaError_t e = cudaMemcpy(dst + i, tmp, (size_t)n * 2, cudaMemcpyHostToDevice);
             if (e != cudaSuccess) {
                 gl_free(eng->alloc, tmp);
