@@ -12,6 +12,7 @@
 #include "backend/backend.h"
 #include "model/graph.h"
 #include "plan/plan.h"
+#include "quant/quant.h"
 #include "testlib.h"
 
 /* Skips the binary (exit 77) when this build or machine has no usable GPU. */
@@ -32,6 +33,8 @@ typedef struct gu_graph {
     gl_graph *g;
     gl_err err;
     bool bad;       /* a builder call failed; err says why */
+    bool bf16;      /* gu_weight rounds its random values to bfloat16 (BF16 cases:
+                     * the reference then reads what the device stores) */
 } gu_graph;
 
 static inline void gu_begin(gu_graph *b, int64_t opset) {
@@ -84,7 +87,9 @@ static inline gl_const *gu_const(gu_graph *b, const char *name, gl_dtype dt, int
 static inline void gu_weight(gu_graph *b, const char *name, int rank, const int64_t *d, float lo,
                              float hi) {
     gl_const *c = gu_const(b, name, GLINT_DTYPE_FLOAT32, rank, d);
-    if (c) tl_fill_uniform(c->data, (size_t)gl_shape_numel(&c->shape), lo, hi);
+    if (!c) return;
+    tl_fill_uniform(c->data, (size_t)gl_shape_numel(&c->shape), lo, hi);
+    if (b->bf16) gl_bf16_round(c->data, c->data, (size_t)gl_shape_numel(&c->shape));
 }
 static inline void gu_ints(gu_graph *b, const char *name, int n, const int64_t *v) {
     int64_t d[1] = {n};
@@ -143,9 +148,12 @@ static inline void gu_attr_ints(gu_graph *b, int node, const char *name, int n, 
 /* ------------------------------------------------------------ execution */
 
 /* Runs plan p with the reference kernels. inputs[i] / outputs[i] are float
- * host buffers in graph order. Outputs are NaN-poisoned first. */
-static inline glint_status gu_run_reference(const gl_plan *p, float *const *inputs,
-                                            float *const *outputs, gl_err *err) {
+ * host buffers in graph order. Outputs are NaN-poisoned first. bf16_store:
+ * every float step output is rounded to bfloat16 after its step, as BF16
+ * storage does where each op is its own kernel (the simple path). */
+static inline glint_status gu_run_reference_store(const gl_plan *p, float *const *inputs,
+                                                  float *const *outputs, bool bf16_store,
+                                                  gl_err *err) {
     uint8_t *arena = malloc(p->arena_bytes ? p->arena_bytes : 1);
     if (!arena) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "reference arena");
     tl_poison((float *)arena, p->arena_bytes / sizeof(float));
@@ -160,6 +168,9 @@ static inline glint_status gu_run_reference(const gl_plan *p, float *const *inpu
         gl_plan_step_views(p, s, arena, in, out);
         st = s->op->run(s->params, in, s->n_inputs, out, s->n_outputs,
                         arena + s->workspace_offset, err);
+        for (int k = 0; !st && bf16_store && k < s->n_outputs; k++)
+            if (out[k].dtype == GLINT_DTYPE_FLOAT32 && out[k].data)
+                gl_bf16_round(out[k].data, out[k].data, (size_t)gl_shape_numel(&out[k].shape));
     }
     for (int i = 0; !st && i < p->graph->n_outputs; i++) {
         const gl_plan_tensor *t = &p->tensors[p->outputs[i]];
@@ -167,6 +178,11 @@ static inline glint_status gu_run_reference(const gl_plan *p, float *const *inpu
     }
     free(arena);
     return st;
+}
+
+static inline glint_status gu_run_reference(const gl_plan *p, float *const *inputs,
+                                            float *const *outputs, gl_err *err) {
+    return gu_run_reference_store(p, inputs, outputs, false, err);
 }
 
 /* A CUDA engine + prepared plan + bound context for one plan. */
@@ -240,14 +256,28 @@ static inline double gu_rms_rel_err(const float *a, const float *b, size_t n) {
  * heavy tail) but at most 5.9e-3 in rms (tests/gpu/fp16_bound.py: the
  * PyTorch model with half weights and every layer's output rounded to
  * half): so FP16 is held to rms(err) <= 1e-2 rms(ref), with max |err| <=
- * 0.5 rms(ref) to catch a wrong region. Each operator alone keeps max 1e-2
- * (test_gpu_ops). Writes the figures to msg. */
-static inline bool gu_model_parity(const float *out, const float *ref, size_t n, bool fp16,
-                                   char *msg, size_t size) {
+ * 0.5 rms(ref) to catch a wrong region. (Seeds 1-11 of fp16_bound.py, 20
+ * draws each, reach 8.3e-3 in rms and 0.23 at the worst element: the FP16
+ * rms bound has little margin at batch 1.) BF16 keeps 8 significant bits,
+ * 3 fewer than FP16, and the same emulation (--dtype bf16, seeds 1-11, 20
+ * draws per shape and seed, PyTorch 1.13 CPU) finds up to 1.5e-1 in rms and
+ * 2.9 at the worst element, both at batch 1 64x64 where one glyph's output
+ * rms can be small (batch 2-32: rms <= 4.1e-2, max <= 0.72): so BF16 is
+ * held to rms(err) <= 0.25 rms(ref) and max |err| <= 5 rms(ref), 1.7x the
+ * worst measured, as FP16's bounds were set. Each operator alone keeps
+ * max 1e-2 in FP16 and 1e-1 in BF16 (test_gpu_ops). Writes the figures to
+ * msg. */
+static inline bool gu_model_parity(const float *out, const float *ref, size_t n,
+                                   glint_precision prec, char *msg, size_t size) {
     double mx = gu_rel_err(out, ref, n), rm = gu_rms_rel_err(out, ref, n);
-    bool ok = fp16 ? rm <= 1e-2 && mx <= 0.5 : mx <= 1e-4;
-    snprintf(msg, size, "max_rel_err=%.2e rms_rel_err=%.2e (bound %s)", mx, rm,
-             fp16 ? "rms 1e-2, max 0.5" : "max 1e-4");
+    bool ok;
+    const char *bound;
+    switch (prec) {
+    case GLINT_PRECISION_FP16: ok = rm <= 1e-2 && mx <= 0.5; bound = "rms 1e-2, max 0.5"; break;
+    case GLINT_PRECISION_BF16: ok = rm <= 0.25 && mx <= 5.0; bound = "rms 0.25, max 5"; break;
+    default: ok = mx <= 1e-4; bound = "max 1e-4"; break;
+    }
+    snprintf(msg, size, "max_rel_err=%.2e rms_rel_err=%.2e (bound %s)", mx, rm, bound);
     return ok;
 }
 

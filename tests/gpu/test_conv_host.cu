@@ -1,16 +1,18 @@
 /* The CUDA direct convolution's per-item code (gkc_point, cuda_conv_direct.cuh)
  * run on the host — the very function the kernel calls — for every work item,
  * against the reference kernels of Conv and glint::FusedConv on fresh random
- * inputs. Needs no GPU (nvcc compiles it into a host program; the half
- * conversions have host versions), so it always runs.
+ * inputs. Needs no GPU (nvcc compiles it into a host program; the half and
+ * bfloat16 conversions have host versions), so it always runs.
  *
  * Covered: strides, asymmetric pads (also pads wider than the kernel),
  * dilation, groups and depthwise, 1x1 / 3x3 / 5x5 (unrolled paths) and other
  * kernels (general path; the unrolled shapes are also forced through it),
  * 1-D convs, batch 1 and 3, the folded nearest 2x upsample and two-way concat
  * (also together), every epilogue kind and broadcast, every channels-per-item
- * count that divides the group, in FP32 (relative 1e-5) and FP16 (inputs
- * rounded to half for both sides; 1e-2). Outputs are poisoned with NaN first,
+ * count that divides the group, in FP32 (relative 1e-5), FP16 (inputs
+ * rounded to half for both sides; 1e-2) and BF16 (inputs rounded to
+ * bfloat16 for both sides; 8e-3, run_both says why). Outputs are poisoned
+ * with NaN first,
  * so an item that is never written, or written out of place, fails. Fixed
  * cases first, then random ones from the printed seed (GLINT_TEST_SEED). */
 #include <math.h>
@@ -50,7 +52,7 @@ static gl_tensor view(float *data, int rank, const int64_t *dims) {
 }
 
 /* Host copies of one tensor: the values both sides see (rounded to half in
- * FP16) and the storage the conv code reads. */
+ * FP16, to bfloat16 in BF16) and the storage the conv code reads. */
 template <typename T>
 struct buf {
     std::vector<float> f;
@@ -59,9 +61,8 @@ struct buf {
 
 static float to_f(float v) { return v; }
 static float to_f(__half v) { return __half2float(v); }
-template <typename T> static T from_f(float v);
-template <> float from_f<float>(float v) { return v; }
-template <> __half from_f<__half>(float v) { return __float2half_rn(v); }
+static float to_f(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <typename T> static T from_f(float v) { return gk_cvt<T>(v); }
 
 template <typename T>
 static void fill(buf<T> &b, size_t count, float lo, float hi) {
@@ -323,9 +324,14 @@ static void run_case(const tcase &tc, int epi_mode, const char *prec, float rtol
     }
 }
 
+/* BF16: both sides read the same rounded inputs and sum in FP32, so what
+ * differs is the output store, which rounds to 8 significant bits (at most
+ * 2^-8 = 3.9e-3 of the value), and the FP32 summation order (a few ulps of
+ * the conv's scale): 8e-3, twice the store's rounding. */
 static void run_both(const tcase &tc, int epi_mode) {
     run_case<float>(tc, epi_mode, "fp32", 1e-5f);
     run_case<__half>(tc, epi_mode, "fp16", 1e-2f);
+    run_case<__nv_bfloat16>(tc, epi_mode, "bf16", 8e-3f);
 }
 
 static int rnd_int(int lo, int hi) { /* inclusive */

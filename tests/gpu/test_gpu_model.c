@@ -1,9 +1,10 @@
 /* Whole models through the public API on the GPU: CUDA vs CPU parity (FP32
- * max error <= 1e-4 of the output RMS; FP16 rms error <= 1e-2 of it,
- * gu_model_parity says why), graph replay vs
- * kernel-by-kernel launches (bit for bit), 8 threads x 10,000 runs with
- * their own contexts, device-loss injection and recovery, and the device
- * memory cap. One line per case, then the totals. */
+ * max error <= 1e-4 of the output RMS; FP16 rms error <= 1e-2 of it, BF16
+ * <= 0.25, gu_model_parity says why), graph replay vs kernel-by-kernel
+ * launches (bit for bit), 8 threads x 10,000 runs with their own contexts,
+ * device-loss injection and recovery (FP32 and BF16), the device memory cap,
+ * and the device bytes of FP16 and BF16 engines. One line per case, then the
+ * totals. */
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -71,8 +72,10 @@ static void parity(const char *path, int batch, int size) {
     gm_make_io(probe, batch, size, &io);
     glint_engine_free(probe);
     if (!cpu_reference(path, &io, batch, size, ref, elems)) goto done;
-    for (int p = 0; p < 2; p++) {
-        glint_precision prec = p ? GLINT_PRECISION_FP16 : GLINT_PRECISION_FP32;
+    static const glint_precision precs[] = {GLINT_PRECISION_FP32, GLINT_PRECISION_FP16,
+                                            GLINT_PRECISION_BF16};
+    for (size_t p = 0; p < GL_ARRAY_LEN(precs); p++) {
+        glint_precision prec = precs[p];
         glint_engine *e = NULL;
         glint_context *c = NULL;
         glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, prec, 0, 0, &e, err, sizeof err);
@@ -90,7 +93,7 @@ static void parity(const char *path, int batch, int size) {
             for (int i = 0; i < io.n_out; i++) {
                 nan |= gu_first_nan(io.out[i].data, elems[i]) >= 0;
                 char f[160];
-                bool oi = gu_model_parity(io.out[i].data, ref[i], elems[i], p == 1, f, sizeof f);
+                bool oi = gu_model_parity(io.out[i].data, ref[i], elems[i], prec, f, sizeof f);
                 if (ok && !oi) snprintf(fig, sizeof fig, "%s", f); /* the first failing output */
                 else if (i == 0) snprintf(fig, sizeof fig, "%s", f);
                 ok &= oi;
@@ -220,19 +223,23 @@ static void threads(const char *path) {
     glint_engine_free(e);
 }
 
-static void fault_injection(const char *path) {
+/* The run after an injected loss rebuilds the device state (weights
+ * uploaded again in the engine's storage type) and gives the bits of an
+ * engine that never lost it. */
+static void fault_injection(const char *path, glint_precision prec) {
     glint_engine *e = NULL, *ref_e = NULL;
     glint_context *c = NULL, *rc = NULL;
     char err[512] = "";
+    const char *pn = glint_precision_name(prec);
     gm_io io;
     memset(&io, 0, sizeof io);
-    glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP32, 0,
-                                GLINT_FLAG_INJECT_DEVICE_LOSS, &e, err, sizeof err);
+    glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, prec, 0, GLINT_FLAG_INJECT_DEVICE_LOSS,
+                                &e, err, sizeof err);
     if (!st) st = glint_context_create(e, &c, err, sizeof err);
-    if (!st) st = gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP32, 0, 0, &ref_e, err, sizeof err);
+    if (!st) st = gm_engine(path, GLINT_DEVICE_CUDA, prec, 0, 0, &ref_e, err, sizeof err);
     if (!st) st = glint_context_create(ref_e, &rc, err, sizeof err);
     if (st) {
-        report(false, "fault_injection %s: setup: %s", base(path), err);
+        report(false, "fault_injection %s %s: setup: %s", base(path), pn, err);
         goto done;
     }
     gm_make_io(e, 1, 32, &io);
@@ -248,8 +255,8 @@ static void fault_injection(const char *path) {
     bool ok2 = second == GLINT_OK && memcmp(want, io.out[0].data, n * sizeof(float)) == 0;
     glint_status third = gm_run(c, &io);
     report(st == GLINT_OK && (first == GLINT_ERR_DEVICE || first == GLINT_OK) && ok2 && !third,
-           "fault_injection %s: first run %s (%s), second run %s and %s, third %s", base(path),
-           glint_status_name(first), first_msg, glint_status_name(second),
+           "fault_injection %s %s: first run %s (%s), second run %s and %s, third %s", base(path),
+           pn, glint_status_name(first), first_msg, glint_status_name(second),
            ok2 ? "correct" : "WRONG", glint_status_name(third));
     free(want);
 done:
@@ -294,15 +301,17 @@ static void memory_cap(const char *path) {
     glint_engine_free(e);
 }
 
-static void memory_report(const char *path) {
+/* Device bytes of a 16-bit engine at batch 32; returns its weight bytes (0
+ * on failure): FP16 and BF16 store the same number of 2-byte values. */
+static size_t memory_report(const char *path, glint_precision prec) {
     glint_engine *e = NULL;
     glint_context *c = NULL;
     char err[512] = "";
-    if (gm_engine(path, GLINT_DEVICE_CUDA, GLINT_PRECISION_FP16, 0, 0, &e, err, sizeof err) ||
+    if (gm_engine(path, GLINT_DEVICE_CUDA, prec, 0, 0, &e, err, sizeof err) ||
         glint_context_create(e, &c, err, sizeof err)) {
-        report(false, "memory %s: %s", base(path), err);
+        report(false, "memory %s %s: %s", base(path), glint_precision_name(prec), err);
         glint_engine_free(e);
-        return;
+        return 0;
     }
     gm_io io;
     gm_make_io(e, 32, 64, &io);
@@ -311,12 +320,14 @@ static void memory_report(const char *path) {
     glint_memory_info mi;
     glint_engine_memory_info(e, &mi);
     report(!st && mi.device_total_bytes > 0 && mi.device_total_bytes <= (64u << 20),
-           "memory %s fp16 batch 32 64x64: weights %zu, arenas %zu, staging %zu, device total %zu "
+           "memory %s %s batch 32 64x64: weights %zu, arenas %zu, staging %zu, device total %zu "
            "(target <= 64 MiB)",
-           base(path), mi.weights_bytes, mi.arena_bytes, mi.staging_bytes, mi.device_total_bytes);
+           base(path), glint_precision_name(prec), mi.weights_bytes, mi.arena_bytes,
+           mi.staging_bytes, mi.device_total_bytes);
     gm_free_io(&io);
     glint_context_free(c);
     glint_engine_free(e);
+    return st ? 0 : mi.weights_bytes;
 }
 
 int main(void) {
@@ -331,13 +342,18 @@ int main(void) {
     for (int m = 0; m < g_n_models; m++) {
         graph_vs_direct(g_models[m], GLINT_PRECISION_FP32);
         graph_vs_direct(g_models[m], GLINT_PRECISION_FP16);
+        graph_vs_direct(g_models[m], GLINT_PRECISION_BF16);
     }
     const char *main_model = g_models[0];
     for (int m = 0; m < g_n_models; m++) /* prefer the real generator */
         if (strstr(g_models[m], "generator")) main_model = g_models[m];
-    fault_injection(main_model);
+    fault_injection(main_model, GLINT_PRECISION_FP32);
+    fault_injection(main_model, GLINT_PRECISION_BF16);
     memory_cap(main_model);
-    memory_report(main_model);
+    size_t w16 = memory_report(main_model, GLINT_PRECISION_FP16);
+    size_t wbf = memory_report(main_model, GLINT_PRECISION_BF16);
+    report(w16 > 0 && w16 == wbf, "memory %s: weight bytes fp16 %zu, bf16 %zu (equal)",
+           base(main_model), w16, wbf);
     threads(main_model);
     return TEST_END();
 }
