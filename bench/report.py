@@ -137,18 +137,20 @@ def main(argv):
         L.append(f"| {it['item']} | {it['threshold']} | {v[0]} | {v[1]} | {v[2]} | {p} |")
     L += ["", f"**spec_pass: {s.get('spec_pass')}**", ""]
     # Issue 3's targets are ratios to torch.compile reduce-overhead (FP16,
-    # channels_last) measured in the same run; both glint precisions shown.
+    # channels_last) measured in the same run; each 16-bit glint precision shown.
     def ratio(v, digits=2):
         return "n/a" if v is None else f"{v:.{digits}f}"
     b8 = s.get("glint_b8_per_glyph_us")
     b1 = s.get("glint_b1_mean_us")
     L += ["## Targets against torch.compile reduce-overhead (FP16, channels_last)", "",
-          "| target | glint (suite precision) | glint fp16 |", "|---|---|---|",
+          "| target | glint (suite precision) | glint fp16 | glint bf16 |", "|---|---|---|---|",
           f"| batch 1 p50 / torch's (<= 0.35) | {ratio(s.get('glint_b1_p50_over_torch_ro'))} | "
-          f"{ratio(s.get('glint_fp16_b1_p50_over_torch_ro'))} |",
+          f"{ratio(s.get('glint_fp16_b1_p50_over_torch_ro'))} | "
+          f"{ratio(s.get('glint_bf16_b1_p50_over_torch_ro'))} |",
           f"| batch 32 throughput / torch's (>= 2) | {ratio(s.get('glint_b32_throughput_over_torch_ro'))} | "
-          f"{ratio(s.get('glint_fp16_b32_throughput_over_torch_ro'))} |",
-          f"| per-glyph latency at batch 8 / batch 1 (<= 0.25) | {ratio(b8 / b1 if b8 and b1 else None)} | |",
+          f"{ratio(s.get('glint_fp16_b32_throughput_over_torch_ro'))} | "
+          f"{ratio(s.get('glint_bf16_b32_throughput_over_torch_ro'))} |",
+          f"| per-glyph latency at batch 8 / batch 1 (<= 0.25) | {ratio(b8 / b1 if b8 and b1 else None)} | | |",
           "", f"Suite precision: {s.get('glint_precision')}; CUDA path: `{json.dumps(s.get('cuda_path'))}`"
           + ("; **the glint suite was cut short by its time limit (partial figures)**" if s.get("glint_suite_partial") else ""),
           ""]

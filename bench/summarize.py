@@ -146,22 +146,23 @@ def summarize(g, torch, ort):
     s["torch_eager_b32_glyphs_per_s"] = anchor(torch, "eager_fp32", 32, "glyphs_per_s")
     s["torch_ro_b8_per_glyph_us"] = anchor(torch, "compile_reduce_overhead", 8, "per_glyph_us")
     s["torch_fp16_cl_eager_b1_p50_us"] = anchor(torch, "fp16_channels_last", 1, "p50_us")
-    # the other glint precision measured by the suite (the headline figures
+    # the other glint precisions measured by the suite (the headline figures
     # above are the suite's own precision)
     for prec in g.get("precisions") or []:
         name = prec.get("precision")
-        if name in ("fp32", "fp16") and name != g.get("precision"):
+        if name in ("fp32", "fp16", "bf16") and name != g.get("precision"):
             s[f"glint_{name}_b1_p50_us"] = (prec.get("b1") or {}).get("p50_us")
             s[f"glint_{name}_b32_glyphs_per_s"] = (prec.get("b32") or {}).get("glyphs_per_s")
     # issue 3's targets against torch.compile reduce-overhead (FP16, channels_last)
     ro1, ro32 = s["torch_ro_b1_p50_us"], s["torch_ro_b32_glyphs_per_s"]
     for name, b1, tp in (("", s["glint_b1_p50_us"], s["glint_b32_glyphs_per_s"]),
-                         ("fp16_", s.get("glint_fp16_b1_p50_us"), s.get("glint_fp16_b32_glyphs_per_s"))):
+                         ("fp16_", s.get("glint_fp16_b1_p50_us"), s.get("glint_fp16_b32_glyphs_per_s")),
+                         ("bf16_", s.get("glint_bf16_b1_p50_us"), s.get("glint_bf16_b32_glyphs_per_s"))):
         s[f"glint_{name}b1_p50_over_torch_ro"] = b1 / ro1 if b1 and ro1 else None
         s[f"glint_{name}b32_throughput_over_torch_ro"] = tp / ro32 if tp and ro32 else None
     path = g.get("cuda_path") or {}
     s["cuda_path"] = {k: path.get(k) for k in ("GLINT_CUDA_SIMPLE", "GLINT_CUDA_NO_GRAPH")}
-    for prec in ("fp32", "fp16"):
+    for prec in ("fp32", "fp16", "bf16"):
         p = path.get(prec) or {}
         s["cuda_path"][prec] = {"kernels_b1": p.get("kernels_b1"),
                                 "tensor_core_convs_b1": p.get("tensor_core_convs_b1")}

@@ -1,7 +1,7 @@
 /* Per-kernel device time of the CUDA backend on one model and bucket: which
  * kernels a run's time goes to. Built with the CUDA backend (target
  * cuda_profile):
- *   cuda_profile MODEL BATCH SIZE [fp32|fp16] [REPS]
+ *   cuda_profile MODEL BATCH SIZE [fp32|fp16|bf16] [REPS]
  * Each kernel is timed alone, REPS launches captured in one graph (default
  * 20), so the figure includes a graph node's launch cost but no host work. */
 #include <stdio.h>
@@ -29,16 +29,20 @@ static void *read_file(const char *path, size_t *size) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: cuda_profile MODEL BATCH SIZE [fp32|fp16] [REPS]\n");
+        fprintf(stderr, "usage: cuda_profile MODEL BATCH SIZE [fp32|fp16|bf16] [REPS]\n");
         return 2;
     }
     size_t size = 0;
     void *buf = read_file(argv[1], &size);
     if (!buf) { fprintf(stderr, "cuda_profile: cannot read %s\n", argv[1]); return 1; }
     const int64_t N = atoi(argv[2]), H = atoi(argv[3]);
-    const bool fp16 = argc > 4 && !strcmp(argv[4], "fp16");
+    glint_precision prec = GLINT_PRECISION_FP32;
+    if (argc > 4 && (glint_precision_parse(argv[4], &prec) != GLINT_OK ||
+                     prec == GLINT_PRECISION_INT8)) {
+        fprintf(stderr, "cuda_profile: precision '%s' is not one of fp32, fp16, bf16\n", argv[4]);
+        return 2;
+    }
     const int reps = argc > 5 ? atoi(argv[5]) : 20;
-    const glint_precision prec = fp16 ? GLINT_PRECISION_FP16 : GLINT_PRECISION_FP32;
     const gl_backend *be = gl_backend_cuda();
     gl_err err = {0};
     gl_graph *g = NULL;
@@ -77,7 +81,7 @@ int main(int argc, char **argv) {
         if (t[j].flops > 0) conv += t[j].us;
     }
     printf("%s batch %lld size %lld %s: %d kernels, sum %.1f us (convolutions %.1f us)\n", argv[1],
-           (long long)N, (long long)H, fp16 ? "fp16" : "fp32", n, sum, conv);
+           (long long)N, (long long)H, glint_precision_name(prec), n, sum, conv);
     for (int j = 0; j < n; j++) {
         printf("  %3d %-10s %7.2f us %5.1f%%", j, t[j].kind, t[j].us, 100 * t[j].us / sum);
         if (t[j].flops > 0) printf(" %8.1f GFLOP/s  %s", t[j].flops / t[j].us / 1e3, t[j].shape);
