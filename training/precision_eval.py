@@ -16,7 +16,7 @@ Writes precision.json and precision.md to --out.
 The pairs can be saved (--save-pairs FILE.npz: the content glyphs, reference
 glyphs and truths as uint8, a few MB at --max-pairs 300) and evaluated from
 that file on a machine without the dataset (--pairs FILE.npz), e.g. a GPU
-machine for fp16: --pairs FILE.npz --device cuda --precisions fp32,fp16.
+machine for fp16 and bf16: --pairs FILE.npz --device cuda --precisions fp32,fp16,bf16.
 """
 import argparse
 import json
