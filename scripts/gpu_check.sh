@@ -5,7 +5,7 @@
 # keep the others from running:
 #
 #   test_gpu_smoke    driver/runtime, device, a trivial kernel, copies, a graph
-#   test_gpu_ops      every lowered op vs the reference, fp32/fp16, fast/simple
+#   test_gpu_ops      every lowered op vs the reference, fp32/fp16/bf16, fast/simple
 #   test_gpu_context  two buckets + device-loss recovery, graph vs direct, threads
 #   test_gpu_model    whole models through the public API (parity, threads...)
 #   test_gpu_pressure the model while another process holds all but 2 GiB
