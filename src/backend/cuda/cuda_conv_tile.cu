@@ -63,35 +63,39 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         const int cn = min(ck, p.c_in - c0);
         __syncthreads(); /* the previous chunk has been read */
         /* Loads in batches of GT_BATCH independent reads per thread before
-         * any store: one memory round trip per batch, not per element. */
+         * any store: one memory round trip per batch, not per element. The
+         * raw values are kept and converted to float only at the store: a
+         * conversion next to its load made the compiler wait for each load
+         * in turn (FP16 at batch 1 ran 15-35% behind FP32, ncu: 6x the
+         * long-scoreboard stalls, bench/NOTES.md). */
         const int xn = cn * PATCH;
+        const T zero = gk_cvt<T>(0.0f);
         for (int e0 = tid; e0 < xn; e0 += GT_BATCH * nthreads) {
-            float v[GT_BATCH];
+            T v[GT_BATCH];
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
                 const int e = e0 + u * nthreads, c = e / PATCH, r = e - c * PATCH;
-                T xv;
-                v[u] = e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &xv)
-                           ? gk_ld(&xv, 0) : 0.0f;
+                if (!(e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u])))
+                    v[u] = zero;
             }
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++)
-                if (e0 + u * nthreads < xn) xs[e0 + u * nthreads] = v[u];
+                if (e0 + u * nthreads < xn) xs[e0 + u * nthreads] = gk_ld(v, u);
         }
         /* Weights as stored by the engine (cuda_backend.c): rows of
          * (c, tap), each mp output channels; this block's MT are contiguous. */
         const int wn = cn * KK * MT;
         const T *wc0 = w + (size_t)c0 * KK * mp + m0;
         for (int e0 = tid; e0 < wn; e0 += GT_BATCH * nthreads) {
-            float v[GT_BATCH];
+            T v[GT_BATCH];
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
                 const int e = e0 + u * nthreads;
-                v[u] = e < wn ? gk_ld(wc0, (e / MT) * mp + e % MT) : 0.0f;
+                v[u] = e < wn ? wc0[(e / MT) * mp + e % MT] : zero;
             }
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++)
-                if (e0 + u * nthreads < wn) ws[e0 + u * nthreads] = v[u];
+                if (e0 + u * nthreads < wn) ws[e0 + u * nthreads] = gk_ld(v, u);
         }
         __syncthreads();
         for (int c = part; c < cn; c += ksplit) {

@@ -8,7 +8,7 @@
 typedef struct gl_cuda_kernel_time {
     const char *kind;    /* "conv", "gemm", ... */
     char label[96];      /* the graph node, or "staging" */
-    char shape[96];      /* convolution geometry, else empty */
+    char shape[128];      /* convolution geometry, else empty */
     double flops;        /* convolutions only, else 0 */
     double us;           /* device time per launch, inside a graph */
 } gl_cuda_kernel_time;
