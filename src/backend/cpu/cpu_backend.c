@@ -97,21 +97,33 @@ static void pack_int8(const void *tag, const gl_conv_geom *g, const void *w, voi
 /* Tags the INT8 conv's packing (its address is the key). */
 static const char qconv_tag = 'q';
 
+/* True when plan tensor t's data is its graph constant's own, which lives
+ * as long as the engine (not a plan's copy or a plan-time result). */
+static bool graph_owned(const gl_plan *p, const gl_plan_tensor *t) {
+    if (t->value < 0 || t->value >= p->graph->n_values) return false;
+    const gl_const *c = p->graph->values[t->value].constant;
+    return c && c->data == t->data;
+}
+
 /* Packed weights for (data, shape, group, packing), packing them on first
- * use. The same weight tensor in several plans (buckets) is packed once. */
+ * use. The same weight tensor in several plans (buckets) is packed once.
+ * Data a plan owns can be freed and its address reused, so it is matched
+ * by a hash of its contents too; a graph constant (stable) by its address:
+ * hashing every weight for every bucket was 70% of creating a CPU engine
+ * with 18 buckets. */
 static glint_status packed_weights(cpu_state *s, const weight_packing *wp, const gl_conv_geom *g,
-                                   const void *data, gl_dtype dtype, const gl_shape *shape,
-                                   const void **out, gl_err *err) {
+                                   const void *data, bool stable, gl_dtype dtype,
+                                   const gl_shape *shape, const void **out, gl_err *err) {
     glint_status st = GLINT_OK;
     size_t wbytes;
     if (!gl_tensor_bytes(dtype, shape, &wbytes))
         return gl_fail(err, GLINT_ERR_INTERNAL, "CPU backend: weight size overflows");
-    const uint64_t hash = gl_hash64(data, wbytes, 0x676c696e74ull);
+    const uint64_t hash = stable ? 0 : gl_hash64(data, wbytes, 0x676c696e74ull);
     pthread_mutex_lock(&s->mu);
     for (int i = 0; i < s->n_packs; i++) {
         cpu_pack *p = &s->packs[i];
-        if (p->data == data && p->hash == hash && p->group == g->group && p->tag == wp->tag &&
-            gl_shape_equal(&p->shape, shape)) {
+        if (p->data == data && p->stable == stable && p->hash == hash && p->group == g->group &&
+            p->tag == wp->tag && gl_shape_equal(&p->shape, shape)) {
             *out = p->packed;
             goto done;
         }
@@ -126,7 +138,7 @@ static glint_status packed_weights(cpu_state *s, const weight_packing *wp, const
     void *buf = wp->bytes ? gl_aligned_alloc(s->alloc, wp->bytes, 64) : NULL;
     if (!buf) { st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory packing weights"); goto done; }
     wp->pack(wp->tag, g, data, buf);
-    s->packs[s->n_packs++] = (cpu_pack){data, *shape, g->group, wp->tag, hash, buf};
+    s->packs[s->n_packs++] = (cpu_pack){data, *shape, g->group, wp->tag, stable, hash, buf};
     *out = buf;
 done:
     pthread_mutex_unlock(&s->mu);
@@ -157,8 +169,8 @@ static glint_status prepare_conv(cpu_state *s, const gl_plan *p, const gl_plan_s
     if (!gl_mul_size(gl_cpu_conv_packed_floats(kern, &g), sizeof(float), &bytes))
         return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory packing weights");
     const weight_packing wp = {kern, bytes, pack_float};
-    glint_status st = packed_weights(s, &wp, &g, w->data, GLINT_DTYPE_FLOAT32, &w->shape,
-                                     &packed, err);
+    glint_status st = packed_weights(s, &wp, &g, w->data, graph_owned(p, w), GLINT_DTYPE_FLOAT32,
+                                     &w->shape, &packed, err);
     if (st != GLINT_OK) return st;
     gl_cpu_conv_init(&cs->conv, kern, &g, packed,
                      fused ? (const gl_fused_conv_params *)ps->params : NULL);
@@ -188,8 +200,8 @@ static glint_status prepare_qconv(cpu_state *s, cpu_prepared *pp, const gl_plan_
         return GLINT_OK;
     const void *packed = NULL;
     const weight_packing wp = {&qconv_tag, gl_cpu_qconv_packed_bytes(&g), pack_int8};
-    glint_status st = packed_weights(s, &wp, &g, in[1].data, GLINT_DTYPE_INT8, &in[1].shape,
-                                     &packed, err);
+    glint_status st = packed_weights(s, &wp, &g, in[1].data, graph_owned(p, &p->tensors[ps->inputs[1]]),
+                                     GLINT_DTYPE_INT8, &in[1].shape, &packed, err);
     if (st != GLINT_OK) return st;
     gl_cpu_qconv_init(&cs->qconv, &g, qp, in[0].dtype == GLINT_DTYPE_UINT8, packed);
     cs->kind = STEP_QCONV;

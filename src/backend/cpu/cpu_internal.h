@@ -16,7 +16,9 @@ typedef struct cpu_pack {
     gl_shape shape;
     int64_t group;
     const void *tag;         /* the packing: a gl_sgemm_kernel (its MR) or the INT8 conv's */
-    uint64_t hash;           /* of the contents: a freed and reused address never matches */
+    bool stable;             /* data is a graph constant: it lives as long as the engine */
+    uint64_t hash;           /* of the contents, when not stable: a freed and reused
+                                address never matches; 0 when stable */
     void *packed;
 } cpu_pack;
 
