@@ -203,7 +203,6 @@ typedef struct glint_engine_options {
     size_t bucket_count;
     size_t device_memory_limit_bytes; /* cap on glint's device memory; 0 = none */
     int cuda_device;              /* CUDA device ordinal, default 0 */
-    const char *plan_cache_dir;   /* directory for cached plans; NULL = none */
     const glint_allocator *allocator; /* NULL = libc; copied at creation */
     glint_log_fn log;             /* NULL = silent */
     void *log_user;

@@ -322,7 +322,6 @@ void glint_engine_free(glint_engine *e) {
     gl_free(&a, e->input_info);
     gl_free(&a, e->output_info);
     gl_free(&a, (void *)e->options.buckets);
-    gl_free(&a, (void *)e->options.plan_cache_dir);
     gl_telemetry_free(e->telemetry);
     gl_calib_free(e->calib);
     gl_graph_free(e->graph);
@@ -358,7 +357,6 @@ static glint_status engine_create(const void *data, size_t size,
     e->options = *options;
     e->options.allocator = NULL;
     e->options.buckets = NULL;
-    e->options.plan_cache_dir = NULL;
     e->options.calibration_path = NULL; /* read once below, not kept */
     pthread_mutex_init(&e->plans_lock, NULL);
     glint_status st = GLINT_OK;
@@ -367,10 +365,6 @@ static glint_status engine_create(const void *data, size_t size,
         if (!bk) { st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory"); goto fail; }
         memcpy(bk, options->buckets, options->bucket_count * sizeof *bk);
         e->options.buckets = bk;
-    }
-    if (options->plan_cache_dir) {
-        e->options.plan_cache_dir = gl_strdup(&e->alloc, options->plan_cache_dir);
-        if (!e->options.plan_cache_dir) { st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of memory"); goto fail; }
     }
     e->backend_config = (gl_backend_config){
         .alloc = &e->alloc, .precision = options->precision,
