@@ -255,10 +255,12 @@ static inline double gu_rms_rel_err(const float *a, const float *b, size_t n) {
  * generator's output by up to 1.1e-1 rms(ref) at its worst element (a
  * heavy tail) but at most 5.9e-3 in rms (tests/gpu/fp16_bound.py: the
  * PyTorch model with half weights and every layer's output rounded to
- * half): so FP16 is held to rms(err) <= 1e-2 rms(ref), with max |err| <=
- * 0.5 rms(ref) to catch a wrong region. (Seeds 1-11 of fp16_bound.py, 20
- * draws each, reach 8.3e-3 in rms and 0.23 at the worst element: the FP16
- * rms bound has little margin at batch 1.) BF16 keeps 8 significant bits,
+ * half); seeds 1-11 of fp16_bound.py, 20 draws each, reach 8.3e-3 in rms
+ * and 0.23 at the worst element (batch 1). So FP16 is held to rms(err) <=
+ * 2e-2 rms(ref), with max |err| <= 0.5 rms(ref) to catch a wrong region:
+ * 2.4x the worst measured rms (a 1e-2 bound left 1.2x, too little for
+ * fresh inputs each run), while a wrong kernel errs at the rms itself
+ * (measured on the H200: 6.9e-3 at batch 1, 7.7e-4 at batch 32). BF16 keeps 8 significant bits,
  * 3 fewer than FP16, and the same emulation (--dtype bf16, seeds 1-11, 20
  * draws per shape and seed, PyTorch 1.13 CPU) finds up to 1.5e-1 in rms and
  * 2.9 at the worst element, both at batch 1 64x64 where one glyph's output
@@ -273,7 +275,7 @@ static inline bool gu_model_parity(const float *out, const float *ref, size_t n,
     bool ok;
     const char *bound;
     switch (prec) {
-    case GLINT_PRECISION_FP16: ok = rm <= 1e-2 && mx <= 0.5; bound = "rms 1e-2, max 0.5"; break;
+    case GLINT_PRECISION_FP16: ok = rm <= 2e-2 && mx <= 0.5; bound = "rms 2e-2, max 0.5"; break;
     case GLINT_PRECISION_BF16: ok = rm <= 0.25 && mx <= 5.0; bound = "rms 0.25, max 5"; break;
     default: ok = mx <= 1e-4; bound = "max 1e-4"; break;
     }
