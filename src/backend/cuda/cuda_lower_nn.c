@@ -101,9 +101,41 @@ static bool resize_folds(const gl_cuda_lower *L, int prod, int x) {
 }
 
 static glint_status conv_geom(gl_cuda_lower *L, int si, const gl_conv_params *cp,
-                              gl_conv_geom *g, gl_err *err);
-static const gl_conv_params *conv_params(const gl_plan_step *s);
-static void conv_fill(gk_conv *c, const gl_conv_geom *g);
+                              gl_conv_geom *g, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    glint_status st = gl_conv_resolve(cp, &gl_cuda_pt(L, s->inputs[0])->shape,
+                                      &gl_cuda_pt(L, s->inputs[1])->shape, g, err);
+    if (st) return st;
+    if (g->spatial < 1 || g->spatial > 2)
+        return gl_cuda_unsupported(L, si, err, "is a 3-D convolution");
+    const int64_t lim = (int64_t)1 << 30;
+    if (g->n * g->c_in * g->in[0] * (g->spatial > 1 ? g->in[1] : 1) > lim ||
+        g->n * g->c_out * g->out[0] * (g->spatial > 1 ? g->out[1] : 1) > lim)
+        return gl_cuda_unsupported(L, si, err, "has a tensor over 2^30 elements");
+    return GLINT_OK;
+}
+
+/* Fills h, w, k... of a 2-D geometry (a 1-D conv has height 1). */
+#define GEOM_2D(dst, g)                                                                     \
+    do {                                                                                    \
+        int two = (g).spatial == 2;                                                         \
+        (dst).n = (int)(g).n; (dst).c_in = (int)(g).c_in; (dst).c_out = (int)(g).c_out;     \
+        (dst).group = (int)(g).group;                                                       \
+        (dst).h = two ? (int)(g).in[0] : 1; (dst).w = (int)(g).in[two];                     \
+        (dst).oh = two ? (int)(g).out[0] : 1; (dst).ow = (int)(g).out[two];                 \
+        (dst).kh = two ? (int)(g).k[0] : 1; (dst).kw = (int)(g).k[two];                     \
+        (dst).sh = two ? (int)(g).stride[0] : 1; (dst).sw = (int)(g).stride[two];           \
+        (dst).dh = two ? (int)(g).dilation[0] : 1; (dst).dw = (int)(g).dilation[two];       \
+        (dst).ph = two ? (int)(g).pad_begin[0] : 0; (dst).pw = (int)(g).pad_begin[two];     \
+    } while (0)
+
+static void conv_fill(gk_conv *c, const gl_conv_geom *g) { GEOM_2D(*c, *g); }
+
+static const gl_conv_params *conv_params(const gl_plan_step *s) {
+    if (is_op(s, "glint", "FusedConv"))
+        return s->params ? &((const gl_fused_conv_params *)s->params)->conv : NULL;
+    return is_conv(s) ? s->params : NULL;
+}
 
 /* Whether conv step si runs on the tiled kernel (which alone reads a
  * concat whose parts are upsampled differently). */
@@ -251,43 +283,6 @@ void gl_cuda_plan_folds(gl_cuda_lower *L) {
             }
         }
     }
-}
-
-static glint_status conv_geom(gl_cuda_lower *L, int si, const gl_conv_params *cp,
-                              gl_conv_geom *g, gl_err *err) {
-    const gl_plan_step *s = &L->plan->steps[si];
-    glint_status st = gl_conv_resolve(cp, &gl_cuda_pt(L, s->inputs[0])->shape,
-                                      &gl_cuda_pt(L, s->inputs[1])->shape, g, err);
-    if (st) return st;
-    if (g->spatial < 1 || g->spatial > 2)
-        return gl_cuda_unsupported(L, si, err, "is a 3-D convolution");
-    const int64_t lim = (int64_t)1 << 30;
-    if (g->n * g->c_in * g->in[0] * (g->spatial > 1 ? g->in[1] : 1) > lim ||
-        g->n * g->c_out * g->out[0] * (g->spatial > 1 ? g->out[1] : 1) > lim)
-        return gl_cuda_unsupported(L, si, err, "has a tensor over 2^30 elements");
-    return GLINT_OK;
-}
-
-/* Fills h, w, k... of a 2-D geometry (a 1-D conv has height 1). */
-#define GEOM_2D(dst, g)                                                                     \
-    do {                                                                                    \
-        int two = (g).spatial == 2;                                                         \
-        (dst).n = (int)(g).n; (dst).c_in = (int)(g).c_in; (dst).c_out = (int)(g).c_out;     \
-        (dst).group = (int)(g).group;                                                       \
-        (dst).h = two ? (int)(g).in[0] : 1; (dst).w = (int)(g).in[two];                     \
-        (dst).oh = two ? (int)(g).out[0] : 1; (dst).ow = (int)(g).out[two];                 \
-        (dst).kh = two ? (int)(g).k[0] : 1; (dst).kw = (int)(g).k[two];                     \
-        (dst).sh = two ? (int)(g).stride[0] : 1; (dst).sw = (int)(g).stride[two];           \
-        (dst).dh = two ? (int)(g).dilation[0] : 1; (dst).dw = (int)(g).dilation[two];       \
-        (dst).ph = two ? (int)(g).pad_begin[0] : 0; (dst).pw = (int)(g).pad_begin[two];     \
-    } while (0)
-
-static void conv_fill(gk_conv *c, const gl_conv_geom *g) { GEOM_2D(*c, *g); }
-
-static const gl_conv_params *conv_params(const gl_plan_step *s) {
-    if (is_op(s, "glint", "FusedConv"))
-        return s->params ? &((const gl_fused_conv_params *)s->params)->conv : NULL;
-    return is_conv(s) ? s->params : NULL;
 }
 
 /* Launch shape of the tiled conv. A batch-1 layer is a handful of 8x8
