@@ -1,7 +1,7 @@
 /* The CPU backend through its vtable on the small glyph U-Net: fast kernels
  * (every SGEMM variant this CPU has, 1 to 4 threads) against the reference
  * kernels (GLINT_CPU_KERNEL=ref) on fresh random inputs at several buckets;
- * weights packed once and shared by plans; the run path makes no allocation
+ * weights packed once and shared by plans of every bucket; the run path makes no allocation
  * (counting allocator); outputs poisoned first; precisions other than fp32
  * refused with a message. */
 #include <stdatomic.h>
@@ -76,6 +76,10 @@ int main(void) {
 
     static const int shapes[][3] = {{1, 16, 16}, {3, 32, 24}, {2, 8, 16}};
     void *ref = init_state("ref", 1, g);
+    /* one state for every bucket: the graph's weights are packed for the
+     * first and found by address for the others */
+    void *shared = init_state("generic", 1, g);
+    int shared_packs = -1;
     const char *kernels[] = {"avx512", "avx2", "generic"};
     for (size_t s = 0; s < GL_ARRAY_LEN(shapes); s++) {
         const int64_t N = shapes[s][0], H = shapes[s][1], W = shapes[s][2];
@@ -91,6 +95,14 @@ int main(void) {
         tl_fill_uniform(style, n_style, -1, 1);
         const void *inputs[2] = {content, style};
         CHECK(run_plan(ref, p, inputs, want, n_out, 0));
+        if (shared) {
+            CHECK(run_plan(shared, p, inputs, got, n_out, 1));
+            CHECK(tl_close(got, want, n_out, 1e-4f, 1e-5f, "shared packs"));
+            if (shared_packs < 0) shared_packs = gl_cpu_packed_weight_count(shared);
+            CHECK_MSG(gl_cpu_packed_weight_count(shared) == shared_packs,
+                      "bucket %lldx%lldx%lld packed %d weights again", (long long)N, (long long)H,
+                      (long long)W, gl_cpu_packed_weight_count(shared) - shared_packs);
+        }
         for (size_t k = 0; k < GL_ARRAY_LEN(kernels); k++) {
             if (!gl_sgemm_kernel_named(kernels[k])) continue;
             for (int threads = 1; threads <= 4; threads += 1 + (int)k) {
@@ -113,6 +125,7 @@ int main(void) {
         free(content); free(style); free(want); free(got);
         gl_plan_free(p);
     }
+    gl_backend_cpu.engine_free(shared);
     gl_backend_cpu.engine_free(ref);
     gl_graph_free(g);
     return TEST_END();
