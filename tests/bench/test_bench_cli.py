@@ -81,6 +81,8 @@ check(all("p50_us" in x for x in s.get("concurrency_batcher", [])), "batcher con
 check(isinstance(s.get("drift", {}).get("drift_pct"), (int, float)), "drift measured")
 check(isinstance(s.get("idle", {}).get("after_idle_us"), (int, float)), "after-idle run measured")
 check("ready_ms" in s.get("ready", {}).get("with_warmup", {}), "time to ready measured")
+std = s.get("ready", {}).get("standard_buckets", {})
+check(std.get("buckets") == 18 and "ready_ms" in std, f"ready with the 18 standard buckets measured ({std})")
 # device loss off CUDA: the flag does nothing, so both runs succeed, the
 # outputs match an engine without the flag, and the section says recovered
 loss = s.get("device_loss", {})
@@ -95,7 +97,7 @@ check(p.returncode == 0, "summarize.py runs")
 summ = json.load(open(os.path.join(work, "summary.json"))) if p.returncode == 0 else {}
 for k in ("device", "date", "glint_b1_p50_us", "glint_b1_p99_us", "torch_ro_b1_p50_us", "glint_b8_per_glyph_us",
           "glint_b32_glyphs_per_s", "torch_ro_b32_glyphs_per_s", "glint_device_bytes_b1", "glint_device_bytes_b8",
-          "process_device_bytes_b1", "ready_ms", "drift_10k_pct", "spec_pass"):
+          "process_device_bytes_b1", "ready_ms", "ready_standard_ms", "drift_10k_pct", "spec_pass"):
     check(k in summ, f"summary has {k}")
 check(summ.get("spec_pass") is False, "a CPU run never claims the GPU specification")
 p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "report.py"), work], capture_output=True, text=True)

@@ -15,7 +15,7 @@ BASE = {
     "glint_b8_per_glyph_us": 100.0, "glint_b32_glyphs_per_s": 50000.0,
     "torch_ro_b32_glyphs_per_s": 30000.0, "glint_device_bytes_b1": 10_000_000,
     "glint_device_bytes_b8": 40_000_000, "process_device_bytes_b1": 500_000_000,
-    "ready_ms": 300.0, "drift_10k_pct": 1.0, "spec_pass": True,
+    "ready_ms": 300.0, "ready_standard_ms": 40.0, "drift_10k_pct": 1.0, "spec_pass": True,
 }
 
 failures = 0
@@ -59,6 +59,7 @@ expect("25% less throughput blocks", changed(glint_b32_glyphs_per_s=37500.0), 1,
 expect("faster is fine", changed(glint_b1_p50_us=200.0, glint_b32_glyphs_per_s=90000.0), 0, False)
 expect("anchors are not gated", changed(torch_ro_b1_p50_us=5000.0), 0, False)
 expect("slower ready warns", changed(ready_ms=340.0), 0, True)
+expect("standard buckets 50% slower to ready blocks", changed(ready_standard_ms=60.0), 1, False)
 expect("different device refused", changed(device="NVIDIA H100"), 3, False)
 expect("missing device refused", {k: v for k, v in BASE.items() if k != "device"}, 3, False)
 rc, out = run(dict(BASE), base=[1, 2])
