@@ -8,6 +8,7 @@
 #   test_gpu_ops      every lowered op vs the reference, fp32/fp16/bf16, fast/simple
 #   test_gpu_context  two buckets + device-loss recovery, graph vs direct, threads
 #   test_gpu_model    whole models through the public API (parity, threads...)
+#   test_gpu_int8     int8 convolutions (SIMT and tensor cores) vs the quantised reference
 #   test_gpu_pressure the model while another process holds all but 2 GiB
 #   compute-sanitizer memcheck (and racecheck) on a few ops cases, if time is left
 #
@@ -117,7 +118,7 @@ CONFIG_RC=$?
 log "configure rc $CONFIG_RC"
 write_json
 
-TESTS="test_gpu_smoke test_gpu_ops test_gpu_context test_gpu_model test_gpu_pressure"
+TESTS="test_gpu_smoke test_gpu_ops test_gpu_context test_gpu_model test_gpu_int8 test_gpu_pressure"
 if [ "$CONFIG_RC" = 0 ]; then
   # One build of the library and every GPU test; keep going past a test that
   # fails to compile so that the others still get built.
@@ -139,10 +140,11 @@ bin() { find "$BUILD" -name "$1" -type f -perm -u+x 2>/dev/null | head -1; }
 missing() { STEPS+=("$1"); RC[$1]=-1; SECS[$1]=0; log "$1: not built"; write_json; }
 
 export GLINT_SOURCE_DIR="$ROOT"
-for t in test_gpu_smoke test_gpu_ops test_gpu_context test_gpu_model; do
+for t in test_gpu_smoke test_gpu_ops test_gpu_context test_gpu_model test_gpu_int8; do
   b=$(bin "$t")
   case $t in
-    test_gpu_smoke) cap=20 ;; test_gpu_ops) cap=40 ;; test_gpu_context) cap=25 ;; *) cap=45 ;;
+    test_gpu_smoke) cap=20 ;; test_gpu_ops) cap=40 ;; test_gpu_context) cap=25 ;;
+    test_gpu_int8) cap=30 ;; *) cap=45 ;;
   esac
   if [ -n "$b" ]; then run_step "$t" "$cap" "$b"; else missing "$t"; fi
 done
@@ -162,6 +164,11 @@ OPS=$(bin test_gpu_ops)
 if [ -n "$SAN" ] && [ -n "$OPS" ] && [ $(( DEADLINE - $(now) )) -gt 25 ]; then
   run_step sanitizer_memcheck 40 env GLINT_GPU_OPS_ONLY=conv3x3,upsample_conv,concat_conv,conv_wmma_tails,conv_film_sample,resize_nn_half,slice_neg,slice_view,pad_reflect,gemm,instance_norm,transpose \
     "$SAN" --tool memcheck --error-exitcode 86 --print-limit 30 "$OPS"
+  INT8=$(bin test_gpu_int8)
+  if [ -n "$INT8" ] && [ $(( DEADLINE - $(now) )) -gt 25 ]; then
+    run_step sanitizer_memcheck_int8 30 env GLINT_GPU_INT8_ONLY=conv3x3_relu,unet_decoder_b1,conv_big,qdq \
+      "$SAN" --tool memcheck --error-exitcode 86 --print-limit 30 "$INT8"
+  fi
   if [ $(( DEADLINE - $(now) )) -gt 20 ]; then
     run_step sanitizer_racecheck 25 env GLINT_GPU_OPS_ONLY=conv_wmma_tails,instance_norm,global_avg_pool \
       "$SAN" --tool racecheck --error-exitcode 86 --print-limit 30 "$OPS"

@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
     if (gl_plan_build(g, in, prec, &p, &err) ||
         (calib_path && (gl_calib_load(gl_default_allocator(), calib_path, gl_quant_graph_hash(g),
                                       &calib, &err) ||
-                        gl_quant_rewrite_plan(p, calib, &qs, &err))) ||
+                        gl_quant_rewrite_plan(p, calib, true, &qs, &err))) ||
         gl_backend_cpu.engine_init(&cfg, g, &st, &err) ||
         gl_backend_cpu.plan_prepare(st, p, &prep, &err) ||
         gl_backend_cpu.context_create(st, &ctx, &err) ||

@@ -1,8 +1,8 @@
 /* Per-kernel device time of the CUDA backend on one model and bucket: which
  * kernels a run's time goes to. Built with the CUDA backend (target
  * cuda_profile):
- *   cuda_profile MODEL BATCH SIZE [fp32|fp16|bf16] [REPS]
- * Each kernel is timed alone, REPS launches captured in one graph (default
+ *   cuda_profile MODEL BATCH SIZE [fp32|fp16|bf16|int8] [REPS]
+ * (int8 reads the calibration MODEL.calib beside MODEL.onnx.) Each kernel is timed alone, REPS launches captured in one graph (default
  * 20), so the figure includes a graph node's launch cost but no host work. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "backend/backend.h"
 #include "backend/cuda/cuda_profile.h"
+#include "quant/quant.h"
 
 static void *read_file(const char *path, size_t *size) {
     FILE *f = fopen(path, "rb");
@@ -37,9 +38,9 @@ int main(int argc, char **argv) {
     if (!buf) { fprintf(stderr, "cuda_profile: cannot read %s\n", argv[1]); return 1; }
     const int64_t N = atoi(argv[2]), H = atoi(argv[3]);
     glint_precision prec = GLINT_PRECISION_FP32;
-    if (argc > 4 && (glint_precision_parse(argv[4], &prec) != GLINT_OK ||
-                     prec == GLINT_PRECISION_INT8)) {
-        fprintf(stderr, "cuda_profile: precision '%s' is not one of fp32, fp16, bf16\n", argv[4]);
+    if (argc > 4 && glint_precision_parse(argv[4], &prec) != GLINT_OK) {
+        fprintf(stderr, "cuda_profile: precision '%s' is not one of fp32, fp16, bf16, int8\n",
+                argv[4]);
         return 2;
     }
     const int reps = argc > 5 ? atoi(argv[5]) : 20;
@@ -63,7 +64,20 @@ int main(int argc, char **argv) {
     gl_backend_config cfg = {.alloc = gl_default_allocator(), .threads = 1, .precision = prec};
     gl_plan *p = NULL;
     void *st = NULL, *prep = NULL, *ctx = NULL;
-    if (gl_plan_build(g, in, prec, &p, &err) || be->engine_init(&cfg, g, &st, &err) ||
+    gl_calib *cal = NULL;
+    if (prec == GLINT_PRECISION_INT8) { /* MODEL.onnx -> MODEL.calib */
+        char path[1024];
+        const size_t len = strlen(argv[1]);
+        snprintf(path, sizeof path, "%.*s.calib",
+                 (int)(len > 5 && !strcmp(argv[1] + len - 5, ".onnx") ? len - 5 : len), argv[1]);
+        if (gl_calib_load(gl_default_allocator(), path, gl_quant_graph_hash(g), &cal, &err)) {
+            fprintf(stderr, "cuda_profile: %s\n", err.msg);
+            return 1;
+        }
+    }
+    if (gl_plan_build(g, in, prec, &p, &err) ||
+        (cal && gl_quant_rewrite_plan(p, cal, be->int8_requantize, NULL, &err)) ||
+        be->engine_init(&cfg, g, &st, &err) ||
         be->plan_prepare(st, p, &prep, &err) || be->context_create(st, &ctx, &err) ||
         be->context_bind(ctx, prep, &err)) {
         fprintf(stderr, "cuda_profile: %s\n", err.msg);
@@ -92,6 +106,7 @@ int main(int argc, char **argv) {
     be->plan_release(st, prep);
     be->engine_free(st);
     gl_plan_free(p);
+    gl_calib_free(cal);
     gl_graph_free(g);
     free(buf);
     return 0;

@@ -26,6 +26,11 @@ typedef struct gl_backend_config {
 typedef struct gl_backend {
     const char *name;                 /* "cpu", "cuda" */
     glint_device device;
+    /* INT8 plans: a QConv whose output only feeds QConvs writes int8 codes
+     * for them (the CPU), or every QConv writes float and the next one
+     * quantises its input as it loads it (CUDA: that keeps the folded
+     * upsample and concat of a conv's input, and costs no extra kernel). */
+    bool int8_requantize;
 
     /* Is the device usable here? (driver present, a GPU visible). Fills err
      * with the reason when not. Required. */

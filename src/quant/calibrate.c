@@ -101,7 +101,9 @@ static glint_status check_layer(calib_run *r, const gl_plan *p, const gl_plan_st
             return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "calibration: out of memory");
         gl_quant_weights(w->data, m, per, L->wq, L->wscale);
     }
-    gl_qconv_params qp = {.wscale_input = s->n_inputs, .out_dtype = GLINT_DTYPE_FLOAT32};
+    /* the weight scales after the bias slot (2), as the plan rewrite puts them */
+    const int n_in = s->n_inputs < 3 ? 3 : s->n_inputs;
+    gl_qconv_params qp = {.wscale_input = n_in, .out_dtype = GLINT_DTYPE_FLOAT32};
     gl_quant_step_fused_params(s, &qp.fc);
     gl_quant_act_params(R->min, R->max, &qp.x_scale, &qp.x_zero_point);
     size_t nx = (size_t)gl_shape_numel(&in[0].shape), ny = (size_t)gl_shape_numel(&out[0].shape);
@@ -115,17 +117,18 @@ static glint_status check_layer(calib_run *r, const gl_plan *p, const gl_plan_st
     for (size_t i = 0; i < nx; i++)
         xq[i] = (int8_t)gl_quantize_value(x[i], qp.x_scale, qp.x_zero_point, -128, 127);
     gl_tensor qin[4 + GL_MAX_EPILOGUE];
-    if (s->n_inputs + 1 > (int)GL_ARRAY_LEN(qin)) return GLINT_OK;
-    for (int i = 0; i < s->n_inputs; i++) qin[i] = in[i];
+    if (n_in + 1 > (int)GL_ARRAY_LEN(qin)) return GLINT_OK;
+    for (int i = 0; i < n_in; i++)
+        qin[i] = i < s->n_inputs ? in[i] : (gl_tensor){.dtype = GLINT_DTYPE_UNDEFINED};
     qin[0].dtype = GLINT_DTYPE_INT8;
     qin[0].data = xq;
     qin[1].dtype = GLINT_DTYPE_INT8;
     qin[1].data = L->wq;
-    qin[s->n_inputs] = (gl_tensor){.dtype = GLINT_DTYPE_FLOAT32, .shape = {.rank = 1, .d = {m}},
-                                   .data = L->wscale};
+    qin[n_in] = (gl_tensor){.dtype = GLINT_DTYPE_FLOAT32, .shape = {.rank = 1, .d = {m}},
+                            .data = L->wscale};
     gl_tensor qout = out[0];
     qout.data = r->yq;
-    st = gl_op_qconv.run(&qp, qin, s->n_inputs + 1, &qout, 1, r->acc, err);
+    st = gl_op_qconv.run(&qp, qin, n_in + 1, &qout, 1, r->acc, err);
     if (st) return st;
     const float *yf = out[0].data, *yq = r->yq;
     for (size_t i = 0; i < ny; i++) {

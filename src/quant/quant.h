@@ -126,14 +126,16 @@ typedef struct gl_quant_rewrite_stats {
 
 /* Rewrites an FP32 plan's eligible convolutions that c marks int8 into
  * glint::QConv steps, inserting a QuantizeLinear before each that reads a
- * float tensor and letting a QConv write int8 directly when its only
- * consumers are QConvs with the same input quantisation. Weights are the
+ * float tensor and, when `requantize` is set, letting a QConv write int8
+ * directly when its only consumers are QConvs with the same input
+ * quantisation (the CPU; a backend that quantises a conv's input while
+ * loading it keeps float between layers: gl_backend.int8_requantize). Weights are the
  * calibration's when gl_calib_quantize_weights made them from the same
  * constant (the plan then refers to them: free plans before c), else they
  * are quantised here (plan-owned). Recomputes lifetimes, offsets and FLOPs.
  * stats may be NULL. */
-glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewrite_stats *stats,
-                                   gl_err *err);
+glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, bool requantize,
+                                   gl_quant_rewrite_stats *stats, gl_err *err);
 
 /* ---------------------------------------------------------- BF16 reference
  * Inputs and weights rounded to bfloat16 (round to nearest even), products

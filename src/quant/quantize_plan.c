@@ -2,8 +2,8 @@
  * marks int8 becomes a glint::QConv step. Its weights are quantised here
  * (symmetric, per output channel, plan-owned); its float input gets a
  * QuantizeLinear step in front, shared by every QConv reading that tensor.
- * Then a QConv whose float output is read only by such a QuantizeLinear
- * writes the int8 tensor itself (requantising in its epilogue) and the
+ * Then (when the backend asks for it) a QConv whose float output is read
+ * only by such a QuantizeLinear writes the int8 tensor itself (requantising in its epilogue) and the
  * QuantizeLinear goes: the arithmetic is the same (quant_params.h), so the
  * results are bit-identical with and without this chaining.
  *
@@ -137,7 +137,9 @@ static glint_status to_qconv(rewriter *r, gl_plan_step *s, const gl_calib_layer 
     int8_t *wq = shared ? l->wq : gl_plan_alloc(p, (size_t)(m * per));
     float *wscale = shared ? l->wscale : gl_plan_alloc(p, sizeof(float) * (size_t)m);
     gl_qconv_params *qp = gl_plan_alloc(p, sizeof *qp);
-    int *in = gl_malloc(p->alloc, sizeof(int) * (size_t)(s->n_inputs + 1));
+    /* the weight scales go after the bias slot (2) and the epilogue operands */
+    const int n_in = s->n_inputs < 3 ? 3 : s->n_inputs;
+    int *in = gl_malloc(p->alloc, sizeof(int) * (size_t)(n_in + 1));
     if (!wq || !wscale || !qp || !in) {
         gl_free(p->alloc, in);
         return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "quantise: out of memory for weights");
@@ -153,15 +155,15 @@ static glint_status to_qconv(rewriter *r, gl_plan_step *s, const gl_calib_layer 
     gl_quant_step_fused_params(s, &qp->fc);
     qp->x_scale = ct->scale;
     qp->x_zero_point = xzp;
-    qp->wscale_input = s->n_inputs;
+    qp->wscale_input = n_in;
     qp->out_dtype = GLINT_DTYPE_FLOAT32;
-    memcpy(in, s->inputs, sizeof(int) * (size_t)s->n_inputs);
+    for (int k = 0; k < n_in; k++) in[k] = k < s->n_inputs ? s->inputs[k] : -1;
     in[0] = xsrc >= 0 ? xsrc : r->quantized[xt];
     in[1] = wq_id;
-    in[s->n_inputs] = sc_id;
+    in[n_in] = sc_id;
     gl_free(p->alloc, s->inputs);
     s->inputs = in;
-    s->n_inputs++;
+    s->n_inputs = n_in + 1;
     s->op = &gl_op_qconv;
     s->params = qp;
     r->stats->layers_int8++;
@@ -230,8 +232,8 @@ static void drop_dead_dq(rewriter *r) {
     r->n_steps = n;
 }
 
-glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewrite_stats *stats,
-                                   gl_err *err) {
+glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, bool requantize,
+                                   gl_quant_rewrite_stats *stats, gl_err *err) {
     gl_quant_rewrite_stats local;
     if (!stats) stats = &local;
     memset(stats, 0, sizeof *stats);
@@ -261,7 +263,7 @@ glint_status gl_quant_rewrite_plan(gl_plan *p, const gl_calib *c, gl_quant_rewri
         }
         r.steps[r.n_steps++] = s;
     }
-    if (st == GLINT_OK) chain_requantize(&r);
+    if (st == GLINT_OK && requantize) chain_requantize(&r);
     if (st == GLINT_OK && stats->dq_bypassed) drop_dead_dq(&r);
     /* the plan owns the new list either way, so that gl_plan_free frees
      * every step's arrays exactly once */

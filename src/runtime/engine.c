@@ -203,7 +203,7 @@ glint_status gl_engine_get_plan(glint_engine *e, const gl_shape *shapes,
     }
     if (st == GLINT_OK && e->calib) {
         gl_quant_rewrite_stats qs;
-        st = gl_quant_rewrite_plan(pe->plan, e->calib, &qs, err);
+        st = gl_quant_rewrite_plan(pe->plan, e->calib, e->backend->int8_requantize, &qs, err);
         if (st == GLINT_OK)
             gl_log(e, GLINT_LOG_INFO, "int8 plan %dx%dx%d: %d convolutions in int8, %d kept in float",
                    pe->bucket.batch, pe->bucket.height, pe->bucket.width, qs.layers_int8, qs.layers_float);

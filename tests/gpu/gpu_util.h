@@ -266,7 +266,13 @@ static inline double gu_rms_rel_err(const float *a, const float *b, size_t n) {
  * 2.9 at the worst element, both at batch 1 64x64 where one glyph's output
  * rms can be small (batch 2-32: rms <= 4.1e-2, max <= 0.72): so BF16 is
  * held to rms(err) <= 0.25 rms(ref) and max |err| <= 5 rms(ref), 1.7x the
- * worst measured, as FP16's bounds were set. Each operator alone keeps
+ * worst measured, as FP16's bounds were set. INT8 is compared with the
+ * CPU's INT8 engine: both compute each int8 layer exactly, but CUDA keeps
+ * the tensors between layers in half precision and quantises them from
+ * there (the CPU from float), so a value within half-precision rounding of
+ * a code boundary takes the neighbouring code, one step of 1/255 of the
+ * tensor's calibrated range; the bound (rms 5e-2, max 1) is provisional
+ * until measured. Each operator alone keeps
  * max 1e-2 in FP16 and 1e-1 in BF16 (test_gpu_ops). Writes the figures to
  * msg. */
 static inline bool gu_model_parity(const float *out, const float *ref, size_t n,
@@ -277,6 +283,7 @@ static inline bool gu_model_parity(const float *out, const float *ref, size_t n,
     switch (prec) {
     case GLINT_PRECISION_FP16: ok = rm <= 2e-2 && mx <= 0.5; bound = "rms 2e-2, max 0.5"; break;
     case GLINT_PRECISION_BF16: ok = rm <= 0.25 && mx <= 5.0; bound = "rms 0.25, max 5"; break;
+    case GLINT_PRECISION_INT8: ok = rm <= 5e-2 && mx <= 1.0; bound = "rms 5e-2, max 1"; break;
     default: ok = mx <= 1e-4; bound = "max 1e-4"; break;
     }
     snprintf(msg, size, "max_rel_err=%.2e rms_rel_err=%.2e (bound %s)", mx, rm, bound);

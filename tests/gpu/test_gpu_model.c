@@ -1,6 +1,6 @@
 /* Whole models through the public API on the GPU: CUDA vs CPU parity (FP32
- * max error <= 1e-4 of the output RMS; FP16 rms error <= 1e-2 of it, BF16
- * <= 0.25, gu_model_parity says why), graph replay vs kernel-by-kernel
+ * max error <= 1e-4 of the output RMS; FP16 rms error <= 2e-2 of it, BF16
+ * <= 0.25, INT8 against the CPU's INT8 engine, gu_model_parity says why), graph replay vs kernel-by-kernel
  * launches (bit for bit), 8 threads x 10,000 runs with their own contexts,
  * device-loss injection and recovery (FP32 and BF16), the device memory cap,
  * and the device bytes of FP16 and BF16 engines. One line per case, then the
@@ -106,6 +106,65 @@ static void parity(const char *path, int batch, int size) {
     }
 done:
     for (int i = 0; i < GM_MAX_IO; i++) free(ref[i]);
+    gm_free_io(&io);
+}
+
+/* INT8 where the model has a calibration beside it (MODEL.calib): the CUDA
+ * engine against the CPU's INT8 engine on the same inputs. */
+static void parity_int8(const char *path, int batch, int size) {
+    char calib[512];
+    size_t n = strlen(path);
+    if (n < 5 || n + 1 > sizeof calib || strcmp(path + n - 5, ".onnx")) return;
+    snprintf(calib, sizeof calib, "%.*s.calib", (int)(n - 5), path);
+    FILE *f = fopen(calib, "rb");
+    if (!f) return;
+    fclose(f);
+    gm_io io;
+    memset(&io, 0, sizeof io);
+    glint_engine *e[2] = {0};
+    glint_context *c[2] = {0};
+    float *out[2][GM_MAX_IO] = {{0}};
+    size_t elems[GM_MAX_IO] = {0};
+    char err[512] = "";
+    const glint_device dev[2] = {GLINT_DEVICE_CPU, GLINT_DEVICE_CUDA};
+    glint_status st = GLINT_OK;
+    for (int k = 0; k < 2 && !st; k++) {
+        st = gm_engine(path, dev[k], GLINT_PRECISION_INT8, 0, 0, &e[k], err, sizeof err);
+        if (!st) st = glint_context_create(e[k], &c[k], err, sizeof err);
+        if (!st && k == 0) gm_make_io(e[0], batch, size, &io);
+        if (!st) gm_alloc_out(&io, batch, size);
+        if (!st && gm_run(c[k], &io)) {
+            st = GLINT_ERR_DEVICE;
+            snprintf(err, sizeof err, "%s", glint_context_last_error(c[k]));
+        }
+        for (int i = 0; !st && i < io.n_out; i++) {
+            elems[i] = gm_out_elems(&io.out[i]);
+            out[k][i] = malloc(elems[i] * sizeof(float));
+            memcpy(out[k][i], io.out[i].data, elems[i] * sizeof(float));
+        }
+    }
+    if (st) {
+        report(false, "parity %s %dx%dx%d int8 (cuda vs cpu int8): %s", base(path), batch, size,
+               size, err);
+    } else {
+        bool ok = true, nan = false;
+        char fig[160] = "";
+        for (int i = 0; i < io.n_out; i++) {
+            nan |= gu_first_nan(out[1][i], elems[i]) >= 0;
+            char fi[160];
+            bool oi = gu_model_parity(out[1][i], out[0][i], elems[i], GLINT_PRECISION_INT8, fi,
+                                      sizeof fi);
+            if (i == 0 || (ok && !oi)) snprintf(fig, sizeof fig, "%s", fi);
+            ok &= oi;
+        }
+        report(!nan && ok, "parity %s %dx%dx%d int8 (cuda vs cpu int8) %s%s", base(path), batch,
+               size, size, fig, nan ? " NaN in output" : "");
+    }
+    for (int k = 0; k < 2; k++) {
+        glint_context_free(c[k]);
+        glint_engine_free(e[k]);
+        for (int i = 0; i < GM_MAX_IO; i++) free(out[k][i]);
+    }
     gm_free_io(&io);
 }
 
@@ -338,7 +397,10 @@ int main(void) {
     if (!g_n_models) tl_skip("no models found");
     static const int shapes[][2] = {{1, 64}, {4, 32}, {2, 16}, {32, 64}};
     for (int m = 0; m < g_n_models; m++)
-        for (size_t s = 0; s < GL_ARRAY_LEN(shapes); s++) parity(g_models[m], shapes[s][0], shapes[s][1]);
+        for (size_t s = 0; s < GL_ARRAY_LEN(shapes); s++) {
+            parity(g_models[m], shapes[s][0], shapes[s][1]);
+            parity_int8(g_models[m], shapes[s][0], shapes[s][1]);
+        }
     for (int m = 0; m < g_n_models; m++) {
         graph_vs_direct(g_models[m], GLINT_PRECISION_FP32);
         graph_vs_direct(g_models[m], GLINT_PRECISION_FP16);

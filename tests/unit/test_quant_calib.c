@@ -174,7 +174,7 @@ static void test_rewrite(gl_graph *g, gl_calib *c) {
     CHECK_OK(gl_plan_build(g, &s, GLINT_PRECISION_INT8, &pq, &err));
     if (!pf || !pq) return;
     gl_quant_rewrite_stats st;
-    CHECK_OK(gl_quant_rewrite_plan(pq, c, &st, &err));
+    CHECK_OK(gl_quant_rewrite_plan(pq, c, true, &st, &err));
     CHECK(st.layers_int8 == 2 && st.layers_float == 0 && st.quantize_steps == 1 &&
           st.requantized == 1);
     CHECK(has_op(pq, "QConv") && has_op(pq, "QuantizeLinear") && !has_op(pq, "FusedConv"));
@@ -196,6 +196,22 @@ static void test_rewrite(gl_graph *g, gl_calib *c) {
     CHECK_MSG(sqrt(se / (double)ny) <= 0.02 && worst <= 0.2,
               "int8 plan vs fp32 plan: rms error %g, max %g", sqrt(se / (double)ny), worst);
     CHECK(memcmp(yq, yf, ny * 4) != 0);
+    /* Without chaining (CUDA's form) each QConv writes float and a
+     * QuantizeLinear feeds the next: the same arithmetic, bit for bit. */
+    gl_plan *pu = NULL;
+    CHECK_OK(gl_plan_build(g, &s, GLINT_PRECISION_INT8, &pu, &err));
+    if (pu) {
+        gl_quant_rewrite_stats su;
+        CHECK_OK(gl_quant_rewrite_plan(pu, c, false, &su, &err));
+        CHECK(su.layers_int8 == 2 && su.quantize_steps == 2 && su.requantized == 0);
+        float *yu = malloc(ny * 4);
+        tl_poison(yu, ny);
+        void *o4[1] = {yu};
+        CHECK_OK(qt_run_plan(pu, in, o4, &err));
+        CHECK_MSG(memcmp(yu, yq, ny * 4) == 0, "unchained int8 plan differs from the chained one");
+        free(yu);
+        gl_plan_free(pu);
+    }
     if (gl_cpu_qconv_available()) {
         /* the CPU backend (QuantizeLinear, QConv with int8 output, QConv
          * with float output, all on the fast path) = the reference */
@@ -226,7 +242,7 @@ static void test_rewrite(gl_graph *g, gl_calib *c) {
     CHECK(c->layers[0].wq && c->layers[1].wq);
     CHECK_OK(gl_plan_build(g, &s, GLINT_PRECISION_INT8, &pq, &err));
     if (pq) {
-        CHECK_OK(gl_quant_rewrite_plan(pq, c, &st, &err));
+        CHECK_OK(gl_quant_rewrite_plan(pq, c, true, &st, &err));
         int shared = 0;
         for (int i = 0; i < pq->n_steps; i++)
             if (strcmp(pq->steps[i].op->name, "QConv") == 0)
@@ -250,7 +266,7 @@ static void test_rewrite(gl_graph *g, gl_calib *c) {
     CHECK(strict && !strict->layers[0].int8 && !strict->layers[1].int8);
     CHECK_OK(gl_plan_build(g, &s, GLINT_PRECISION_INT8, &pq, &err));
     if (pq && strict) {
-        CHECK_OK(gl_quant_rewrite_plan(pq, strict, &st, &err));
+        CHECK_OK(gl_quant_rewrite_plan(pq, strict, true, &st, &err));
         CHECK(st.layers_int8 == 0 && st.layers_float == 2 && !has_op(pq, "QConv"));
         tl_poison(yq, ny);
         CHECK_OK(qt_run_plan(pq, in, o2, &err));

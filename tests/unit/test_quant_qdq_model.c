@@ -131,7 +131,7 @@ static void test_qdq_conv(int opset) {
     CHECK_OK(gl_plan_build(g, &s, GLINT_PRECISION_INT8, &pq, &err));
     if (c && pq) {
         gl_quant_rewrite_stats st;
-        CHECK_OK(gl_quant_rewrite_plan(pq, c, &st, &err));
+        CHECK_OK(gl_quant_rewrite_plan(pq, c, true, &st, &err));
         CHECK_MSG(st.layers_int8 == 1 && st.dq_bypassed == 1 && st.quantize_steps == 0, "int8 %d float %d q %d bypassed %d", st.layers_int8, st.layers_float, st.quantize_steps, st.dq_bypassed);
         int n_qconv = 0, n_dq8 = 0;
         for (int i = 0; i < pq->n_steps; i++) {

@@ -468,7 +468,8 @@ static void section_cuda_path(suite *s) {
         const char *v = getenv(env[k]);
         bj_str(j, env[k], v ? v : "");
     }
-    const glint_precision ps[] = {GLINT_PRECISION_FP32, GLINT_PRECISION_FP16, GLINT_PRECISION_BF16};
+    const glint_precision ps[] = {GLINT_PRECISION_FP32, GLINT_PRECISION_FP16, GLINT_PRECISION_BF16,
+                                  GLINT_PRECISION_INT8};
     for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
         bj_obj(j, glint_precision_name(ps[k]));
         path_probe p = {0, 0, false, -1, -1, -1};

@@ -290,7 +290,7 @@ static glint_status prepare_chunks(cpu_state *s, cpu_prepared *pp, gl_err *err) 
     gl_plan *sub = NULL;
     gl_err local = {0};
     if (gl_plan_build(g, shapes, plan->precision, &sub, &local) != GLINT_OK) return GLINT_OK;
-    if (plan->calib && gl_quant_rewrite_plan(sub, plan->calib, NULL, &local) != GLINT_OK) {
+    if (plan->calib && gl_quant_rewrite_plan(sub, plan->calib, true, NULL, &local) != GLINT_OK) {
         gl_plan_free(sub);
         return GLINT_OK;
     }
@@ -584,6 +584,7 @@ const char *gl_cpu_kernel_name(void *state) {
 const gl_backend gl_backend_cpu = {
     .name = "cpu",
     .device = GLINT_DEVICE_CPU,
+    .int8_requantize = true,
     .available = cpu_available,
     .engine_init = cpu_engine_init,
     .engine_free = cpu_engine_free,

@@ -215,10 +215,6 @@ static void cuda_engine_free(void *state) {
 static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_graph *g,
                                      void **state, gl_err *err) {
     *state = NULL;
-    if (cfg->precision == GLINT_PRECISION_INT8)
-        return gl_fail(err, GLINT_ERR_UNSUPPORTED,
-                       "CUDA backend: precision %s is not supported yet (use fp32, fp16 or bf16)",
-                       glint_precision_name(cfg->precision));
     if (!cuda_available(cfg, err)) return err ? err->status : GLINT_ERR_NO_DEVICE;
     if (cfg->precision == GLINT_PRECISION_BF16 && !bf16_capable(cfg->cuda_device, err))
         return err ? err->status : GLINT_ERR_UNSUPPORTED;
@@ -227,7 +223,10 @@ static glint_status cuda_engine_init(const gl_backend_config *cfg, const gl_grap
     eng->alloc = cfg->alloc;
     eng->graph = g;
     eng->device = cfg->cuda_device;
-    eng->store = cfg->precision == GLINT_PRECISION_FP16   ? GK_STORE_F16
+    /* INT8 engines keep float tensors (between the int8 convolutions, and
+     * the layers left in float) in half precision */
+    eng->store = cfg->precision == GLINT_PRECISION_FP16 || cfg->precision == GLINT_PRECISION_INT8
+                     ? GK_STORE_F16
                  : cfg->precision == GLINT_PRECISION_BF16 ? GK_STORE_BF16
                                                           : GK_STORE_F32;
     eng->flags = cfg->flags;
@@ -342,6 +341,7 @@ static void cuda_memory(void *state, glint_memory_info *info) {
 static const gl_backend g_cuda_backend = {
     .name = "cuda",
     .device = GLINT_DEVICE_CUDA,
+    .int8_requantize = false, /* QConvs quantise their float input as they load it */
     .available = cuda_available,
     .engine_init = cuda_engine_init,
     .engine_free = cuda_engine_free,

@@ -14,7 +14,7 @@ const char *gl_cuda_kind_name(gk_kind k) {
                               "conv_transpose",
                               "unary", "binary", "resize", "concat", "gather", "gemm",
                               "global_avg_pool", "norm", "pad", "batchnorm", "gemm_group",
-                              "conv_mma"};
+                              "conv_mma", "conv_imma"};
     return (unsigned)k < GL_ARRAY_LEN(n) ? n[k] : "?";
 }
 

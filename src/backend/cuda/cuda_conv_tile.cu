@@ -22,17 +22,26 @@
  * The lowering (cuda_lower_nn.c, tile_pick) picks MT, PM and ksplit per
  * layer; GK_TILE_* and gk_tile_smem_bytes in cuda_kernels.h hold the
  * arithmetic that both sides need. */
+#include <type_traits>
+
 #include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GT_TILE GK_TILE_EDGE
 #define GT_PIX (GT_TILE * GT_TILE)
 #define GT_BATCH 8 /* global loads in flight per thread while filling a chunk */
 
-template <typename T, int KS, int S, int MT, int PM>
+/* Q: a QConv (gk_conv.quant). The patch holds each input's code minus the
+ * zero point (padding 0) and the weights their int8 codes, both as the
+ * floats they equal, so the sums are the exact integer ones (every partial
+ * sum under 2^24) and the epilogue scales them by x_scale * w_scale[m]. */
+template <typename T, int KS, int S, int MT, int PM, bool Q>
 __global__ void __launch_bounds__(GT_PIX * (MT / PM) * GK_TILE_KSPLIT_CAP(MT))
 conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
-                 const T *__restrict__ x2, const T *__restrict__ w, const T *__restrict__ b,
-                 const __grid_constant__ gk_ptrs ops, T *__restrict__ y) {
+                 const T *__restrict__ x2,
+                 const std::conditional_t<Q, int8_t, T> *__restrict__ w,
+                 const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
+                 T *__restrict__ y) {
+    using TW = std::conditional_t<Q, int8_t, T>;
     constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
     constexpr int KK = KS * KS;
     constexpr int CK = GK_TILE_CK(KS, S, MT);
@@ -72,26 +81,35 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         const T zero = gk_cvt<T>(0.0f);
         for (int e0 = tid; e0 < xn; e0 += GT_BATCH * nthreads) {
             T v[GT_BATCH];
+            unsigned inside = 0; /* bit u: v[u] was read (not padding) */
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
                 const int e = e0 + u * nthreads, c = e / PATCH, r = e - c * PATCH;
-                if (!(e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u])))
+                if (e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]))
+                    inside |= 1u << u;
+                else
                     v[u] = zero;
             }
 #pragma unroll
-            for (int u = 0; u < GT_BATCH; u++)
-                if (e0 + u * nthreads < xn) xs[e0 + u * nthreads] = gk_ld(v, u);
+            for (int u = 0; u < GT_BATCH; u++) {
+                if (e0 + u * nthreads >= xn) continue;
+                float f = gk_ld(v, u);
+                if constexpr (Q)
+                    f = (inside >> u & 1u) ? (float)(gk_quantize(f, p.q_scale, p.q_zp) - p.x_zp)
+                                           : 0.0f;
+                xs[e0 + u * nthreads] = f;
+            }
         }
         /* Weights as stored by the engine (cuda_backend.c): rows of
          * (c, tap), each mp output channels; this block's MT are contiguous. */
         const int wn = cn * KK * MT;
-        const T *wc0 = w + (size_t)c0 * KK * mp + m0;
+        const TW *wc0 = w + (size_t)c0 * KK * mp + m0;
         for (int e0 = tid; e0 < wn; e0 += GT_BATCH * nthreads) {
-            T v[GT_BATCH];
+            TW v[GT_BATCH];
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
                 const int e = e0 + u * nthreads;
-                v[u] = e < wn ? wc0[(e / MT) * mp + e % MT] : zero;
+                if (e < wn) v[u] = wc0[(e / MT) * mp + e % MT]; /* only these are stored */
             }
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++)
@@ -142,10 +160,12 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
      * in between would order them, one memory round trip per channel). */
     int mc[PM]; /* channel, clamped so that padding lanes load in bounds */
     float r[PM];
+    const float *dq = Q ? (const float *)ops.p[p.qaux_arg] : nullptr;
 #pragma unroll
     for (int j = 0; j < PM; j++) {
         mc[j] = min(m0 + grp * PM + j, p.c_out - 1);
-        r[j] = acc[j] + (b ? gk_ld(b, mc[j]) : 0.0f);
+        const float bias = b ? gk_ld(b, mc[j]) : 0.0f;
+        r[j] = Q ? acc[j] * dq[mc[j]] + bias : acc[j] + bias;
     }
     for (int e = 0; e < p.n_epi; e++)
 #pragma unroll
@@ -155,42 +175,50 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         if (m0 + grp * PM + j < p.c_out) gk_st(y, ((size_t)n * p.c_out + mc[j]) * plane + i, r[j]);
 }
 
-template <typename T, int KS, int S, int MT, int PM>
+template <typename T, int KS, int S, int MT, int PM, bool Q>
 static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
     dim3 grid((unsigned)(((p.oh + GT_TILE - 1) / GT_TILE) * ((p.ow + GT_TILE - 1) / GT_TILE)),
               (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
     unsigned threads = (unsigned)(GT_PIX * (MT / PM) * p.tile_ksplit);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
-    conv_tile_kernel<T, KS, S, MT, PM><<<grid, threads, gk_tile_smem_bytes(&p), s>>>(
-        p, (const T *)ptrs[0], x2, (const T *)ptrs[1], (const T *)ptrs[2], ops,
-        (T *)ptrs[p.out_arg]);
+    conv_tile_kernel<T, KS, S, MT, PM, Q><<<grid, threads, gk_tile_smem_bytes(&p), s>>>(
+        p, (const T *)ptrs[0], x2, (const std::conditional_t<Q, int8_t, T> *)ptrs[1],
+        (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg]);
 }
 
-template <typename T, int KS, int S>
+template <typename T, int KS, int S, bool Q>
 static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
     switch (p.tile_mt * 100 + p.tile_pm) {
-    case 404: launch_cfg<T, KS, S, 4, 4>(p, ptrs, x2, s); break;
-    case 1608: launch_cfg<T, KS, S, 16, 8>(p, ptrs, x2, s); break;
-    case 3216: launch_cfg<T, KS, S, 32, 16>(p, ptrs, x2, s); break;
-    case 4816: launch_cfg<T, KS, S, 48, 16>(p, ptrs, x2, s); break;
-    case 6416: launch_cfg<T, KS, S, 64, 16>(p, ptrs, x2, s); break;
+    case 404: launch_cfg<T, KS, S, 4, 4, Q>(p, ptrs, x2, s); break;
+    case 1608: launch_cfg<T, KS, S, 16, 8, Q>(p, ptrs, x2, s); break;
+    case 3216: launch_cfg<T, KS, S, 32, 16, Q>(p, ptrs, x2, s); break;
+    case 4816: launch_cfg<T, KS, S, 48, 16, Q>(p, ptrs, x2, s); break;
+    case 6416: launch_cfg<T, KS, S, 64, 16, Q>(p, ptrs, x2, s); break;
     default: return cudaErrorInvalidValue;
     }
     return cudaGetLastError();
 }
 
-template <typename T>
+template <typename T, bool Q>
 static cudaError_t launch_tile(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
     if (!gk_conv_tile_ok(&p) || p.tile_ksplit < 1 || p.tile_ksplit > GK_TILE_KSPLIT_CAP(p.tile_mt))
         return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
-    if (p.kh == 1) return p.sh == 1 ? launch_ks<T, 1, 1>(p, ptrs, x2, s) : launch_ks<T, 1, 2>(p, ptrs, x2, s);
-    return p.sh == 1 ? launch_ks<T, 3, 1>(p, ptrs, x2, s) : launch_ks<T, 3, 2>(p, ptrs, x2, s);
+    if (p.kh == 1)
+        return p.sh == 1 ? launch_ks<T, 1, 1, Q>(p, ptrs, x2, s) : launch_ks<T, 1, 2, Q>(p, ptrs, x2, s);
+    return p.sh == 1 ? launch_ks<T, 3, 1, Q>(p, ptrs, x2, s) : launch_ks<T, 3, 2, Q>(p, ptrs, x2, s);
 }
 
+/* QConvs run in float (tests) and half storage (INT8 engines), never bfloat16. */
 cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
-    return gk_by_store(st, [&](auto t) { return launch_tile<decltype(t)>(d, ptrs, s); });
+    if (!d->u.conv.quant)
+        return gk_by_store(st, [&](auto t) { return launch_tile<decltype(t), false>(d, ptrs, s); });
+    switch (st) {
+    case GK_STORE_F32: return launch_tile<float, true>(d, ptrs, s);
+    case GK_STORE_F16: return launch_tile<__half, true>(d, ptrs, s);
+    default: return cudaErrorInvalidValue;
+    }
 }

@@ -30,6 +30,18 @@ __host__ __device__ __forceinline__ void gk_st(__nv_bfloat16 *p, int64_t i, floa
     p[i] = __float2bfloat16_rn(v);
 }
 
+/* INT8 weight codes (a QConv's), read as the float they equal exactly. */
+__host__ __device__ __forceinline__ float gk_ld(const int8_t *p, int64_t i) { return (float)p[i]; }
+
+/* A QConv's input code of x (gk_conv.quant): QuantizeLinear's arithmetic
+ * (src/ops/quant_params.h: IEEE x / scale, rounded half to even, plus the
+ * zero point, saturated; NaN gives the zero point) in signed codes. */
+__device__ __forceinline__ int gk_quantize(float x, float scale, int zp) {
+    const float v = __fdiv_rn(x, scale);
+    if (v != v) return zp;
+    return (int)fminf(fmaxf(rintf(v) + (float)zp, -128.0f), 127.0f);
+}
+
 /* float -> storage type T, rounded as gk_st rounds: for code that builds
  * values of T (zero padding of the tensor-core tiles). */
 template <typename T>
@@ -144,6 +156,7 @@ cudaError_t gk_run_conv(const gk_desc *d, void *const *ptrs, gk_store st, cudaSt
 cudaError_t gk_run_conv_wmma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_conv_tile(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_conv_imma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);

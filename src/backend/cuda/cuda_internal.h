@@ -78,6 +78,7 @@ typedef struct gl_cuda_tensor {
     bool is_const;
     bool referenced;                /* some descriptor or io uses it */
     const void *host;               /* const: host data (plan dtype) */
+    bool owns_host;                 /* host made by the lowering, freed with the plan */
     void *dev;                      /* const: device copy */
     bool owns_dev;                  /* dev allocated by this prepared plan */
     int tile_of;                    /* > 0: const whose dev is eng->tile_w[tile_of - 1] */

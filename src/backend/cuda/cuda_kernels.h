@@ -50,7 +50,8 @@ typedef enum gk_kind {
     GK_PAD,
     GK_BATCHNORM,
     GK_GEMM_GROUP,    /* several Gemms sharing A, one launch (cuda_lower.c) */
-    GK_CONV_MMA       /* GK_CONV_TILE's blocks on FP16 / BF16 tensor cores (cuda_conv_mma.cu) */
+    GK_CONV_MMA,      /* GK_CONV_TILE's blocks on FP16 / BF16 tensor cores (cuda_conv_mma.cu) */
+    GK_CONV_IMMA      /* a QConv (gk_conv.quant) on INT8 tensor cores (cuda_conv_imma.cu) */
 } gk_kind;
 
 typedef enum gk_unary_op {
@@ -88,6 +89,19 @@ typedef struct gk_conv {
      * [N, K] output, the Slice, "+ 1" and scalings folded (cuda_lower_nn.c). */
     int op_ld[GL_MAX_EPILOGUE], op_off[GL_MAX_EPILOGUE];
     float op_mul[GL_MAX_EPILOGUE], op_add[GL_MAX_EPILOGUE];
+    /* A glint::QConv (GK_CONV_TILE or GK_CONV_IMMA, quant = 1): X is the
+     * float tensor its QuantizeLinear reads, quantised while loading,
+     * q = clamp(round_half_even(x / q_scale) + q_zp, -128, 127) (NaN: q_zp),
+     * and the padding is the code x_zp; codes are signed (a uint8 tensor's
+     * shifted by -128, zero points likewise). W (args[1]) holds int8 codes
+     * in the tiled layout; args[qaux_arg] holds per output channel (mp
+     * entries each) the float x_scale * w_scale[m], then the int32
+     * x_zp * sum of the channel's codes, so that
+     * y = (acc - corr[m]) * dq[m] + B[m], acc = sum of code * w. */
+    int quant;
+    float q_scale;
+    int q_zp, x_zp;
+    int qaux_arg;
     int out_arg;
 } gk_conv;
 

@@ -9,6 +9,7 @@ int gk_launch(const gk_desc *d, void *const *ptrs, gk_store store, void *stream)
     case GK_CONV_WMMA: e = gk_run_conv_wmma(d, ptrs, store, s); break;
     case GK_CONV_TILE: e = gk_run_conv_tile(d, ptrs, store, s); break;
     case GK_CONV_MMA: e = gk_run_conv_mma(d, ptrs, store, s); break;
+    case GK_CONV_IMMA: e = gk_run_conv_imma(d, ptrs, store, s); break;
     case GK_CONVT: e = gk_run_convt(d, ptrs, store, s); break;
     case GK_UNARY:
     case GK_BINARY:

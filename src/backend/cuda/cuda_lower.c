@@ -202,6 +202,32 @@ int gl_cuda_tile_weight(gl_cuda_lower *L, int w) {
     return id;
 }
 
+int gl_cuda_lowered_const(gl_cuda_lower *L, gl_dtype dtype, int64_t numel, void **host,
+                          gl_err *err) {
+    gl_cuda_prepared *pp = L->pp;
+    if (L->next_tensor >= pp->n_t) {
+        gl_fail(err, GLINT_ERR_INTERNAL, "CUDA: no slot left for a lowered constant");
+        return -1;
+    }
+    const size_t bytes = (size_t)GL_MAX(numel, 1) * glint_dtype_size(dtype);
+    void *h = gl_calloc(L->plan->alloc, 1, bytes);
+    if (!h) {
+        gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: lowered constant (%zu bytes)", bytes);
+        return -1;
+    }
+    int id = L->next_tensor++;
+    gl_cuda_tensor *t = &pp->t[id];
+    t->storage = id;
+    t->is_const = true;
+    t->host = h;
+    t->owns_host = true;
+    t->dtype = t->dev_dtype = dtype;
+    t->numel = numel;
+    t->dev_bytes = bytes;
+    *host = h;
+    return id;
+}
+
 /* IO staging: FP16 / BF16 float tensors go through an FP32 device buffer and
  * a cast kernel; everything else is copied to and from its tensor directly. */
 static glint_status add_io(gl_cuda_lower *L, bool input, int k, gl_err *err) {
@@ -243,9 +269,11 @@ void gl_cuda_plan_release(void *state, void *prepared) {
     int epoch = eng->reset_epoch;
     pthread_mutex_unlock(&eng->rec_mu);
     const glint_allocator *a = pp->plan->alloc;
-    for (int i = 0; pp->t && i < pp->n_t; i++)
+    for (int i = 0; pp->t && i < pp->n_t; i++) {
         if (pp->t[i].owns_dev) gl_cuda_free(eng, GL_CUDA_MEM_WEIGHTS, pp->t[i].dev,
                                             pp->t[i].dev_bytes, epoch);
+        if (pp->t[i].owns_host) gl_free(a, (void *)pp->t[i].host);
+    }
     gl_free(a, pp->t);
     gl_free(a, pp->k);
     gl_free(a, pp->in);
@@ -353,9 +381,14 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     pp->plan = plan;
     pp->n_in = plan->graph->n_inputs;
     pp->n_out = plan->graph->n_outputs;
-    int n_conv = 0; /* steps of 2+ inputs, every conv among them: one tiled-weight slot each */
-    for (int i = 0; i < plan->n_steps; i++) n_conv += plan->steps[i].n_inputs >= 2;
-    pp->n_t = plan->n_tensors + pp->n_in + pp->n_out + n_conv;
+    /* one tiled-weight slot per step of 2+ inputs (every conv among them),
+     * two more per QConv (its int8 weights and per-channel factors) */
+    int n_extra = 0;
+    for (int i = 0; i < plan->n_steps; i++)
+        n_extra += (plan->steps[i].n_inputs >= 2) +
+                   2 * (strcmp(plan->steps[i].op->domain, "glint") == 0 &&
+                        strcmp(plan->steps[i].op->name, "QConv") == 0);
+    pp->n_t = plan->n_tensors + pp->n_in + pp->n_out + n_extra;
     size_t nt = (size_t)GL_MAX(plan->n_tensors, 1), ns = (size_t)GL_MAX(plan->n_steps, 1);
     pp->t = gl_calloc(a, (size_t)GL_MAX(pp->n_t, 1), sizeof *pp->t);
     pp->in = gl_calloc(a, (size_t)GL_MAX(pp->n_in, 1), sizeof *pp->in);
@@ -372,12 +405,13 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     L.fold_cat = gl_malloc(a, ns * sizeof(int));
     L.fold_cat_up = gl_malloc(a, 2 * ns * sizeof(int));
     L.fold_op = gl_malloc(a, GL_MAX_EPILOGUE * ns * sizeof(gl_cuda_op_fold));
+    L.fold_q = gl_malloc(a, ns * sizeof(int));
     if (!pp->t || !pp->in || !pp->out || !L.producer || !L.readers || !L.is_output || !L.skip ||
-        !L.fold_up || !L.fold_cat || !L.fold_cat_up || !L.fold_op) {
+        !L.fold_up || !L.fold_cat || !L.fold_cat_up || !L.fold_op || !L.fold_q) {
         st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: lowering tables");
     } else {
         for (size_t i = 0; i < nt; i++) L.producer[i] = -1;
-        for (size_t i = 0; i < ns; i++) L.fold_up[i] = L.fold_cat[i] = -1;
+        for (size_t i = 0; i < ns; i++) L.fold_up[i] = L.fold_cat[i] = L.fold_q[i] = -1;
         for (size_t i = 0; i < 2 * ns; i++) L.fold_cat_up[i] = -1;
         for (size_t i = 0; i < GL_MAX_EPILOGUE * ns; i++)
             L.fold_op[i] = (gl_cuda_op_fold){.src = -1};
@@ -396,6 +430,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
     gl_free(a, L.fold_cat);
     gl_free(a, L.fold_cat_up);
     gl_free(a, L.fold_op);
+    gl_free(a, L.fold_q);
     if (!st) {
         pthread_mutex_lock(&eng->rec_mu);
         if (eng->n_prepared == eng->cap_prepared) {

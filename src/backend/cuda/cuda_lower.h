@@ -33,6 +33,8 @@ struct gl_cuda_lower {
                          * 0 / 1 (a 2x nearest upsample, tiled conv only), or -1 */
     gl_cuda_op_fold *fold_op; /* per step, GL_MAX_EPILOGUE each: epilogue operands
                                * read further up their producer chain */
+    int *fold_q;        /* per QConv step: the QuantizeLinear making its int8 input,
+                         * whose float input the conv quantises as it loads it, or -1 */
 };
 
 /* Appends a zeroed descriptor for node `node`; NULL on allocation failure. */
@@ -41,6 +43,13 @@ gk_desc *gl_cuda_add_desc(gl_cuda_lower *L, gk_kind kind, int node, gl_err *err)
 /* A lowered constant for plan tensor w's device copy in the tiled conv's
  * layout (the engine's, shared by every plan), or -1 when w has none. */
 int gl_cuda_tile_weight(gl_cuda_lower *L, int w);
+
+/* A constant made by the lowering (a QConv's weights in the tiled layout,
+ * its per-channel factors): numel elements of dtype, uploaded as they are,
+ * the host copy owned by the prepared plan. Returns the lowered tensor and
+ * sets *host to its zeroed host memory, or -1 (err set). */
+int gl_cuda_lowered_const(gl_cuda_lower *L, gl_dtype dtype, int64_t numel, void **host,
+                          gl_err *err);
 
 /* Fails with "CUDA backend: node 12 'X' (Einsum) <why>". */
 glint_status gl_cuda_unsupported(gl_cuda_lower *L, int si, gl_err *err, const char *why);

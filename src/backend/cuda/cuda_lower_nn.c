@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backend/cuda/cuda_lower.h"
+#include "ops/quant_params.h"
 
 static const gl_node *node_of(const gl_cuda_lower *L, int si) {
     return &L->g->nodes[L->plan->steps[si].node];
@@ -15,8 +16,19 @@ static bool is_op(const gl_plan_step *s, const char *domain, const char *name) {
     return strcmp(s->op->domain, domain) == 0 && strcmp(s->op->name, name) == 0;
 }
 
+static bool is_qconv(const gl_plan_step *s) { return is_op(s, "glint", "QConv"); }
+
 static bool is_conv(const gl_plan_step *s) {
-    return is_op(s, "", "Conv") || is_op(s, "glint", "FusedConv");
+    return is_op(s, "", "Conv") || is_op(s, "glint", "FusedConv") || is_qconv(s);
+}
+
+/* The fused-conv parameters (attributes and epilogue) of a FusedConv or
+ * QConv step, NULL for a plain Conv. */
+static const gl_fused_conv_params *fused_params(const gl_plan_step *s) {
+    if (!s->params) return NULL;
+    if (is_op(s, "glint", "FusedConv")) return s->params;
+    if (is_qconv(s)) return &((const gl_qconv_params *)s->params)->fc;
+    return NULL;
 }
 
 /* Nearest-neighbour index of output o under these settings is exactly o/2
@@ -132,9 +144,9 @@ static glint_status conv_geom(gl_cuda_lower *L, int si, const gl_conv_params *cp
 static void conv_fill(gk_conv *c, const gl_conv_geom *g) { GEOM_2D(*c, *g); }
 
 static const gl_conv_params *conv_params(const gl_plan_step *s) {
-    if (is_op(s, "glint", "FusedConv"))
-        return s->params ? &((const gl_fused_conv_params *)s->params)->conv : NULL;
-    return is_conv(s) ? s->params : NULL;
+    const gl_fused_conv_params *fp = fused_params(s);
+    if (fp) return &fp->conv;
+    return is_op(s, "", "Conv") ? s->params : NULL;
 }
 
 /* Whether conv step si runs on the tiled kernel (which alone reads a
@@ -186,7 +198,7 @@ static int scalar_operand(const gl_cuda_lower *L, int pr, const char *op, const 
 static void fold_operand(gl_cuda_lower *L, int si, int e) {
     const gl_plan *p = L->plan;
     const gl_plan_step *s = &p->steps[si];
-    const gl_fused_conv_params *fp = s->params;
+    const gl_fused_conv_params *fp = fused_params(s);
     const gl_epi_step *ep = &fp->epi[e];
     if (ep->operand < 0 || ep->operand >= s->n_inputs) return;
     int t = s->inputs[ep->operand];
@@ -244,16 +256,66 @@ static void fold_operand(gl_cuda_lower *L, int si, int e) {
     L->fold_op[si * GL_MAX_EPILOGUE + e] = f;
 }
 
+/* Whether step q is a QuantizeLinear a QConv can apply itself while
+ * loading: per tensor, constant scale and zero point, a float input. */
+static bool quantizer_folds(const gl_cuda_lower *L, int q) {
+    const gl_plan *p = L->plan;
+    if (q < 0 || !is_op(&p->steps[q], "", "QuantizeLinear")) return false;
+    const gl_plan_step *s = &p->steps[q];
+    if (s->n_inputs < 2 || s->n_outputs != 1 || s->inputs[0] < 0 || s->inputs[1] < 0) return false;
+    const gl_plan_tensor *x = &p->tensors[s->inputs[0]], *sc = &p->tensors[s->inputs[1]];
+    const gl_plan_tensor *y = &p->tensors[s->outputs[0]];
+    if (x->dtype != GLINT_DTYPE_FLOAT32 || x->is_const || x->shape.rank != 4 || !sc->is_const ||
+        sc->dtype != GLINT_DTYPE_FLOAT32 || gl_shape_numel(&sc->shape) != 1 ||
+        (y->dtype != GLINT_DTYPE_INT8 && y->dtype != GLINT_DTYPE_UINT8))
+        return false;
+    if (s->n_inputs > 2 && s->inputs[2] >= 0) {
+        const gl_plan_tensor *zp = &p->tensors[s->inputs[2]];
+        if (!zp->is_const || zp->dtype != y->dtype || gl_shape_numel(&zp->shape) != 1) return false;
+    }
+    return true;
+}
+
+/* QConvs read the float tensor their QuantizeLinear reads and quantise it
+ * themselves (cuda_conv_imma.cu); the QuantizeLinear runs only when
+ * something other than such QConvs reads its codes. */
+static void plan_quant_folds(gl_cuda_lower *L) {
+    const gl_plan *p = L->plan;
+    for (int si = 0; si < p->n_steps; si++) {
+        const gl_plan_step *s = &p->steps[si];
+        if (!is_qconv(s) || s->n_inputs < 2 || s->inputs[0] < 0) continue;
+        int q = L->producer[s->inputs[0]];
+        if (quantizer_folds(L, q)) L->fold_q[si] = q;
+    }
+    for (int q = 0; q < p->n_steps; q++) {
+        if (!quantizer_folds(L, q)) continue;
+        int codes = p->steps[q].outputs[0], folded = 0;
+        for (int si = 0; si < p->n_steps; si++) folded += L->fold_q[si] == q;
+        if (folded == L->readers[codes] && !L->is_output[codes]) L->skip[q] = true;
+    }
+}
+
+/* The float tensor conv step si reads as its input X: its own input, or for
+ * a QConv whose QuantizeLinear is skipped and read by it alone, that
+ * QuantizeLinear's input; -1 when its producer must not be folded. */
+static int conv_float_input(const gl_cuda_lower *L, int si) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    if (!is_qconv(s)) return s->inputs[0];
+    int q = L->fold_q[si];
+    if (q < 0 || !L->skip[q] || L->readers[s->inputs[0]] != 1) return -1;
+    return L->plan->steps[q].inputs[0];
+}
+
 void gl_cuda_plan_folds(gl_cuda_lower *L) {
+    plan_quant_folds(L);
     if (L->simple) return;
     const gl_plan *p = L->plan;
     for (int si = 0; si < p->n_steps; si++) {
         const gl_plan_step *s = &p->steps[si];
         if (!is_conv(s) || s->n_inputs < 2) continue;
-        if (is_op(s, "glint", "FusedConv") && s->params)
-            for (int e = 0; e < ((const gl_fused_conv_params *)s->params)->n_epi; e++)
-                fold_operand(L, si, e);
-        int x = s->inputs[0];
+        const gl_fused_conv_params *fp = fused_params(s);
+        for (int e = 0; fp && e < fp->n_epi; e++) fold_operand(L, si, e);
+        int x = conv_float_input(L, si);
         int prod = x >= 0 ? L->producer[x] : -1;
         if (prod < 0 || L->readers[x] != 1 || L->is_output[x] || L->skip[prod]) continue;
         const gl_plan_step *ps = &p->steps[prod];
@@ -321,21 +383,90 @@ static void tile_pick(gk_conv *c, int sm_count) {
     c->tile_ksplit = ks;
 }
 
+/* A QConv's constants in the kernels' form: the int8 weight codes in the
+ * tiled layout [c][tap][mp] (as upload_tile_weight lays out float ones)
+ * and, per output channel, x_scale * w_scale[m] then x_zp * the sum of the
+ * channel's codes (gk_conv.quant). */
+static glint_status qconv_consts(gl_cuda_lower *L, int si, gk_desc *d, int n_args, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_qconv_params *qp = s->params;
+    gk_conv *c = &d->u.conv;
+    const gl_plan_tensor *wt = gl_cuda_pt(L, s->inputs[1]);
+    const gl_plan_tensor *st = gl_cuda_pt(L, s->inputs[qp->wscale_input]);
+    const int64_t m = c->c_out, per = (int64_t)c->c_in * c->kh * c->kw, mp = GK_TILE_MP(c->c_out);
+    if (!wt->is_const || wt->dtype != GLINT_DTYPE_INT8 || gl_shape_numel(&wt->shape) != m * per ||
+        !st->is_const || st->dtype != GLINT_DTYPE_FLOAT32 || gl_shape_numel(&st->shape) != m)
+        return gl_cuda_unsupported(L, si, err, "has weights or weight scales that are not constants");
+    void *wh = NULL, *ah = NULL;
+    int wid = gl_cuda_lowered_const(L, GLINT_DTYPE_INT8, per * mp, &wh, err);
+    int aid = wid < 0 ? -1 : gl_cuda_lowered_const(L, GLINT_DTYPE_INT32, 2 * mp, &ah, err);
+    if (aid < 0) return err->status;
+    const int8_t *w = wt->data;
+    const float *wscale = st->data;
+    int8_t *tw = wh;
+    float *dq = ah;
+    int32_t *corr = (int32_t *)ah + mp;
+    for (int64_t mi = 0; mi < m; mi++) {
+        int64_t sum = 0;
+        for (int64_t r = 0; r < per; r++) {
+            tw[r * mp + mi] = w[mi * per + r];
+            sum += w[mi * per + r];
+        }
+        dq[mi] = qp->x_scale * wscale[mi]; /* the reference's product (op_qconv.c) */
+        corr[mi] = (int32_t)(c->x_zp * sum);
+    }
+    d->args[1] = wid;
+    c->qaux_arg = n_args;
+    d->args[n_args] = aid;
+    return GLINT_OK;
+}
+
+/* The quantisation of QConv step si's input (gk_conv.quant), from its
+ * QuantizeLinear and its own zero point; codes shifted to signed for uint8. */
+static glint_status qconv_input(gl_cuda_lower *L, int si, gk_conv *c, gl_err *err) {
+    const gl_plan_step *s = &L->plan->steps[si];
+    const gl_qconv_params *qp = s->params;
+    if (qp->out_dtype != GLINT_DTYPE_FLOAT32)
+        return gl_cuda_unsupported(L, si, err,
+                                   "writes int8 codes (the CUDA backend keeps float between layers)");
+    int q = L->fold_q[si];
+    if (q < 0)
+        return gl_cuda_unsupported(L, si, err,
+                                   "reads int8 codes not made by a per-tensor QuantizeLinear of "
+                                   "a float tensor");
+    const gl_plan_step *qs = &L->plan->steps[q];
+    const bool u8 = L->plan->tensors[s->inputs[0]].dtype == GLINT_DTYPE_UINT8;
+    const int off = u8 ? 128 : 0;
+    int64_t zp = 0;
+    if (qs->n_inputs > 2 && qs->inputs[2] >= 0 && !gl_cuda_const_i64(L, qs->inputs[2], 0, &zp))
+        return gl_cuda_unsupported(L, si, err, "has a QuantizeLinear zero point that is not a constant");
+    float scale = 0.0f;
+    if (!gl_cuda_const_f32(L, qs->inputs[1], 0, &scale))
+        return gl_cuda_unsupported(L, si, err, "has a QuantizeLinear scale that is not a constant");
+    c->quant = 1;
+    c->q_scale = scale;
+    c->q_zp = (int)zp - off;
+    c->x_zp = qp->x_zero_point - off;
+    return GLINT_OK;
+}
+
 glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     const gl_plan_step *s = &L->plan->steps[si];
-    bool fused = is_op(s, "glint", "FusedConv");
-    const gl_fused_conv_params *fp = fused ? s->params : NULL;
-    const gl_conv_params *cp = fused ? &fp->conv : s->params;
+    const bool quant = is_qconv(s);
+    const gl_fused_conv_params *fp = fused_params(s);
+    const gl_conv_params *cp = conv_params(s);
     if (!cp) return gl_cuda_unsupported(L, si, err, "has no parsed parameters");
-    for (int k = 0; k < s->n_inputs; k++)
-        if (s->inputs[k] >= 0 && !gl_cuda_is_float(L, s->inputs[k]))
+    /* a QConv's X and W are int8 codes, its last input the weight scales */
+    const int wscale = quant ? ((const gl_qconv_params *)s->params)->wscale_input : -1;
+    for (int k = quant ? 2 : 0; k < s->n_inputs; k++)
+        if (k != wscale && s->inputs[k] >= 0 && !gl_cuda_is_float(L, s->inputs[k]))
             return gl_cuda_unsupported(L, si, err, "has a non-float32 input");
     if (!gl_cuda_is_float(L, s->outputs[0]))
         return gl_cuda_unsupported(L, si, err, "has a non-float32 output");
     gl_conv_geom g;
     glint_status st = conv_geom(L, si, cp, &g, err);
     if (st) return st;
-    if (s->n_inputs + 2 > GK_MAX_ARGS) return gl_cuda_unsupported(L, si, err, "has too many inputs");
+    if (s->n_inputs + 3 > GK_MAX_ARGS) return gl_cuda_unsupported(L, si, err, "has too many inputs");
     gk_desc *d = gl_cuda_add_desc(L, GK_CONV, s->node, err);
     if (!d) return err->status;
     gk_conv *c = &d->u.conv;
@@ -344,6 +475,16 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     c->split_arg = -1;
     for (int k = 0; k < s->n_inputs; k++) d->args[k] = s->inputs[k];
     int n_args = s->n_inputs < 3 ? 3 : s->n_inputs; /* slot 2 is the (maybe absent) bias */
+    if (quant) {
+        if (!gk_conv_tile_ok(c))
+            return gl_cuda_unsupported(L, si, err,
+                                       "is an int8 convolution the CUDA backend has no kernel for "
+                                       "(it runs group-1 1x1 and 3x3, stride 1 or 2, undilated)");
+        if ((st = qconv_input(L, si, c, err))) return st;
+        d->args[0] = L->plan->steps[L->fold_q[si]].inputs[0];
+        d->args[wscale] = -1; /* folded into the per-channel factors */
+        if ((st = qconv_consts(L, si, d, n_args++, err))) return st;
+    }
     if (L->fold_up[si] >= 0) {
         d->args[0] = L->plan->steps[L->fold_up[si]].inputs[0];
         c->up = 2;
@@ -383,6 +524,15 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     c->out_arg = n_args;
     d->args[n_args++] = s->outputs[0];
     d->n_args = n_args;
+    if (quant) { /* INT8 tensor cores where FP16 would take them, else the SIMT loop */
+        d->kind = GK_CONV_TILE;
+        tile_pick(c, L->sm_count);
+        if (!L->simple && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 && c->c_in >= 16) {
+            d->kind = GK_CONV_IMMA;
+            L->pp->n_wmma++;
+        }
+        return GLINT_OK;
+    }
     int tw = !L->simple && gk_conv_tile_ok(c) ? gl_cuda_tile_weight(L, d->args[1]) : -1;
     if (tw >= 0) {
         d->kind = GK_CONV_TILE;

@@ -416,7 +416,8 @@ glint_status gl_cuda_lower_step(gl_cuda_lower *L, int si, gl_err *err) {
     const gl_plan_step *s = &L->plan->steps[si];
     const char *name = s->op->name;
     if (strcmp(s->op->domain, "glint") == 0) {
-        if (strcmp(name, "FusedConv") == 0) return gl_cuda_lower_conv(L, si, err);
+        if (strcmp(name, "FusedConv") == 0 || strcmp(name, "QConv") == 0)
+            return gl_cuda_lower_conv(L, si, err);
         return gl_cuda_unsupported(L, si, err, "has no CUDA kernel");
     }
     if (s->n_outputs == 1 && s->outputs[0] >= 0 && L->plan->tensors[s->outputs[0]].is_const)

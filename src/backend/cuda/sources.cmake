@@ -12,6 +12,7 @@ list(APPEND GLINT_CUDA_SOURCES
   src/backend/cuda/cuda_conv_wmma.cu
   src/backend/cuda/cuda_conv_tile.cu
   src/backend/cuda/cuda_conv_mma.cu
+  src/backend/cuda/cuda_conv_imma.cu
   src/backend/cuda/cuda_eltwise.cu
   src/backend/cuda/cuda_layout.cu
   src/backend/cuda/cuda_reduce.cu)
@@ -20,7 +21,7 @@ if(GLINT_WERROR)
   set_source_files_properties(
     src/backend/cuda/cuda_launch.cu src/backend/cuda/cuda_conv.cu
     src/backend/cuda/cuda_conv_wmma.cu src/backend/cuda/cuda_conv_tile.cu
-    src/backend/cuda/cuda_conv_mma.cu
+    src/backend/cuda/cuda_conv_mma.cu src/backend/cuda/cuda_conv_imma.cu
     src/backend/cuda/cuda_eltwise.cu
     src/backend/cuda/cuda_layout.cu src/backend/cuda/cuda_reduce.cu
     PROPERTIES COMPILE_OPTIONS "--Werror=all-warnings;-Xcompiler=-Wall")

@@ -1,0 +1,231 @@
+/* INT8 convolution on tensor cores (mma.sync m16n8k32, s8 x s8 -> s32): a
+ * glint::QConv (gk_conv.quant) with the blocks of the FP16 tensor-core
+ * conv (cuda_conv_mma.cu): an 8x8 output tile x MT channels per block of 4
+ * warps, chunks of input channels through shared memory, the folded
+ * upsample / concat addressing and the fused epilogue. The lowering takes
+ * it where it takes the FP16 one (blocks of 16+ channels, 16+ input
+ * channels, batch 8 and up).
+ *
+ * Activations stay in the engine's float storage between layers: the
+ * patch loader quantises each input as QuantizeLinear would
+ * (gk_quantize) and stores the int8 code; padding gets the QConv's zero
+ * point, so that the sum of code x weight over the whole window less
+ * x_zp x (the channel's weight sum) is the reference's exact
+ * sum of (code - x_zp) x weight (gl_qconv_accumulate). Then
+ * y = (float)acc * (x_scale * w_scale[m]) + B[m] and the epilogue.
+ *
+ * GEMM view per block as in cuda_conv_mma.cu, with k = 32 (input channel,
+ * tap) pairs a step: a chunk is 32 channels x KS*KS taps. The A fragment
+ * (four consecutive k of a pixel per register) is gathered from the patch
+ * through the k -> patch-offset table; B comes from the weights kept as
+ * [channel][k] bytes in shared memory, four consecutive k per 32-bit load. */
+#include "backend/cuda/cuda_conv_tile.cuh"
+
+#define GI_TILE GK_TILE_EDGE
+#define GI_PIX (GI_TILE * GI_TILE)
+#define GI_THREADS 128 /* 4 warps x 16 pixels */
+#define GI_CK 32       /* input channels per chunk */
+#define GI_BATCH 8     /* global loads in flight per thread while filling a chunk */
+
+/* d += a * b on one m16n8k32 tile of signed bytes, four to a register. */
+__device__ __forceinline__ void imma_16832(int (&d)[4], const uint32_t (&a)[4], uint32_t b0,
+                                           uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/* Four codes, the first in the lowest byte. */
+__device__ __forceinline__ uint32_t pack4(int8_t a, int8_t b, int8_t c, int8_t d) {
+    return (uint32_t)(uint8_t)a | (uint32_t)(uint8_t)b << 8 | (uint32_t)(uint8_t)c << 16 |
+           (uint32_t)(uint8_t)d << 24;
+}
+
+template <typename T, int KS, int S, int MT>
+__global__ void __launch_bounds__(GI_THREADS)
+conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
+                 const T *__restrict__ x2, const int8_t *__restrict__ w,
+                 const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
+                 T *__restrict__ y) {
+    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
+    constexpr int KK = KS * KS, K = GI_CK * KK; /* 288 or 32: a multiple of 32 */
+    constexpr int KP = K + 16;                  /* bytes per weight row: no bank conflicts */
+    constexpr int NF = MT / 8;                  /* n fragments per warp */
+    __shared__ __align__(16) int8_t xs[GI_CK * PATCH];
+    __shared__ __align__(16) int8_t ws[MT * KP];
+    __shared__ int koff[K];
+
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int g = lane >> 2, t = lane & 3;
+    const gk_tile_pos tp = gk_tile_origin(p);
+    const int m0 = blockIdx.y * MT, n = blockIdx.z;
+    const gk_tile_src<T> src(p, x, x2, n);
+    const int mp = GK_TILE_MP(p.c_out);
+
+    for (int k = tid; k < K; k += GI_THREADS) {
+        const int c = k / KK, tap = k - c * KK;
+        koff[k] = c * PATCH + (tap / KS) * PW + tap % KS;
+    }
+    /* This thread's two pixels (rows g and g + 8 of its warp's 16) */
+    const int p0 = warp * 16 + g, p1 = p0 + 8;
+    const int base0 = (p0 / GI_TILE) * S * PW + (p0 % GI_TILE) * S;
+    const int base1 = (p1 / GI_TILE) * S * PW + (p1 % GI_TILE) * S;
+
+    int acc[NF][4];
+#pragma unroll
+    for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0;
+
+    for (int c0 = 0; c0 < p.c_in; c0 += GI_CK) {
+        const int cn = min(GI_CK, p.c_in - c0);
+        __syncthreads(); /* the previous chunk has been read (and koff written) */
+        /* The patch, quantised; the loads of a batch go out before any
+         * conversion (cuda_conv_tile.cu says why). Channels past cn meet
+         * zero weights: their codes do not matter. */
+        for (int e0 = tid; e0 < GI_CK * PATCH; e0 += GI_BATCH * GI_THREADS) {
+            T v[GI_BATCH];
+            unsigned inside = 0;
+#pragma unroll
+            for (int u = 0; u < GI_BATCH; u++) {
+                const int e = e0 + u * GI_THREADS, c = e / PATCH, r = e - c * PATCH;
+                if (e < GI_CK * PATCH && c < cn &&
+                    src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]))
+                    inside |= 1u << u;
+                else
+                    v[u] = gk_cvt<T>(0.0f);
+            }
+#pragma unroll
+            for (int u = 0; u < GI_BATCH; u++) {
+                const int e = e0 + u * GI_THREADS;
+                if (e < GI_CK * PATCH)
+                    xs[e] = (int8_t)((inside >> u & 1u)
+                                         ? gk_quantize(gk_ld(v, u), p.q_scale, p.q_zp)
+                                         : p.x_zp);
+            }
+        }
+        /* weights [c][tap][mp] codes in memory -> ws[channel][k], four
+         * channels (one 32-bit word, mp and m0 are multiples of 16) a load */
+        const int8_t *wc0 = w + (size_t)c0 * KK * mp + m0;
+        constexpr int MW = MT / 4; /* words per k row */
+        for (int e0 = tid; e0 < K * MW; e0 += GI_BATCH * GI_THREADS) {
+            uint32_t v[GI_BATCH];
+#pragma unroll
+            for (int u = 0; u < GI_BATCH; u++) {
+                const int e = e0 + u * GI_THREADS, k = e / MW, m4 = (e % MW) * 4;
+                v[u] = e < K * MW && k < cn * KK
+                           ? *reinterpret_cast<const uint32_t *>(wc0 + (size_t)k * mp + m4)
+                           : 0u;
+            }
+#pragma unroll
+            for (int u = 0; u < GI_BATCH; u++) {
+                const int e = e0 + u * GI_THREADS, k = e / MW, m4 = (e % MW) * 4;
+                if (e < K * MW)
+#pragma unroll
+                    for (int i = 0; i < 4; i++) ws[(m4 + i) * KP + k] = (int8_t)(v[u] >> (8 * i));
+            }
+        }
+        __syncthreads();
+#pragma unroll 3
+        for (int k0 = 0; k0 < K; k0 += 32) {
+            const int ka = k0 + 4 * t, kb = ka + 16;
+            int oa[4], ob[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                oa[i] = koff[ka + i];
+                ob[i] = koff[kb + i];
+            }
+            uint32_t a[4];
+            a[0] = pack4(xs[base0 + oa[0]], xs[base0 + oa[1]], xs[base0 + oa[2]], xs[base0 + oa[3]]);
+            a[1] = pack4(xs[base1 + oa[0]], xs[base1 + oa[1]], xs[base1 + oa[2]], xs[base1 + oa[3]]);
+            a[2] = pack4(xs[base0 + ob[0]], xs[base0 + ob[1]], xs[base0 + ob[2]], xs[base0 + ob[3]]);
+            a[3] = pack4(xs[base1 + ob[0]], xs[base1 + ob[1]], xs[base1 + ob[2]], xs[base1 + ob[3]]);
+#pragma unroll
+            for (int j = 0; j < NF; j++) {
+                const int8_t *wr = ws + (j * 8 + g) * KP;
+                const uint32_t b0 = *reinterpret_cast<const uint32_t *>(wr + ka);
+                const uint32_t b1 = *reinterpret_cast<const uint32_t *>(wr + kb);
+                imma_16832(acc[j], a, b0, b1);
+            }
+        }
+    }
+
+    /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q.
+     * Dequantised, then the epilogue step by step, stores last. */
+    const float *dq = (const float *)ops.p[p.qaux_arg];
+    const int *corr = (const int *)(dq + mp);
+    const int plane = p.oh * p.ow;
+    int pix[2], ok[2];
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int pp = h ? p1 : p0, oy = tp.oy0 + pp / GI_TILE, ox = tp.ox0 + pp % GI_TILE;
+        ok[h] = oy < p.oh && ox < p.ow;
+        pix[h] = ok[h] ? oy * p.ow + ox : 0;
+    }
+    float r[NF][4];
+    int mc[NF][2];
+#pragma unroll
+    for (int j = 0; j < NF; j++)
+#pragma unroll
+        for (int q = 0; q < 2; q++) {
+            const int m = min(m0 + j * 8 + 2 * t + q, p.c_out - 1);
+            mc[j][q] = m;
+            const float bias = b ? gk_ld(b, m) : 0.0f;
+            r[j][q] = (float)(acc[j][q] - corr[m]) * dq[m] + bias;
+            r[j][2 + q] = (float)(acc[j][2 + q] - corr[m]) * dq[m] + bias;
+        }
+    for (int e = 0; e < p.n_epi; e++)
+#pragma unroll
+        for (int j = 0; j < NF; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++)
+                r[j][v] = gk_conv_epi<T>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
+#pragma unroll
+    for (int j = 0; j < NF; j++)
+#pragma unroll
+        for (int v = 0; v < 4; v++)
+            if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
+                gk_st(y, ((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1], r[j][v]);
+}
+
+template <typename T, int KS, int S, int MT>
+static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
+    dim3 grid((unsigned)(((p.oh + GI_TILE - 1) / GI_TILE) * ((p.ow + GI_TILE - 1) / GI_TILE)),
+              (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
+    gk_ptrs ops;
+    for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
+    conv_imma_kernel<T, KS, S, MT><<<grid, GI_THREADS, 0, s>>>(
+        p, (const T *)ptrs[0], x2, (const int8_t *)ptrs[1], (const T *)ptrs[2], ops,
+        (T *)ptrs[p.out_arg]);
+}
+
+template <typename T, int KS, int S>
+static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
+    switch (p.tile_mt) {
+    case 16: launch_cfg<T, KS, S, 16>(p, ptrs, x2, s); break;
+    case 32: launch_cfg<T, KS, S, 32>(p, ptrs, x2, s); break;
+    case 48: launch_cfg<T, KS, S, 48>(p, ptrs, x2, s); break;
+    case 64: launch_cfg<T, KS, S, 64>(p, ptrs, x2, s); break;
+    default: return cudaErrorInvalidValue;
+    }
+    return cudaGetLastError();
+}
+
+template <typename T>
+static cudaError_t launch_imma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
+    const gk_conv &p = d->u.conv;
+    if (!p.quant || !gk_conv_tile_ok(&p) || p.tile_ksplit != 1) return cudaErrorInvalidValue;
+    if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
+    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
+    if (p.kh == 1) return p.sh == 1 ? launch_ks<T, 1, 1>(p, ptrs, x2, s) : launch_ks<T, 1, 2>(p, ptrs, x2, s);
+    return p.sh == 1 ? launch_ks<T, 3, 1>(p, ptrs, x2, s) : launch_ks<T, 3, 2>(p, ptrs, x2, s);
+}
+
+/* float storage (tests) and half (INT8 engines); never bfloat16. */
+cudaError_t gk_run_conv_imma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
+    switch (st) {
+    case GK_STORE_F32: return launch_imma<float>(d, ptrs, s);
+    case GK_STORE_F16: return launch_imma<__half>(d, ptrs, s);
+    default: return cudaErrorInvalidValue;
+    }
+}

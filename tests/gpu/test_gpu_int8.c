@@ -1,0 +1,338 @@
+/* INT8 convolutions on the GPU against the quantised CPU reference, on fresh
+ * random inputs with NaN-poisoned outputs. Each case is a small graph,
+ * calibrated on random samples (every layer kept in int8), planned and
+ * rewritten as an INT8 engine on CUDA plans it (QuantizeLinear + QConv,
+ * float between layers), then run three ways:
+ *   fp32 fast    float storage: the int32 sums must be exact, so the output
+ *                equals the reference's to float rounding (max error <= 2e-6
+ *                of the output rms; one unit of the accumulator is 1e-5 to
+ *                1e-4 of it in these cases);
+ *   fp32 simple  the same on the SIMT loop alone (GLINT_CUDA_SIMPLE=1);
+ *   int8 fast    what an INT8 engine runs: half storage (inputs drawn on the
+ *                half grid, so the codes are the reference's), max error
+ *                <= 1e-2 of the rms, FP16's per-operator bound.
+ * Cases marked `imma` must run on the INT8 tensor cores in fast mode.
+ * One line per run, then the totals. GLINT_GPU_INT8_DRY=1 runs only the
+ * calibration, planning and reference half (no GPU needed). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cuda/cuda_internal.h"
+#include "gpu_util.h"
+
+#define L_(...) (const char *[]){__VA_ARGS__}, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
+#define D_(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__}
+
+/* batch 2, 8 input channels: the SIMT loop */
+static void c_conv3x3_relu(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){2, 8, 16, 16});
+    gu_weight(b, "w", D_(16, 8, 3, 3), -0.3f, 0.3f);
+    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Relu", L_("c"), L_("y"));
+    gu_output(b, "y");
+}
+/* one input channel (a first layer) */
+static void c_first_layer(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){4, 1, 24, 24});
+    gu_weight(b, "w", D_(16, 1, 3, 3), -0.5f, 0.5f);
+    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+/* batch 32 x 64 channels: tensor cores, 16-channel blocks */
+static void c_conv_big(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){32, 64, 16, 16});
+    gu_weight(b, "w", D_(40, 64, 3, 3), -0.1f, 0.1f);
+    gu_weight(b, "bias", D_(40), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+/* enough tiles for 64-channel blocks; 30x30 output (partial tiles) */
+static void c_conv_wide(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){48, 16, 30, 30});
+    gu_weight(b, "w", D_(64, 16, 3, 3), -0.2f, 0.2f);
+    int n = gu_node(b, "Conv", L_("x", "w"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+static void c_conv3x3_s2(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){40, 32, 32, 32});
+    gu_weight(b, "w", D_(32, 32, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_attr_ints(b, n, "strides", D_(2, 2));
+    gu_output(b, "y");
+}
+static void c_conv1x1_s2(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){96, 32, 16, 16});
+    gu_weight(b, "w", D_(48, 32, 1, 1), -0.3f, 0.3f);
+    gu_weight(b, "bias", D_(48), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "strides", D_(2, 2));
+    gu_output(b, "y");
+}
+/* A U-Net decoder: Concat(Resize(deep), skip) read in one pass, quantised
+ * on the way; batch 40 for the tensor cores, then batch 1 (SIMT, split
+ * input channels). (Launches of fewer blocks than two per SM split their
+ * input channels and stay on the SIMT loop: hence the large batches.) */
+static void unet_decoder(gu_graph *b, int64_t batch) {
+    gu_input(b, "deep", 4, (int64_t[]){batch, 32, 8, 8});
+    gu_input(b, "skip", 4, (int64_t[]){batch, 16, 16, 16});
+    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
+    gu_weight(b, "w", D_(32, 48, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
+    int n = gu_node(b, "Resize", L_("deep", "", "scales"), L_("up"));
+    gu_attr_s(b, n, "mode", "nearest");
+    n = gu_node(b, "Concat", L_("up", "skip"), L_("cat"));
+    gu_attr_i(b, n, "axis", 1);
+    n = gu_node(b, "Conv", L_("cat", "w", "bias"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Relu", L_("c"), L_("y"));
+    gu_output(b, "y");
+}
+static void c_unet_decoder_b40(gu_graph *b) { unet_decoder(b, 40); }
+static void c_unet_decoder_b1(gu_graph *b) { unet_decoder(b, 1); }
+/* FiLM: the epilogue reads a scale (plus one) and a shift per sample and
+ * channel from the style projection; two chained convs (the second
+ * quantises the first's float output). */
+static void c_film_chain(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){40, 16, 16, 16});
+    gu_input(b, "s", 2, (int64_t[]){40, 12});
+    gu_weight(b, "wp", D_(64, 12), -0.5f, 0.5f);
+    gu_weight(b, "bp", D_(64), -0.5f, 0.5f);
+    gu_weight(b, "w", D_(32, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
+    gu_weight(b, "w2", D_(16, 32, 3, 3), -0.2f, 0.2f);
+    gu_ints(b, "shape", 4, (int64_t[]){40, 64, 1, 1});
+    gu_ints(b, "st0", 1, (int64_t[]){0});
+    gu_ints(b, "en0", 1, (int64_t[]){32});
+    gu_ints(b, "st1", 1, (int64_t[]){32});
+    gu_ints(b, "en1", 1, (int64_t[]){64});
+    gu_ints(b, "ax", 1, (int64_t[]){1});
+    gu_floats(b, "one", 1, (float[]){1.0f});
+    int n = gu_node(b, "Gemm", L_("s", "wp", "bp"), L_("p"));
+    gu_attr_i(b, n, "transB", 1);
+    gu_node(b, "Reshape", L_("p", "shape"), L_("p4"));
+    gu_node(b, "Slice", L_("p4", "st0", "en0", "ax"), L_("g0"));
+    gu_node(b, "Slice", L_("p4", "st1", "en1", "ax"), L_("beta"));
+    gu_node(b, "Add", L_("g0", "one"), L_("gamma"));
+    n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Mul", L_("c", "gamma"), L_("m"));
+    gu_node(b, "Add", L_("m", "beta"), L_("a"));
+    gu_node(b, "Relu", L_("a"), L_("r"));
+    n = gu_node(b, "Conv", L_("r", "w2"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+/* A QDQ graph as quantisation tools export it: uint8 activations (zero
+ * point 128, codes shifted to signed on the GPU); no calibration run. */
+static void c_qdq_uint8(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){40, 32, 16, 16});
+    gu_floats(b, "xs", 1, (float[]){2.0f / 255.0f});
+    gl_const *zp = gu_const(b, "xz", GLINT_DTYPE_UINT8, 0, NULL);
+    if (zp) *(uint8_t *)zp->data = 128;
+    gu_weight(b, "w", D_(32, 32, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
+    gu_node(b, "QuantizeLinear", L_("x", "xs", "xz"), L_("xq"));
+    gu_node(b, "DequantizeLinear", L_("xq", "xs", "xz"), L_("xd"));
+    int n = gu_node(b, "Conv", L_("xd", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
+
+typedef struct int8_case {
+    const char *name;
+    void (*build)(gu_graph *b);
+    bool imma;      /* fast mode must use the INT8 tensor cores */
+    bool qdq;       /* scales from the graph's QDQ pairs, not calibration */
+} int8_case;
+
+static const int8_case g_cases[] = {
+    {"conv3x3_relu", c_conv3x3_relu, false, false},
+    {"first_layer", c_first_layer, false, false},
+    {"conv_big", c_conv_big, true, false},
+    {"conv_wide", c_conv_wide, true, false},
+    {"conv3x3_s2", c_conv3x3_s2, true, false},
+    {"conv1x1_s2", c_conv1x1_s2, true, false},
+    {"unet_decoder_b40", c_unet_decoder_b40, true, false},
+    {"unet_decoder_b1", c_unet_decoder_b1, false, false},
+    {"film_chain", c_film_chain, true, false},
+    {"qdq_uint8", c_qdq_uint8, true, true},
+};
+
+#define MAX_IO 4
+#define N_SAMPLES 2
+
+static void fill_input(float *x, size_t n) {
+    tl_fill_uniform(x, n, -1.0f, 1.0f);
+    for (size_t i = 0; i < n; i++) x[i] = gl_f16_to_f32(gl_f32_to_f16(x[i])); /* the half grid */
+}
+
+/* The calibration (or the QDQ scales) of case graph g: every layer int8. */
+static glint_status calibrate(const int8_case *ic, gl_graph *g, gl_calib **out, gl_err *err) {
+    if (ic->qdq) return gl_calib_from_qdq(g, out, err);
+    static float *data[N_SAMPLES][MAX_IO];
+    gl_tensor t[N_SAMPLES][MAX_IO];
+    const gl_tensor *samples[N_SAMPLES];
+    for (int k = 0; k < N_SAMPLES; k++) {
+        for (int i = 0; i < g->n_inputs; i++) {
+            const gl_shape *s = &g->values[g->inputs[i]].shape;
+            size_t n = (size_t)gl_shape_numel(s);
+            data[k][i] = malloc(n * sizeof(float));
+            tl_fill_uniform(data[k][i], n, -1.0f, 1.0f);
+            t[k][i] = (gl_tensor){GLINT_DTYPE_FLOAT32, *s, data[k][i]};
+        }
+        samples[k] = t[k];
+    }
+    gl_calib_options o;
+    gl_calib_options_init(&o);
+    o.threshold = 1e9f; /* keep every layer in int8 */
+    glint_status st = gl_calibrate(g, samples, N_SAMPLES, &o, out, err);
+    for (int k = 0; k < N_SAMPLES; k++)
+        for (int i = 0; i < g->n_inputs; i++) free(data[k][i]);
+    return st;
+}
+
+static void run(const int8_case *ic, const gl_graph *g, const gl_plan *plan, float *const *in,
+                float *const *ref, const size_t *n_out, glint_precision prec, bool simple) {
+    const char *mode = simple ? "simple" : "fast";
+    const char *pname = prec == GLINT_PRECISION_INT8 ? "int8/f16" : "int8/f32";
+    const double tol = prec == GLINT_PRECISION_INT8 ? 1e-2 : 2e-6;
+    float *got[MAX_IO] = {0};
+    for (int i = 0; i < g->n_outputs; i++) {
+        got[i] = malloc(n_out[i] * sizeof(float) + 4);
+        tl_poison(got[i], n_out[i]);
+    }
+    if (simple) setenv("GLINT_CUDA_SIMPLE", "1", 1);
+    gu_cuda cu = {0};
+    gl_err err;
+    gl_err_clear(&err);
+    glint_status st = gu_cuda_open(&cu, g, plan, prec, 0, 0, &err);
+    if (!st) st = gu_cuda_run(&cu, in, got, &err);
+    unsetenv("GLINT_CUDA_SIMPLE");
+    if (st) {
+        tl_failed++;
+        printf("FAIL %-18s %s %-6s cuda: %s: %s\n", ic->name, pname, mode, glint_status_name(st),
+               err.msg);
+    } else {
+        double worst = 0;
+        long nan_at = -1;
+        for (int i = 0; i < g->n_outputs; i++) {
+            long k = gu_first_nan(got[i], n_out[i]);
+            if (k >= 0 && nan_at < 0) nan_at = k;
+            double e = gu_rel_err(got[i], ref[i], n_out[i]);
+            if (!(e <= worst)) worst = e;
+        }
+        const gl_cuda_prepared *pv = cu.prep;
+        int imma = 0;
+        for (int j = 0; j < pv->n_k; j++) imma += pv->k[j].kind == GK_CONV_IMMA;
+        bool cores_ok = simple ? imma == 0 : !ic->imma || imma > 0;
+        bool ok = nan_at < 0 && worst <= tol && cores_ok;
+        if (ok) tl_passed++;
+        else tl_failed++;
+        printf("%s %-18s %s %-6s max_rel_err=%.2e (tol %.0e) kernels=%d int8_tensor_core_convs=%d%s",
+               ok ? "PASS" : "FAIL", ic->name, pname, mode, worst, tol, pv->n_k, imma,
+               cores_ok ? "" : " (expected on the tensor cores)");
+        if (nan_at >= 0) printf(" NaN left at element %ld (output not fully written)", nan_at);
+        printf("\n");
+    }
+    gu_cuda_close(&cu);
+    for (int i = 0; i < MAX_IO; i++) free(got[i]);
+}
+
+static void run_case(const int8_case *ic, gl_graph *g) {
+    gl_err err;
+    gl_err_clear(&err);
+    gl_shape shapes[MAX_IO];
+    float *in[MAX_IO] = {0}, *ref[MAX_IO] = {0};
+    size_t n_out[MAX_IO] = {0};
+    gl_plan *plan = NULL;
+    gl_calib *cal = NULL;
+    gl_quant_rewrite_stats qs = {0};
+    for (int i = 0; i < g->n_inputs; i++) shapes[i] = g->values[g->inputs[i]].shape;
+    glint_status st = calibrate(ic, g, &cal, &err);
+    if (!st) st = gl_plan_build(g, shapes, GLINT_PRECISION_INT8, &plan, &err);
+    if (!st) st = gl_quant_rewrite_plan(plan, cal, gl_backend_cuda()->int8_requantize, &qs, &err);
+    if (!st && qs.layers_int8 == 0)
+        st = gl_fail(&err, GLINT_ERR_INTERNAL, "no convolution was rewritten to int8");
+    for (int i = 0; !st && i < g->n_inputs; i++) {
+        size_t n = (size_t)gl_shape_numel(&shapes[i]);
+        in[i] = malloc(n * sizeof(float));
+        fill_input(in[i], n);
+    }
+    for (int i = 0; !st && i < g->n_outputs; i++) {
+        const gl_plan_tensor *t = &plan->tensors[plan->outputs[i]];
+        n_out[i] = t->bytes / sizeof(float);
+        ref[i] = malloc(t->bytes + 4);
+        tl_poison(ref[i], n_out[i]);
+    }
+    if (!st) st = gu_run_reference(plan, in, ref, &err);
+    if (st) {
+        tl_failed++;
+        printf("FAIL %-18s planning or reference: %s\n", ic->name, err.msg);
+    } else if (getenv("GLINT_GPU_INT8_DRY")) {
+        bool nan = false;
+        for (int i = 0; i < g->n_outputs; i++) nan |= gu_first_nan(ref[i], n_out[i]) >= 0;
+        if (nan) tl_failed++;
+        else tl_passed++;
+        printf("%s %-18s reference only (dry run): %d convolutions in int8, %d QuantizeLinear%s\n",
+               nan ? "FAIL" : "DRY ", ic->name, qs.layers_int8, qs.quantize_steps,
+               nan ? ", NaN in the reference output" : "");
+    } else {
+        run(ic, g, plan, in, ref, n_out, GLINT_PRECISION_FP32, false);
+        run(ic, g, plan, in, ref, n_out, GLINT_PRECISION_FP32, true);
+        run(ic, g, plan, in, ref, n_out, GLINT_PRECISION_INT8, false);
+    }
+    if (plan) gl_plan_free(plan);
+    gl_calib_free(cal);
+    for (int i = 0; i < MAX_IO; i++) {
+        free(in[i]);
+        free(ref[i]);
+    }
+}
+
+/* GLINT_GPU_INT8_ONLY: comma-separated words; a case runs when its name
+ * contains one of them (the compute-sanitizer pass). */
+static bool selected(const char *name) {
+    const char *only = getenv("GLINT_GPU_INT8_ONLY");
+    if (!only || !*only) return true;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", only);
+    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+        if (*w && strstr(name, w)) return true;
+    return false;
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    /* GLINT_GPU_INT8_DRY=1 (no GPU needed): calibration, planning and the
+     * reference half of every case, a check of the test itself. */
+    if (!getenv("GLINT_GPU_INT8_DRY")) gu_require_gpu();
+    tl_seed_from_env();
+    for (size_t c = 0; c < GL_ARRAY_LEN(g_cases); c++) {
+        if (!selected(g_cases[c].name)) continue;
+        gu_graph b;
+        gu_begin(&b, 17);
+        g_cases[c].build(&b);
+        gl_err err;
+        gl_err_clear(&err);
+        glint_status st = b.bad ? GLINT_ERR_INTERNAL : gl_graph_finalize(b.g, &err);
+        if (!st) st = gl_graph_optimize(b.g, &err);
+        if (st) {
+            tl_failed++;
+            printf("FAIL %-18s building the graph: %s\n", g_cases[c].name,
+                   b.bad ? b.err.msg : err.msg);
+        } else {
+            run_case(&g_cases[c], b.g);
+        }
+        if (b.g) gl_graph_free(b.g);
+    }
+    return TEST_END();
+}
