@@ -14,17 +14,20 @@
  * sum of (code - x_zp) x weight (gl_qconv_accumulate). Then
  * y = (float)acc * (x_scale * w_scale[m]) + B[m] and the epilogue.
  *
- * GEMM view per block as in cuda_conv_mma.cu, with k = 32 (input channel,
- * tap) pairs a step: a chunk is 32 channels x KS*KS taps. The A fragment
- * (four consecutive k of a pixel per register) is gathered from the patch
- * through the k -> patch-offset table; B comes from the weights kept as
- * [channel][k] bytes in shared memory, four consecutive k per 32-bit load. */
+ * GEMM view per block as in cuda_conv_mma.cu (rows: the tile's 64 pixels,
+ * 16 per warp; columns: the block's MT channels), but k runs tap-major,
+ * k = tap * CK + c over a chunk of CK input channels (16 or 32), padded to
+ * a multiple of 32 with zero weights. The patch is kept channel-innermost
+ * in shared memory ([position][CK channels], rows padded to CK + 4 bytes
+ * against bank conflicts), so the four consecutive k of an A register are
+ * four channels at one tap: one 32-bit load, the tap's offset a
+ * compile-time constant of the unrolled step. B comes from the weights
+ * kept as [channel][k] bytes, four k per 32-bit load. */
 #include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GI_TILE GK_TILE_EDGE
 #define GI_PIX (GI_TILE * GI_TILE)
 #define GI_THREADS 128 /* 4 warps x 16 pixels */
-#define GI_CK 32       /* input channels per chunk */
 #define GI_BATCH 8     /* global loads in flight per thread while filling a chunk */
 
 /* d += a * b on one m16n8k32 tile of signed bytes, four to a register. */
@@ -37,25 +40,20 @@ __device__ __forceinline__ void imma_16832(int (&d)[4], const uint32_t (&a)[4], 
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-/* Four codes, the first in the lowest byte. */
-__device__ __forceinline__ uint32_t pack4(int8_t a, int8_t b, int8_t c, int8_t d) {
-    return (uint32_t)(uint8_t)a | (uint32_t)(uint8_t)b << 8 | (uint32_t)(uint8_t)c << 16 |
-           (uint32_t)(uint8_t)d << 24;
-}
-
-template <typename T, int KS, int S, int MT>
+template <typename T, int KS, int S, int MT, int CK>
 __global__ void __launch_bounds__(GI_THREADS)
 conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                  const T *__restrict__ x2, const int8_t *__restrict__ w,
                  const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
                  T *__restrict__ y) {
     constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
-    constexpr int KK = KS * KS, K = GI_CK * KK; /* 288 or 32: a multiple of 32 */
-    constexpr int KP = K + 16;                  /* bytes per weight row: no bank conflicts */
+    constexpr int KK = KS * KS;
+    constexpr int K = (KK * CK + 31) / 32 * 32; /* k = tap * CK + c, padded */
+    constexpr int XR = CK + 4;                  /* bytes per patch position */
+    constexpr int KP = K + 16;                  /* bytes per weight row */
     constexpr int NF = MT / 8;                  /* n fragments per warp */
-    __shared__ __align__(16) int8_t xs[GI_CK * PATCH];
+    __shared__ __align__(16) int8_t xs[PATCH * XR];
     __shared__ __align__(16) int8_t ws[MT * KP];
-    __shared__ int koff[K];
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -64,11 +62,8 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const gk_tile_src<T> src(p, x, x2, n);
     const int mp = GK_TILE_MP(p.c_out);
 
-    for (int k = tid; k < K; k += GI_THREADS) {
-        const int c = k / KK, tap = k - c * KK;
-        koff[k] = c * PATCH + (tap / KS) * PW + tap % KS;
-    }
-    /* This thread's two pixels (rows g and g + 8 of its warp's 16) */
+    /* This thread's two pixels (rows g and g + 8 of its warp's 16): their
+     * patch positions */
     const int p0 = warp * 16 + g, p1 = p0 + 8;
     const int base0 = (p0 / GI_TILE) * S * PW + (p0 % GI_TILE) * S;
     const int base1 = (p1 / GI_TILE) * S * PW + (p1 % GI_TILE) * S;
@@ -77,19 +72,19 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
     for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0;
 
-    for (int c0 = 0; c0 < p.c_in; c0 += GI_CK) {
-        const int cn = min(GI_CK, p.c_in - c0);
-        __syncthreads(); /* the previous chunk has been read (and koff written) */
-        /* The patch, quantised; the loads of a batch go out before any
-         * conversion (cuda_conv_tile.cu says why). Channels past cn meet
-         * zero weights: their codes do not matter. */
-        for (int e0 = tid; e0 < GI_CK * PATCH; e0 += GI_BATCH * GI_THREADS) {
+    for (int c0 = 0; c0 < p.c_in; c0 += CK) {
+        const int cn = min(CK, p.c_in - c0);
+        __syncthreads(); /* the previous chunk has been read */
+        /* The patch, quantised, position-major; the loads of a batch go out
+         * before any conversion (cuda_conv_tile.cu says why). Channels past
+         * cn meet zero weights: their codes do not matter. */
+        for (int e0 = tid; e0 < CK * PATCH; e0 += GI_BATCH * GI_THREADS) {
             T v[GI_BATCH];
             unsigned inside = 0;
 #pragma unroll
             for (int u = 0; u < GI_BATCH; u++) {
                 const int e = e0 + u * GI_THREADS, c = e / PATCH, r = e - c * PATCH;
-                if (e < GI_CK * PATCH && c < cn &&
+                if (e < CK * PATCH && c < cn &&
                     src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]))
                     inside |= 1u << u;
                 else
@@ -97,24 +92,27 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             }
 #pragma unroll
             for (int u = 0; u < GI_BATCH; u++) {
-                const int e = e0 + u * GI_THREADS;
-                if (e < GI_CK * PATCH)
-                    xs[e] = (int8_t)((inside >> u & 1u)
-                                         ? gk_quantize(gk_ld(v, u), p.q_scale, p.q_zp)
-                                         : p.x_zp);
+                const int e = e0 + u * GI_THREADS, c = e / PATCH, r = e - c * PATCH;
+                if (e < CK * PATCH)
+                    xs[r * XR + c] =
+                        (int8_t)((inside >> u & 1u)
+                                     ? gk_quantize(gk_ld(v, u), p.q_scale, p.q_inv, p.q_zp)
+                                     : p.x_zp);
             }
         }
-        /* weights [c][tap][mp] codes in memory -> ws[channel][k], four
-         * channels (one 32-bit word, mp and m0 are multiples of 16) a load */
+        /* weights [c][tap][mp] codes in memory -> ws[channel][tap * CK + c],
+         * four channels (one 32-bit word: mp and m0 are multiples of 16) a
+         * load; zero past cn and in the padding of k */
         const int8_t *wc0 = w + (size_t)c0 * KK * mp + m0;
-        constexpr int MW = MT / 4; /* words per k row */
+        constexpr int MW = MT / 4; /* words per (c, tap) row of the block */
         for (int e0 = tid; e0 < K * MW; e0 += GI_BATCH * GI_THREADS) {
             uint32_t v[GI_BATCH];
 #pragma unroll
             for (int u = 0; u < GI_BATCH; u++) {
                 const int e = e0 + u * GI_THREADS, k = e / MW, m4 = (e % MW) * 4;
-                v[u] = e < K * MW && k < cn * KK
-                           ? *reinterpret_cast<const uint32_t *>(wc0 + (size_t)k * mp + m4)
+                const int tap = k / CK, c = k % CK;
+                v[u] = e < K * MW && tap < KK && c < cn
+                           ? *reinterpret_cast<const uint32_t *>(wc0 + ((size_t)c * KK + tap) * mp + m4)
                            : 0u;
             }
 #pragma unroll
@@ -126,25 +124,23 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             }
         }
         __syncthreads();
-#pragma unroll 3
-        for (int k0 = 0; k0 < K; k0 += 32) {
-            const int ka = k0 + 4 * t, kb = ka + 16;
-            int oa[4], ob[4];
 #pragma unroll
-            for (int i = 0; i < 4; i++) {
-                oa[i] = koff[ka + i];
-                ob[i] = koff[kb + i];
-            }
+        for (int k0 = 0; k0 < K; k0 += 32) {
+            /* a[0], a[1]: k0 + 4t .. + 3 (pixels p0, p1); a[2], a[3]: 16 on */
             uint32_t a[4];
-            a[0] = pack4(xs[base0 + oa[0]], xs[base0 + oa[1]], xs[base0 + oa[2]], xs[base0 + oa[3]]);
-            a[1] = pack4(xs[base1 + oa[0]], xs[base1 + oa[1]], xs[base1 + oa[2]], xs[base1 + oa[3]]);
-            a[2] = pack4(xs[base0 + ob[0]], xs[base0 + ob[1]], xs[base0 + ob[2]], xs[base0 + ob[3]]);
-            a[3] = pack4(xs[base1 + ob[0]], xs[base1 + ob[1]], xs[base1 + ob[2]], xs[base1 + ob[3]]);
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int kk = k0 + 16 * h;                   /* + 4t: channel 4t of the tap */
+                const int tap = kk / CK < KK ? kk / CK : 0;   /* padding k: any tap, zero weight */
+                const int off = ((tap / KS) * PW + tap % KS) * XR + kk % CK + 4 * t;
+                a[2 * h] = *reinterpret_cast<const uint32_t *>(xs + base0 * XR + off);
+                a[2 * h + 1] = *reinterpret_cast<const uint32_t *>(xs + base1 * XR + off);
+            }
 #pragma unroll
             for (int j = 0; j < NF; j++) {
-                const int8_t *wr = ws + (j * 8 + g) * KP;
-                const uint32_t b0 = *reinterpret_cast<const uint32_t *>(wr + ka);
-                const uint32_t b1 = *reinterpret_cast<const uint32_t *>(wr + kb);
+                const int8_t *wr = ws + (j * 8 + g) * KP + k0 + 4 * t;
+                const uint32_t b0 = *reinterpret_cast<const uint32_t *>(wr);
+                const uint32_t b1 = *reinterpret_cast<const uint32_t *>(wr + 16);
                 imma_16832(acc[j], a, b0, b1);
             }
         }
@@ -194,7 +190,9 @@ static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStr
               (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
-    conv_imma_kernel<T, KS, S, MT><<<grid, GI_THREADS, 0, s>>>(
+    /* 16-channel chunks for 16 input channels or fewer: 32 would pad half the k */
+    auto kernel = p.c_in <= 16 ? conv_imma_kernel<T, KS, S, MT, 16> : conv_imma_kernel<T, KS, S, MT, 32>;
+    kernel<<<grid, GI_THREADS, 0, s>>>(
         p, (const T *)ptrs[0], x2, (const int8_t *)ptrs[1], (const T *)ptrs[2], ops,
         (T *)ptrs[p.out_arg]);
 }

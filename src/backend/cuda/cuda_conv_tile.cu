@@ -95,7 +95,7 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 if (e0 + u * nthreads >= xn) continue;
                 float f = gk_ld(v, u);
                 if constexpr (Q)
-                    f = (inside >> u & 1u) ? (float)(gk_quantize(f, p.q_scale, p.q_zp) - p.x_zp)
+                    f = (inside >> u & 1u) ? (float)(gk_quantize(f, p.q_scale, p.q_inv, p.q_zp) - p.x_zp)
                                            : 0.0f;
                 xs[e0 + u * nthreads] = f;
             }

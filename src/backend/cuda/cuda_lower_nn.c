@@ -445,6 +445,7 @@ static glint_status qconv_input(gl_cuda_lower *L, int si, gk_conv *c, gl_err *er
         return gl_cuda_unsupported(L, si, err, "has a QuantizeLinear scale that is not a constant");
     c->quant = 1;
     c->q_scale = scale;
+    c->q_inv = 1.0f / scale;
     c->q_zp = (int)zp - off;
     c->x_zp = qp->x_zero_point - off;
     return GLINT_OK;
