@@ -34,3 +34,12 @@ if(GLINT_HAVE_CUDA)
   add_test(NAME test_host_cuda_resize COMMAND test_host_cuda_resize)
   set_tests_properties(test_host_cuda_resize PROPERTIES LABELS cuda_host TIMEOUT 120)
 endif()
+
+# The INT8 GPU test's host half (calibration, the plan rewrite, the quantised
+# reference on every case, bias-less convolutions and a uint8 QDQ graph
+# among them) runs wherever the CUDA backend is built, GPU or not.
+if(GLINT_HAVE_CUDA)
+  add_test(NAME test_gpu_int8_host COMMAND test_gpu_int8)
+  set_tests_properties(test_gpu_int8_host PROPERTIES LABELS cuda_host TIMEOUT 120
+    ENVIRONMENT "GLINT_GPU_INT8_DRY=1")
+endif()
