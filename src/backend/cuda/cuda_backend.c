@@ -69,7 +69,7 @@ static int tile_weight_of(const gl_graph *g, const gl_node *nd) {
 
 /* The tiled conv's weight layout: w[m][c][tap] -> t[(c * kk + tap) * mp + m],
  * output channels padded with zeros to mp (a multiple of 16), so a block
- * copies contiguous rows of its channels (cuda_conv_tile.cu). */
+ * copies contiguous rows of its channels (cuda_conv_tile_kernel.cuh). */
 static glint_status upload_tile_weight(gl_cuda_engine *eng, int v, bool alloc, gl_err *err) {
     const gl_const *k = eng->graph->values[v].constant;
     const int64_t m = k->shape.d[0], c = k->shape.d[1], kk = k->shape.d[2] * k->shape.d[3];

@@ -76,7 +76,7 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         const int cn = min(CK, p.c_in - c0);
         __syncthreads(); /* the previous chunk has been read */
         /* The patch, quantised, position-major; the loads of a batch go out
-         * before any conversion (cuda_conv_tile.cu says why). Channels past
+         * before any conversion (cuda_conv_tile_kernel.cuh says why). Channels past
          * cn meet zero weights: their codes do not matter. */
         for (int e0 = tid; e0 < CK * PATCH; e0 += GI_BATCH * GI_THREADS) {
             T v[GI_BATCH];

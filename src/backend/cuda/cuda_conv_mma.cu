@@ -1,5 +1,5 @@
 /* FP16 and BF16 tiled convolution on tensor cores (mma.sync m16n8k16, FP32
- * accumulation): the tiled conv of cuda_conv_tile.cu with its inner loop as
+ * accumulation): the tiled conv of cuda_conv_tile_kernel.cuh with its inner loop as
  * an implicit GEMM. Same blocks (an 8x8 output tile x MT channels), same
  * chunks of input channels through shared memory, same folded input
  * addressing and epilogue; the lowering takes it for FP16 and BF16 launches
@@ -140,7 +140,7 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     }
 
     /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q.
-     * Epilogue step by step, stores last (cuda_conv_tile.cu says why). */
+     * Epilogue step by step, stores last (cuda_conv_tile_kernel.cuh says why). */
     const int plane = p.oh * p.ow;
     int pix[2], ok[2];
 #pragma unroll

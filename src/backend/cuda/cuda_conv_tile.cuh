@@ -1,4 +1,4 @@
-/* What the two tiled convolution kernels (cuda_conv_tile.cu, SIMT;
+/* What the two tiled convolution kernels (cuda_conv_tile_kernel.cuh, SIMT;
  * cuda_conv_mma.cu, tensor cores) share: where a block's output tile and
  * its input patch lie, and how the patch loader reads the conv's input. */
 #ifndef GL_CUDA_CONV_TILE_CUH

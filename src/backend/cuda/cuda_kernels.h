@@ -238,7 +238,7 @@ int gk_launch(const gk_desc *d, void *const *ptrs, gk_store store, void *stream)
 /* Whether the tensor-core conv applies to this geometry (FP16 and BF16 only). */
 bool gk_conv_wmma_ok(const gk_conv *c);
 
-/* The tiled conv (cuda_conv_tile.cu): 8x8 output tiles; per chunk of input
+/* The tiled conv (cuda_conv_tile_kernel.cuh): 8x8 output tiles; per chunk of input
  * channels, the input patch and the weights in shared memory (floats). */
 #define GK_TILE_EDGE 8
 /* Most thread groups a block of mt channels splits its input channels over:

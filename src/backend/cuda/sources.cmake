@@ -11,6 +11,9 @@ list(APPEND GLINT_CUDA_SOURCES
   src/backend/cuda/cuda_conv.cu
   src/backend/cuda/cuda_conv_wmma.cu
   src/backend/cuda/cuda_conv_tile.cu
+  src/backend/cuda/cuda_conv_tile_f16.cu
+  src/backend/cuda/cuda_conv_tile_bf16.cu
+  src/backend/cuda/cuda_conv_tile_q.cu
   src/backend/cuda/cuda_conv_mma.cu
   src/backend/cuda/cuda_conv_imma.cu
   src/backend/cuda/cuda_eltwise.cu
@@ -21,6 +24,8 @@ if(GLINT_WERROR)
   set_source_files_properties(
     src/backend/cuda/cuda_launch.cu src/backend/cuda/cuda_conv.cu
     src/backend/cuda/cuda_conv_wmma.cu src/backend/cuda/cuda_conv_tile.cu
+    src/backend/cuda/cuda_conv_tile_f16.cu src/backend/cuda/cuda_conv_tile_bf16.cu
+    src/backend/cuda/cuda_conv_tile_q.cu
     src/backend/cuda/cuda_conv_mma.cu src/backend/cuda/cuda_conv_imma.cu
     src/backend/cuda/cuda_eltwise.cu
     src/backend/cuda/cuda_layout.cu src/backend/cuda/cuda_reduce.cu
