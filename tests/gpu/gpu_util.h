@@ -145,6 +145,47 @@ static inline void gu_attr_ints(gu_graph *b, int node, const char *name, int n, 
     a->count = (size_t)n;
 }
 
+/* The FiLM block of the glyph model, as a graph: input "x" [batch, c_in,
+ * hw, hw] and style "s" [batch, 12]; a projection of the style, split into
+ * a scale (plus one) and a shift per sample and channel; a 3x3 conv to
+ * c_out channels modulated by them, then Relu into `out`. */
+static inline void gu_film_conv(gu_graph *b, int64_t batch, int64_t c_in, int64_t c_out,
+                                int64_t hw, const char *out) {
+    gu_input(b, "x", 4, (int64_t[]){batch, c_in, hw, hw});
+    gu_input(b, "s", 2, (int64_t[]){batch, 12});
+    gu_weight(b, "wp", 2, (int64_t[]){2 * c_out, 12}, -0.5f, 0.5f);
+    gu_weight(b, "bp", 1, (int64_t[]){2 * c_out}, -0.5f, 0.5f);
+    gu_weight(b, "w", 4, (int64_t[]){c_out, c_in, 3, 3}, -0.2f, 0.2f);
+    gu_weight(b, "bias", 1, (int64_t[]){c_out}, -0.5f, 0.5f);
+    gu_ints(b, "shape", 4, (int64_t[]){batch, 2 * c_out, 1, 1});
+    gu_ints(b, "st0", 1, (int64_t[]){0});
+    gu_ints(b, "en0", 1, (int64_t[]){c_out});
+    gu_ints(b, "st1", 1, (int64_t[]){c_out});
+    gu_ints(b, "en1", 1, (int64_t[]){2 * c_out});
+    gu_ints(b, "ax", 1, (int64_t[]){1});
+    gu_floats(b, "one", 1, (float[]){1.0f});
+    const char *gemm_in[] = {"s", "wp", "bp"}, *gemm_out[] = {"p"};
+    int n = gu_node(b, "Gemm", gemm_in, 3, gemm_out, 1);
+    gu_attr_i(b, n, "transB", 1);
+    const char *r_in[] = {"p", "shape"}, *r_out[] = {"p4"};
+    gu_node(b, "Reshape", r_in, 2, r_out, 1);
+    const char *s0_in[] = {"p4", "st0", "en0", "ax"}, *s0_out[] = {"g0"};
+    gu_node(b, "Slice", s0_in, 4, s0_out, 1);
+    const char *s1_in[] = {"p4", "st1", "en1", "ax"}, *s1_out[] = {"beta"};
+    gu_node(b, "Slice", s1_in, 4, s1_out, 1);
+    const char *a_in[] = {"g0", "one"}, *a_out[] = {"gamma"};
+    gu_node(b, "Add", a_in, 2, a_out, 1);
+    const char *c_in_[] = {"x", "w", "bias"}, *c_out_[] = {"c"};
+    n = gu_node(b, "Conv", c_in_, 3, c_out_, 1);
+    gu_attr_ints(b, n, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    const char *m_in[] = {"c", "gamma"}, *m_out[] = {"m"};
+    gu_node(b, "Mul", m_in, 2, m_out, 1);
+    const char *ad_in[] = {"m", "beta"}, *ad_out[] = {"a"};
+    gu_node(b, "Add", ad_in, 2, ad_out, 1);
+    const char *relu_in[] = {"a"}, *relu_out[] = {out};
+    gu_node(b, "Relu", relu_in, 1, relu_out, 1);
+}
+
 /* ------------------------------------------------------------ execution */
 
 /* Runs plan p with the reference kernels. inputs[i] / outputs[i] are float

@@ -103,35 +103,12 @@ static void unet_decoder(gu_graph *b, int64_t batch) {
 static void c_unet_decoder_b40(gu_graph *b) { unet_decoder(b, 40); }
 static void c_unet_decoder_b1(gu_graph *b) { unet_decoder(b, 1); }
 /* FiLM: the epilogue reads a scale (plus one) and a shift per sample and
- * channel from the style projection; two chained convs (the second
- * quantises the first's float output). */
+ * channel from the style projection (gu_film_conv); then a second conv
+ * quantises the first's float output. */
 static void c_film_chain(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){40, 16, 16, 16});
-    gu_input(b, "s", 2, (int64_t[]){40, 12});
-    gu_weight(b, "wp", D_(64, 12), -0.5f, 0.5f);
-    gu_weight(b, "bp", D_(64), -0.5f, 0.5f);
-    gu_weight(b, "w", D_(32, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
+    gu_film_conv(b, 40, 16, 32, 16, "r");
     gu_weight(b, "w2", D_(16, 32, 3, 3), -0.2f, 0.2f);
-    gu_ints(b, "shape", 4, (int64_t[]){40, 64, 1, 1});
-    gu_ints(b, "st0", 1, (int64_t[]){0});
-    gu_ints(b, "en0", 1, (int64_t[]){32});
-    gu_ints(b, "st1", 1, (int64_t[]){32});
-    gu_ints(b, "en1", 1, (int64_t[]){64});
-    gu_ints(b, "ax", 1, (int64_t[]){1});
-    gu_floats(b, "one", 1, (float[]){1.0f});
-    int n = gu_node(b, "Gemm", L_("s", "wp", "bp"), L_("p"));
-    gu_attr_i(b, n, "transB", 1);
-    gu_node(b, "Reshape", L_("p", "shape"), L_("p4"));
-    gu_node(b, "Slice", L_("p4", "st0", "en0", "ax"), L_("g0"));
-    gu_node(b, "Slice", L_("p4", "st1", "en1", "ax"), L_("beta"));
-    gu_node(b, "Add", L_("g0", "one"), L_("gamma"));
-    n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Mul", L_("c", "gamma"), L_("m"));
-    gu_node(b, "Add", L_("m", "beta"), L_("a"));
-    gu_node(b, "Relu", L_("a"), L_("r"));
-    n = gu_node(b, "Conv", L_("r", "w2"), L_("y"));
+    int n = gu_node(b, "Conv", L_("r", "w2"), L_("y"));
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }

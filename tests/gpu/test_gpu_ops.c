@@ -172,34 +172,11 @@ static void c_conv_wide(gu_graph *b) {
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }
-/* The FiLM of the glyph model: a projection of the style, split into a
- * scale (plus one) and a shift per sample and channel; the CUDA backend
- * reads both from the projection's output (no Slice or Add kernels). */
+/* The FiLM of the glyph model (gu_film_conv): the CUDA backend reads its
+ * scale and shift straight from the projection's output (no Slice or Add
+ * kernels). */
 static void film_projection(gu_graph *b, int64_t batch) {
-    gu_input(b, "x", 4, (int64_t[]){batch, 16, 8, 8});
-    gu_input(b, "s", 2, (int64_t[]){batch, 12});
-    gu_weight(b, "wp", D_(32, 12), -0.5f, 0.5f);
-    gu_weight(b, "bp", D_(32), -0.5f, 0.5f);
-    gu_weight(b, "w", D_(16, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
-    gu_ints(b, "shape", 4, (int64_t[]){batch, 32, 1, 1});
-    gu_ints(b, "st0", 1, (int64_t[]){0});
-    gu_ints(b, "en0", 1, (int64_t[]){16});
-    gu_ints(b, "st1", 1, (int64_t[]){16});
-    gu_ints(b, "en1", 1, (int64_t[]){32});
-    gu_ints(b, "ax", 1, (int64_t[]){1});
-    gu_floats(b, "one", 1, (float[]){1.0f});
-    int n = gu_node(b, "Gemm", L_("s", "wp", "bp"), L_("p"));
-    gu_attr_i(b, n, "transB", 1);
-    gu_node(b, "Reshape", L_("p", "shape"), L_("p4"));
-    gu_node(b, "Slice", L_("p4", "st0", "en0", "ax"), L_("g0"));
-    gu_node(b, "Slice", L_("p4", "st1", "en1", "ax"), L_("beta"));
-    gu_node(b, "Add", L_("g0", "one"), L_("gamma"));
-    n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Mul", L_("c", "gamma"), L_("m"));
-    gu_node(b, "Add", L_("m", "beta"), L_("a"));
-    gu_node(b, "Relu", L_("a"), L_("y"));
+    gu_film_conv(b, batch, 16, 16, 8, "y");
     gu_output(b, "y");
 }
 static void c_film_projection_b1(gu_graph *b) { film_projection(b, 1); }

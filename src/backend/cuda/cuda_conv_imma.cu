@@ -146,42 +146,21 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         }
     }
 
-    /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q.
-     * Dequantised, then the epilogue step by step, stores last. */
+    /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q;
+     * dequantised as the reference does */
     const float *dq = (const float *)ops.p[p.qaux_arg];
     const int *corr = (const int *)(dq + mp);
-    const int plane = p.oh * p.ow;
-    int pix[2], ok[2];
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        const int pp = h ? p1 : p0, oy = tp.oy0 + pp / GI_TILE, ox = tp.ox0 + pp % GI_TILE;
-        ok[h] = oy < p.oh && ox < p.ow;
-        pix[h] = ok[h] ? oy * p.ow + ox : 0;
-    }
     float r[NF][4];
-    int mc[NF][2];
 #pragma unroll
     for (int j = 0; j < NF; j++)
 #pragma unroll
         for (int q = 0; q < 2; q++) {
-            const int m = min(m0 + j * 8 + 2 * t + q, p.c_out - 1);
-            mc[j][q] = m;
+            const int m = gk_frag_channel(p, m0, t, j, q);
             const float bias = b ? gk_ld(b, m) : 0.0f;
             r[j][q] = (float)(acc[j][q] - corr[m]) * dq[m] + bias;
             r[j][2 + q] = (float)(acc[j][2 + q] - corr[m]) * dq[m] + bias;
         }
-    for (int e = 0; e < p.n_epi; e++)
-#pragma unroll
-        for (int j = 0; j < NF; j++)
-#pragma unroll
-            for (int v = 0; v < 4; v++)
-                r[j][v] = gk_conv_epi<T>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
-#pragma unroll
-    for (int j = 0; j < NF; j++)
-#pragma unroll
-        for (int v = 0; v < 4; v++)
-            if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
-                gk_st(y, ((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1], r[j][v]);
+    gk_frag_store<T, NF>(p, tp, ops, n, m0, t, p0, p1, r, y);
 }
 
 template <typename T, int KS, int S, int MT>

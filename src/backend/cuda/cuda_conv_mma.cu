@@ -139,39 +139,17 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         }
     }
 
-    /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q.
-     * Epilogue step by step, stores last (cuda_conv_tile_kernel.cuh says why). */
-    const int plane = p.oh * p.ow;
-    int pix[2], ok[2];
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        const int pp = h ? p1 : p0, oy = tp.oy0 + pp / GM_TILE, ox = tp.ox0 + pp % GM_TILE;
-        ok[h] = oy < p.oh && ox < p.ow;
-        pix[h] = ok[h] ? oy * p.ow + ox : 0;
-    }
+    /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q */
     float r[NF][4];
-    int mc[NF][2];
 #pragma unroll
     for (int j = 0; j < NF; j++)
 #pragma unroll
         for (int q = 0; q < 2; q++) {
-            mc[j][q] = min(m0 + j * 8 + 2 * t + q, p.c_out - 1);
-            const float bias = b ? gk_ld(b, mc[j][q]) : 0.0f;
+            const float bias = b ? gk_ld(b, gk_frag_channel(p, m0, t, j, q)) : 0.0f;
             r[j][q] = acc[j][q] + bias;
             r[j][2 + q] = acc[j][2 + q] + bias;
         }
-    for (int e = 0; e < p.n_epi; e++)
-#pragma unroll
-        for (int j = 0; j < NF; j++)
-#pragma unroll
-            for (int v = 0; v < 4; v++)
-                r[j][v] = gk_conv_epi<T>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
-#pragma unroll
-    for (int j = 0; j < NF; j++)
-#pragma unroll
-        for (int v = 0; v < 4; v++)
-            if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
-                gk_st(y, ((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1], r[j][v]);
+    gk_frag_store<T, NF>(p, tp, ops, n, m0, t, p0, p1, r, y);
 }
 
 template <typename T, int KS, int S, int MT>

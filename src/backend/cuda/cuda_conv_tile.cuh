@@ -1,6 +1,7 @@
-/* What the two tiled convolution kernels (cuda_conv_tile_kernel.cuh, SIMT;
- * cuda_conv_mma.cu, tensor cores) share: where a block's output tile and
- * its input patch lie, and how the patch loader reads the conv's input. */
+/* What the tiled convolution kernels (cuda_conv_tile_kernel.cuh, SIMT;
+ * cuda_conv_mma.cu and cuda_conv_imma.cu, tensor cores) share: where a
+ * block's output tile and its input patch lie, how the patch loader reads
+ * the conv's input, and the tensor-core kernels' epilogue. */
 #ifndef GL_CUDA_CONV_TILE_CUH
 #define GL_CUDA_CONV_TILE_CUH
 
@@ -51,5 +52,48 @@ struct gk_tile_src {
         return true;
     }
 };
+
+/* The tensor-core kernels' fragment columns: output channel of column j * 8
+ * + 2t + q of a block starting at m0, clamped so that padding lanes read
+ * their operands in bounds. */
+__device__ __forceinline__ int gk_frag_channel(const gk_conv &p, int m0, int t, int j, int q) {
+    return min(m0 + j * 8 + 2 * t + q, p.c_out - 1);
+}
+
+/* The tensor-core kernels' epilogue: r[j][h * 2 + q] (accumulator plus
+ * bias, dequantised for INT8) is pixel h ? p1 : p0 of tile tp, channel
+ * gk_frag_channel(j, q). The fused steps run step by step over all of a
+ * thread's values and the stores come last (cuda_conv_tile_kernel.cuh says
+ * why). */
+template <typename T, int NF>
+__device__ __forceinline__ void gk_frag_store(const gk_conv &p, const gk_tile_pos &tp,
+                                              const gk_ptrs &ops, int n, int m0, int t, int p0,
+                                              int p1, float (&r)[NF][4], T *__restrict__ y) {
+    const int plane = p.oh * p.ow;
+    int pix[2], ok[2];
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int pp = h ? p1 : p0, oy = tp.oy0 + pp / GK_TILE_EDGE, ox = tp.ox0 + pp % GK_TILE_EDGE;
+        ok[h] = oy < p.oh && ox < p.ow;
+        pix[h] = ok[h] ? oy * p.ow + ox : 0;
+    }
+    int mc[NF][2];
+#pragma unroll
+    for (int j = 0; j < NF; j++)
+#pragma unroll
+        for (int q = 0; q < 2; q++) mc[j][q] = gk_frag_channel(p, m0, t, j, q);
+    for (int e = 0; e < p.n_epi; e++)
+#pragma unroll
+        for (int j = 0; j < NF; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++)
+                r[j][v] = gk_conv_epi<T>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
+#pragma unroll
+    for (int j = 0; j < NF; j++)
+#pragma unroll
+        for (int v = 0; v < 4; v++)
+            if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
+                gk_st(y, ((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1], r[j][v]);
+}
 
 #endif
