@@ -152,37 +152,23 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     gk_frag_store<T, NF>(p, tp, ops, n, m0, t, p0, p1, r, y);
 }
 
-template <typename T, int KS, int S, int MT>
-static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
-    dim3 grid((unsigned)(((p.oh + GM_TILE - 1) / GM_TILE) * ((p.ow + GM_TILE - 1) / GM_TILE)),
-              (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
-    gk_ptrs ops;
-    for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
-    conv_mma_kernel<T, KS, S, MT><<<grid, GM_THREADS, 0, s>>>(
-        p, (const T *)ptrs[0], x2, (const T *)ptrs[1], (const T *)ptrs[2], ops,
-        (T *)ptrs[p.out_arg]);
-}
-
-template <typename T, int KS, int S>
-static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
-    switch (p.tile_mt) {
-    case 16: launch_cfg<T, KS, S, 16>(p, ptrs, x2, s); break;
-    case 32: launch_cfg<T, KS, S, 32>(p, ptrs, x2, s); break;
-    case 48: launch_cfg<T, KS, S, 48>(p, ptrs, x2, s); break;
-    case 64: launch_cfg<T, KS, S, 64>(p, ptrs, x2, s); break;
-    default: return cudaErrorInvalidValue;
-    }
-    return cudaGetLastError();
-}
-
 template <typename T>
 static cudaError_t launch_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
     if (!gk_conv_tile_ok(&p) || p.tile_ksplit != 1) return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
-    if (p.kh == 1) return p.sh == 1 ? launch_ks<T, 1, 1>(p, ptrs, x2, s) : launch_ks<T, 1, 2>(p, ptrs, x2, s);
-    return p.sh == 1 ? launch_ks<T, 3, 1>(p, ptrs, x2, s) : launch_ks<T, 3, 2>(p, ptrs, x2, s);
+    dim3 grid((unsigned)(((p.oh + GM_TILE - 1) / GM_TILE) * ((p.ow + GM_TILE - 1) / GM_TILE)),
+              (unsigned)((p.c_out + p.tile_mt - 1) / p.tile_mt), (unsigned)p.n);
+    gk_ptrs ops;
+    for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
+    return gk_tile_by_shape(p, [&](auto ks, auto st) {
+        return gk_frag_by_width(p.tile_mt, [&](auto mt) {
+            conv_mma_kernel<T, ks(), st(), mt()><<<grid, GM_THREADS, 0, s>>>(
+                p, (const T *)ptrs[0], x2, (const T *)ptrs[1], (const T *)ptrs[2], ops,
+                (T *)ptrs[p.out_arg]);
+        });
+    });
 }
 
 cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {

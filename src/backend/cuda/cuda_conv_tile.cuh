@@ -5,6 +5,8 @@
 #ifndef GL_CUDA_CONV_TILE_CUH
 #define GL_CUDA_CONV_TILE_CUH
 
+#include <type_traits>
+
 #include "backend/cuda/cuda_device.cuh"
 
 /* Block (blockIdx.x = tile, y = channel block, z = sample): its output
@@ -52,6 +54,30 @@ struct gk_tile_src {
         return true;
     }
 };
+
+/* Launch-time dispatch of the tiled kernels onto their template instances:
+ * f(KS, S) with the kernel size and stride as std::integral_constant
+ * (1x1 or 3x3, stride 1 or 2: what gk_conv_tile_ok admits), and the
+ * tensor-core kernels' f(MT) for blocks of 16-64 channels, then the launch
+ * error. */
+template <int V>
+using gk_int = std::integral_constant<int, V>;
+template <typename F>
+static inline cudaError_t gk_tile_by_shape(const gk_conv &p, F f) {
+    if (p.kh == 1) return p.sh == 1 ? f(gk_int<1>(), gk_int<1>()) : f(gk_int<1>(), gk_int<2>());
+    return p.sh == 1 ? f(gk_int<3>(), gk_int<1>()) : f(gk_int<3>(), gk_int<2>());
+}
+template <typename F>
+static inline cudaError_t gk_frag_by_width(int mt, F f) {
+    switch (mt) {
+    case 16: f(gk_int<16>()); break;
+    case 32: f(gk_int<32>()); break;
+    case 48: f(gk_int<48>()); break;
+    case 64: f(gk_int<64>()); break;
+    default: return cudaErrorInvalidValue;
+    }
+    return cudaGetLastError();
+}
 
 /* The tensor-core kernels' fragment columns: output channel of column j * 8
  * + 2t + q of a block starting at m0, clamped so that padding lanes read
