@@ -90,25 +90,29 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
          * long-scoreboard stalls, bench/NOTES.md). */
         const int xn = cn * PATCH;
         const T zero = gk_cvt<T>(0.0f);
+        TW wzero;
+        if constexpr (Q) wzero = 0;
+        else wzero = zero;
         for (int e0 = tid; e0 < xn; e0 += GT_BATCH * nthreads) {
             T v[GT_BATCH];
-            unsigned inside = 0; /* bit u: v[u] was read (not padding) */
+            unsigned inside = 0; /* Q: bit u set when v[u] was read (not padding) */
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
                 const int e = e0 + u * nthreads, c = e / PATCH, r = e - c * PATCH;
-                if (e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]))
-                    inside |= 1u << u;
-                else
-                    v[u] = zero;
+                const bool in = e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]);
+                if (!in) v[u] = zero;
+                if constexpr (Q) inside |= (unsigned)in << u;
             }
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
-                if (e0 + u * nthreads >= xn) continue;
-                float f = gk_ld(v, u);
+                if (e0 + u * nthreads >= xn) break;
                 if constexpr (Q)
-                    f = (inside >> u & 1u) ? (float)(gk_quantize(f, p.q_scale, p.q_inv, p.q_zp) - p.x_zp)
-                                           : 0.0f;
-                xs[e0 + u * nthreads] = f;
+                    xs[e0 + u * nthreads] =
+                        (inside >> u & 1u)
+                            ? (float)(gk_quantize(gk_ld(v, u), p.q_scale, p.q_inv, p.q_zp) - p.x_zp)
+                            : 0.0f;
+                else
+                    xs[e0 + u * nthreads] = gk_ld(v, u);
             }
         }
         /* Weights as stored by the engine (cuda_backend.c): rows of
@@ -120,7 +124,7 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++) {
                 const int e = e0 + u * nthreads;
-                if (e < wn) v[u] = wc0[(e / MT) * mp + e % MT]; /* only these are stored */
+                v[u] = e < wn ? wc0[(e / MT) * mp + e % MT] : wzero;
             }
 #pragma unroll
             for (int u = 0; u < GT_BATCH; u++)
