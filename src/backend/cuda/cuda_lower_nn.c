@@ -477,6 +477,8 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     for (int k = 0; k < s->n_inputs; k++) d->args[k] = s->inputs[k];
     int n_args = s->n_inputs < 3 ? 3 : s->n_inputs; /* slot 2 is the (maybe absent) bias */
     if (quant) {
+        if (L->store == GK_STORE_BF16)
+            return gl_cuda_unsupported(L, si, err, "is an int8 convolution in a bf16 engine");
         if (!gk_conv_tile_ok(c))
             return gl_cuda_unsupported(L, si, err,
                                        "is an int8 convolution the CUDA backend has no kernel for "
