@@ -26,7 +26,6 @@
 #include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GI_TILE GK_TILE_EDGE
-#define GI_PIX (GI_TILE * GI_TILE)
 #define GI_THREADS 128 /* 4 warps x 16 pixels */
 #define GI_BATCH 8     /* global loads in flight per thread while filling a chunk */
 

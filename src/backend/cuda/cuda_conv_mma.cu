@@ -23,7 +23,6 @@
 #include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GM_TILE GK_TILE_EDGE
-#define GM_PIX (GM_TILE * GM_TILE)
 #define GM_THREADS 128 /* 4 warps x 16 pixels */
 #define GM_CK 16       /* input channels per chunk */
 
