@@ -64,6 +64,15 @@ static void c_conv_wide(gu_graph *b) {
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }
+/* 32-channel blocks (640 tiles) */
+static void c_conv_mt32(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){40, 16, 32, 32});
+    gu_weight(b, "w", D_(32, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
 static void c_conv3x3_s2(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){40, 32, 32, 32});
     gu_weight(b, "w", D_(32, 32, 3, 3), -0.2f, 0.2f);
@@ -141,6 +150,7 @@ static const int8_case g_cases[] = {
     {"first_layer", c_first_layer, false, false, false},
     {"conv_big", c_conv_big, true, false, false},
     {"conv_wide", c_conv_wide, true, false, false},
+    {"conv_mt32", c_conv_mt32, true, false, false},
     {"conv3x3_s2", c_conv3x3_s2, true, false, false},
     {"conv1x1_s2", c_conv1x1_s2, true, false, false},
     {"unet_decoder_b40", c_unet_decoder_b40, true, false, false},

@@ -163,6 +163,15 @@ static void c_concat_up_second(gu_graph *b) {
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }
+/* 32-channel blocks (640 tiles): the tensor-core kernels' 32-wide instance. */
+static void c_conv_mt32(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){40, 16, 32, 32});
+    gu_weight(b, "w", D_(32, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+}
 /* Enough tiles for the wide blocks (48 channels of 16 per thread). */
 static void c_conv_wide(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){6, 16, 64, 64});
@@ -478,7 +487,8 @@ static const op_case g_cases[] = {
     {"conv_film_residual", c_conv_film_residual}, {"upsample_conv", c_upsample_conv},
     {"concat_conv", c_concat_conv}, {"conv_big", c_conv_big}, {"conv_transpose", c_convt},
     {"unet_decoder_conv", c_unet_decoder}, {"concat_up_second_conv", c_concat_up_second},
-    {"conv_wide", c_conv_wide}, {"film_projection_b1", c_film_projection_b1},
+    {"conv_wide", c_conv_wide}, {"conv_mt32", c_conv_mt32},
+    {"film_projection_b1", c_film_projection_b1},
     {"film_projection_b3", c_film_projection_b3},
     {"conv_scaled_operands", c_conv_scaled_operands},
     {"relu", c_relu}, {"leaky_relu", c_leaky}, {"sigmoid", c_sigmoid}, {"tanh", c_tanh},
