@@ -2,7 +2,8 @@
  * kernels a run's time goes to. Built with the CUDA backend (target
  * cuda_profile):
  *   cuda_profile MODEL BATCH SIZE [fp32|fp16|bf16|int8] [REPS]
- * (int8 reads the calibration MODEL.calib beside MODEL.onnx.) Each kernel is timed alone, REPS launches captured in one graph (default
+ * (int8 reads the calibration MODEL.calib beside MODEL.onnx.) Each kernel is
+ * timed alone, REPS launches captured in one graph (default
  * 20), so the figure includes a graph node's launch cost but no host work. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static void *read_file(const char *path, size_t *size) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: cuda_profile MODEL BATCH SIZE [fp32|fp16|bf16] [REPS]\n");
+        fprintf(stderr, "usage: cuda_profile MODEL BATCH SIZE [fp32|fp16|bf16|int8] [REPS]\n");
         return 2;
     }
     size_t size = 0;

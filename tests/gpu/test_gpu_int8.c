@@ -38,62 +38,29 @@ static void c_conv3x3_relu(gu_graph *b) {
     gu_node(b, "Relu", L_("c"), L_("y"));
     gu_output(b, "y");
 }
-/* one input channel (a first layer) */
-static void c_first_layer(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){4, 1, 24, 24});
-    gu_weight(b, "w", D_(16, 1, 3, 3), -0.5f, 0.5f);
-    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
-}
-/* batch 32 x 64 channels: tensor cores, 16-channel blocks */
-static void c_conv_big(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){32, 64, 16, 16});
-    gu_weight(b, "w", D_(40, 64, 3, 3), -0.1f, 0.1f);
-    gu_weight(b, "bias", D_(40), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
-}
-/* enough tiles for 64-channel blocks; 30x30 output (partial tiles) */
-static void c_conv_wide(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){48, 16, 30, 30});
-    gu_weight(b, "w", D_(64, 16, 3, 3), -0.2f, 0.2f);
-    int n = gu_node(b, "Conv", L_("x", "w"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
-}
-/* 32-channel blocks (640 tiles) */
-static void c_conv_mt32(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){40, 16, 32, 32});
-    gu_weight(b, "w", D_(32, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
-}
-static void c_conv3x3_s2(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){40, 32, 32, 32});
-    gu_weight(b, "w", D_(32, 32, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_attr_ints(b, n, "strides", D_(2, 2));
-    gu_output(b, "y");
-}
-static void c_conv1x1_s2(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){96, 32, 16, 16});
-    gu_weight(b, "w", D_(48, 32, 1, 1), -0.3f, 0.3f);
-    gu_weight(b, "bias", D_(48), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "strides", D_(2, 2));
+/* One convolution, N x C x HW x HW -> M channels, k x k (pads k / 2),
+ * weights uniform in +-w_range, bias (if any) in +-0.5. */
+typedef struct conv_layer {
+    int64_t n, c_in, hw, c_out;
+    int k, stride;
+    float w_range;
+    bool bias;
+} conv_layer;
+
+static void build_conv(gu_graph *b, const conv_layer *l) {
+    gu_input(b, "x", 4, (int64_t[]){l->n, l->c_in, l->hw, l->hw});
+    gu_weight(b, "w", D_(l->c_out, l->c_in, l->k, l->k), -l->w_range, l->w_range);
+    if (l->bias) gu_weight(b, "bias", D_(l->c_out), -0.5f, 0.5f);
+    int n = l->bias ? gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"))
+                    : gu_node(b, "Conv", L_("x", "w"), L_("y"));
+    const int64_t pad = l->k / 2;
+    if (pad) gu_attr_ints(b, n, "pads", D_(pad, pad, pad, pad));
+    if (l->stride != 1) gu_attr_ints(b, n, "strides", D_(l->stride, l->stride));
     gu_output(b, "y");
 }
 /* A U-Net decoder: Concat(Resize(deep), skip) read in one pass, quantised
  * on the way; batch 40 for the tensor cores, then batch 1 (SIMT, split
- * input channels). (Launches of fewer blocks than two per SM split their
- * input channels and stay on the SIMT loop: hence the large batches.) */
+ * input channels). */
 static void unet_decoder(gu_graph *b, int64_t batch) {
     gu_input(b, "deep", 4, (int64_t[]){batch, 32, 8, 8});
     gu_input(b, "skip", 4, (int64_t[]){batch, 16, 16, 16});
@@ -139,24 +106,31 @@ static void c_qdq_uint8(gu_graph *b) {
 
 typedef struct int8_case {
     const char *name;
-    void (*build)(gu_graph *b);
+    void (*build)(gu_graph *b); /* or NULL: the single convolution `conv` */
+    conv_layer conv;
     bool imma;      /* fast mode must use the INT8 tensor cores */
     bool qdq;       /* scales from the graph's QDQ pairs, not calibration */
     bool chain;     /* an int8 conv reads another's output */
 } int8_case;
 
+/* (Launches of fewer blocks than two per SM split their input channels and
+ * stay on the SIMT loop: hence the large batches of the tensor-core cases.) */
 static const int8_case g_cases[] = {
-    {"conv3x3_relu", c_conv3x3_relu, false, false, false},
-    {"first_layer", c_first_layer, false, false, false},
-    {"conv_big", c_conv_big, true, false, false},
-    {"conv_wide", c_conv_wide, true, false, false},
-    {"conv_mt32", c_conv_mt32, true, false, false},
-    {"conv3x3_s2", c_conv3x3_s2, true, false, false},
-    {"conv1x1_s2", c_conv1x1_s2, true, false, false},
-    {"unet_decoder_b40", c_unet_decoder_b40, true, false, false},
-    {"unet_decoder_b1", c_unet_decoder_b1, false, false, false},
-    {"film_chain", c_film_chain, true, false, true},
-    {"qdq_uint8", c_qdq_uint8, true, true, false},
+    {.name = "conv3x3_relu", .build = c_conv3x3_relu},
+    /* one input channel (a first layer) */
+    {.name = "first_layer", .conv = {4, 1, 24, 16, 3, 1, 0.5f, true}},
+    /* batch 32 x 64 channels: 16-channel blocks, 40 outputs (a partial block) */
+    {.name = "conv_big", .conv = {32, 64, 16, 40, 3, 1, 0.1f, true}, .imma = true},
+    /* 64-channel blocks; 30x30 output (partial tiles); no bias */
+    {.name = "conv_wide", .conv = {48, 16, 30, 64, 3, 1, 0.2f, false}, .imma = true},
+    /* 32-channel blocks (640 tiles) */
+    {.name = "conv_mt32", .conv = {40, 16, 32, 32, 3, 1, 0.2f, true}, .imma = true},
+    {.name = "conv3x3_s2", .conv = {40, 32, 32, 32, 3, 2, 0.2f, true}, .imma = true},
+    {.name = "conv1x1_s2", .conv = {96, 32, 16, 48, 1, 2, 0.3f, true}, .imma = true},
+    {.name = "unet_decoder_b40", .build = c_unet_decoder_b40, .imma = true},
+    {.name = "unet_decoder_b1", .build = c_unet_decoder_b1},
+    {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = true},
+    {.name = "qdq_uint8", .build = c_qdq_uint8, .imma = true, .qdq = true},
 };
 
 #define MAX_IO 4
@@ -312,7 +286,8 @@ int main(void) {
         if (!selected(g_cases[c].name)) continue;
         gu_graph b;
         gu_begin(&b, 17);
-        g_cases[c].build(&b);
+        if (g_cases[c].build) g_cases[c].build(&b);
+        else build_conv(&b, &g_cases[c].conv);
         gl_err err;
         gl_err_clear(&err);
         glint_status st = b.bad ? GLINT_ERR_INTERNAL : gl_graph_finalize(b.g, &err);

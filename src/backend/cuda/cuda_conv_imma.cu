@@ -61,11 +61,7 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const gk_tile_src<T> src(p, x, x2, n);
     const int mp = GK_TILE_MP(p.c_out);
 
-    /* This thread's two pixels (rows g and g + 8 of its warp's 16): their
-     * patch positions */
-    const int p0 = warp * 16 + g, p1 = p0 + 8;
-    const int base0 = (p0 / GI_TILE) * S * PW + (p0 % GI_TILE) * S;
-    const int base1 = (p1 / GI_TILE) * S * PW + (p1 % GI_TILE) * S;
+    const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
 
     int acc[NF][4];
 #pragma unroll

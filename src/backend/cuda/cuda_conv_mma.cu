@@ -77,10 +77,7 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         const int c = k / KK, tap = k - c * KK;
         koff[k] = c * PATCH + (tap / KS) * PW + tap % KS;
     }
-    /* This thread's two pixels (rows g and g + 8 of its warp's 16) */
-    const int p0 = warp * 16 + g, p1 = p0 + 8;
-    const int base0 = (p0 / GM_TILE) * S * PW + (p0 % GM_TILE) * S;
-    const int base1 = (p1 / GM_TILE) * S * PW + (p1 % GM_TILE) * S;
+    const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
 
     float acc[NF][4];
 #pragma unroll

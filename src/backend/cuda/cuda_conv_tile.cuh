@@ -79,6 +79,22 @@ static inline cudaError_t gk_frag_by_width(int mt, F f) {
     return cudaGetLastError();
 }
 
+/* A tensor-core thread's two output pixels: rows g and g + 8 (g = lane / 4)
+ * of its warp's 16, i.e. tile pixels p0 and p1 (what gk_frag_store takes),
+ * and where their receptive fields start in a patch of rows PW long. */
+struct gk_frag_pixels {
+    int p0, p1, base0, base1;
+};
+template <int S, int PW>
+__device__ __forceinline__ gk_frag_pixels gk_frag_pixels_of(int warp, int g) {
+    gk_frag_pixels f;
+    f.p0 = warp * 16 + g;
+    f.p1 = f.p0 + 8;
+    f.base0 = (f.p0 / GK_TILE_EDGE) * S * PW + (f.p0 % GK_TILE_EDGE) * S;
+    f.base1 = (f.p1 / GK_TILE_EDGE) * S * PW + (f.p1 % GK_TILE_EDGE) * S;
+    return f;
+}
+
 /* The tensor-core kernels' fragment columns: output channel of column j * 8
  * + 2t + q of a block starting at m0, clamped so that padding lanes read
  * their operands in bounds. */

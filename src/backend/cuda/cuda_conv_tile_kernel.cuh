@@ -222,9 +222,9 @@ static cudaError_t gk_launch_tile(const gk_desc *d, void *const *ptrs, cudaStrea
         return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
-    if (p.kh == 1)
-        return p.sh == 1 ? launch_ks<T, 1, 1, Q>(p, ptrs, x2, s) : launch_ks<T, 1, 2, Q>(p, ptrs, x2, s);
-    return p.sh == 1 ? launch_ks<T, 3, 1, Q>(p, ptrs, x2, s) : launch_ks<T, 3, 2, Q>(p, ptrs, x2, s);
+    return gk_tile_by_shape(p, [&](auto ks, auto st) {
+        return launch_ks<T, ks(), st(), Q>(p, ptrs, x2, s);
+    });
 }
 
 /* The instances compiled apart (see above). */
