@@ -383,6 +383,23 @@ static void tile_pick(gk_conv *c, int sm_count) {
     c->tile_ksplit = ks;
 }
 
+/* Tensor-core launches take the widest block of 32-64 channels that
+ * still leaves two blocks per SM: each tile's patch is then filled (and,
+ * for INT8, quantised) once for more channels. At batch 32 64x64 this
+ * moves down1, enc1 and dec1 from 16- to 32-channel blocks (H200,
+ * 2026-12-02: +4-5% batch-32 throughput in FP16 and INT8). */
+static void tc_widen(gk_conv *c, int sm_count) {
+    const int sms = sm_count > 0 ? sm_count : 132;
+    const int64_t tiles = (int64_t)c->n * ((c->oh + GK_TILE_EDGE - 1) / GK_TILE_EDGE) *
+                          ((c->ow + GK_TILE_EDGE - 1) / GK_TILE_EDGE);
+    for (int mt = 64; mt > c->tile_mt; mt -= 16)
+        if (c->c_out % mt == 0 && tiles * (c->c_out / mt) >= 2 * sms) {
+            c->tile_mt = mt;
+            c->tile_pm = 16;
+            return;
+        }
+}
+
 /* A QConv's constants in the kernels' form: the int8 weight codes in the
  * tiled layout [c][tap][mp] (as upload_tile_weight lays out float ones)
  * and, per output channel, x_scale * w_scale[m] then x_zp * the sum of the
@@ -532,6 +549,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         tile_pick(c, L->sm_count);
         if (!L->simple && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 && c->c_in >= 16) {
             d->kind = GK_CONV_IMMA;
+            tc_widen(c, L->sm_count);
             L->pp->n_wmma++;
         }
         return GLINT_OK;
@@ -546,6 +564,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         if (L->store != GK_STORE_F32 && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 &&
             c->c_in >= 16) {
             d->kind = GK_CONV_MMA;
+            tc_widen(c, L->sm_count);
             L->pp->n_wmma++;
         }
     } else if (L->store != GK_STORE_F32 && !L->simple && gk_conv_wmma_ok(c)) {
