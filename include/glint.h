@@ -339,10 +339,35 @@ typedef struct glint_tensor {
 
 /* Runs the model synchronously. Inputs are matched by name, outputs by name
  * (or position when name is NULL). The run path allocates nothing once the
- * bucket is built. Not thread-safe for one context. */
+ * bucket is built. On CUDA, buffers from glint_host_alloc (below) are copied
+ * to and from the device directly, without staging. Not thread-safe for one
+ * context. */
 GLINT_API glint_status glint_run(glint_context *context, const glint_tensor *inputs,
                                  size_t input_count, glint_tensor *outputs,
                                  size_t output_count);
+
+/* Host memory for the inputs and outputs of glint_run. On a CUDA engine it
+ * is page-locked, so runs copy straight from and to it by DMA, skipping
+ * the host copies into and out of the context's staging buffers; memory
+ * the caller page-locked itself (cudaHostAlloc, or cudaHostRegister while
+ * the engine's device was current) takes the same path. On a CPU engine it
+ * is ordinary 64-byte-aligned memory from the engine's allocator. Every
+ * glint_run takes any host memory; this one only makes CUDA runs faster.
+ *
+ * *ptr receives at least bytes bytes (a valid block also for 0), or NULL on
+ * failure. GLINT_ERR_INVALID_ARGUMENT when engine or ptr is NULL;
+ * GLINT_ERR_OUT_OF_MEMORY when the memory cannot be allocated or
+ * page-locked (another CUDA failure gives its status, as glint_run would).
+ * The engine has no last error: the one-line message naming the size goes
+ * to options.log at GLINT_LOG_ERROR. A real device loss (see
+ * GLINT_FLAG_INJECT_DEVICE_LOSS) resets the device; the memory stays valid
+ * but is no longer page-locked, so later runs copy it through staging.
+ *
+ * Free the memory with glint_host_free on the same engine, before
+ * glint_engine_free, and not while a run uses it. A NULL ptr (or engine) is
+ * a no-op. Both are thread-safe. */
+GLINT_API glint_status glint_host_alloc(glint_engine *engine, size_t bytes, void **ptr);
+GLINT_API void glint_host_free(glint_engine *engine, void *ptr);
 
 /* ---------------------------------------------------------------- telemetry */
 /* (telemetry block: latency histograms and counters; src/runtime/telemetry.c)

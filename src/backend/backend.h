@@ -65,6 +65,15 @@ typedef struct gl_backend {
     /* Device memory owned by the engine state and all its contexts.
      * Optional (host backends leave it NULL). */
     void (*memory)(void *state, glint_memory_info *info);
+
+    /* Host memory for run inputs and outputs (glint_host_alloc) that the
+     * device copies from and to directly: page-locked on CUDA. bytes > 0;
+     * on failure *ptr is NULL and err says why. host_free takes what
+     * host_alloc returned (never NULL). Optional, both or neither: host
+     * backends leave them NULL and the runtime hands out 64-byte-aligned
+     * memory from the engine's allocator. */
+    glint_status (*host_alloc)(void *state, size_t bytes, void **ptr, gl_err *err);
+    void (*host_free)(void *state, void *ptr);
 } gl_backend;
 
 extern const gl_backend gl_backend_cpu;

@@ -1,7 +1,8 @@
 /* Whole models through the public API on the GPU: CUDA vs CPU parity (FP32
  * max error <= 1e-4 of the output RMS; FP16 rms error <= 2e-2 of it, BF16
  * <= 0.25, INT8 against the CPU's INT8 engine, gu_model_parity says why), graph replay vs kernel-by-kernel
- * launches (bit for bit), 8 threads x 10,000 runs with their own contexts,
+ * launches (bit for bit), pinned (glint_host_alloc) and pageable buffers
+ * (bit for bit), 8 threads x 10,000 runs with their own contexts,
  * device-loss injection and recovery (FP32 and BF16), the device memory cap,
  * and the device bytes of FP16 and BF16 engines. One line per case, then the
  * totals. */
@@ -221,6 +222,152 @@ done:
     glint_engine_free(e);
 }
 
+/* Counts the CUDA backend's log lines about graph copy nodes it could not
+ * find or update (those tensors then go through staging). */
+static void count_copy_lines(void *user, glint_log_level level, const char *message) {
+    (void)level;
+    if (strstr(message, "graph copy")) (*(int *)user)++;
+}
+
+/* Where one way of a run keeps its buffers: set 0 is malloc'd (pageable),
+ * sets 1 and 2 are two sets from glint_host_alloc (pinned). */
+typedef struct hm_way {
+    const char *name;
+    int in_set, out_set;
+} hm_way;
+
+/* Runs c with way w's buffers: inputs refilled from ref_in, outputs (out,
+ * filled here) poisoned first. */
+static glint_status hm_run(glint_context *c, const gm_io *io, void *buf[3][2][GM_MAX_IO],
+                           const hm_way *w, float *const *ref_in, glint_tensor *out) {
+    glint_tensor in[GM_MAX_IO];
+    for (int i = 0; i < io->n_in; i++) {
+        in[i] = io->in[i];
+        in[i].data = buf[w->in_set][0][i];
+        memcpy(in[i].data, ref_in[i], in[i].bytes);
+    }
+    for (int i = 0; i < io->n_out; i++) {
+        out[i] = io->out[i];
+        out[i].data = buf[w->out_set][1][i];
+        tl_poison(out[i].data, out[i].bytes / sizeof(float));
+    }
+    return glint_run(c, in, (size_t)io->n_in, out, (size_t)io->n_out);
+}
+
+static bool all_nan(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i])) return false;
+    return true;
+}
+
+/* Pinned buffers skip staging: the same inputs through one context (one
+ * bucket) as pageable buffers, pinned, pageable again, other pinned
+ * buffers, then pinned inputs with pageable outputs, so the graph's copy
+ * nodes are pointed at the caller's buffers, back at staging and at other
+ * buffers. Before them, a run on pinned buffers meets an injected device
+ * loss: it must fail and write no output, and the next run rebuilds the
+ * context, graphs included. Outputs are poisoned before each run and each
+ * way's inputs after it, so that an element left unwritten, or a copy still
+ * reading an earlier way's buffer, shows up; every way must give the first
+ * way's bits, and the backend must not have logged a copy node it could not
+ * find or update. */
+static void host_memory(const char *path, glint_precision prec, bool graph) {
+    static const hm_way loss = {"pinned, meeting the device loss", 1, 1};
+    static const hm_way ways[] = {{"pageable", 0, 0}, {"pinned", 1, 1}, {"pageable again", 0, 0},
+                                  {"other pinned", 2, 2}, {"pinned in, pageable out", 1, 0}};
+    const char *pn = glint_precision_name(prec), *mode = graph ? "graph" : "no graph";
+    int copy_lines = 0;
+    glint_engine_options o;
+    glint_engine_options_init(&o);
+    o.device = GLINT_DEVICE_CUDA;
+    o.precision = prec;
+    o.threads = 1;
+    o.flags = GLINT_FLAG_INJECT_DEVICE_LOSS;
+    o.log = count_copy_lines;
+    o.log_user = &copy_lines;
+    o.log_level = GLINT_LOG_DEBUG;
+    glint_engine *e = NULL;
+    glint_context *c = NULL;
+    char err[512] = "";
+    gm_io io;
+    memset(&io, 0, sizeof io);
+    void *buf[3][2][GM_MAX_IO] = {{{0}}}; /* [set][input 0 / output 1][tensor] */
+    float *ref_in[GM_MAX_IO] = {0}, *want[GM_MAX_IO] = {0};
+    glint_tensor out[GM_MAX_IO];
+    glint_status st = glint_engine_create_from_file(path, &o, &e, err, sizeof err);
+    if (!graph) setenv("GLINT_CUDA_NO_GRAPH", "1", 1);
+    if (!st) st = glint_context_create(e, &c, err, sizeof err);
+    unsetenv("GLINT_CUDA_NO_GRAPH");
+    if (!st) {
+        gm_make_io(e, 8, 64, &io);
+        gm_alloc_out(&io, 8, 64);
+    }
+    for (int i = 0; !st && i < io.n_in; i++) {
+        buf[0][0][i] = io.in[i].data;
+        ref_in[i] = malloc(io.in[i].bytes);
+        memcpy(ref_in[i], io.in[i].data, io.in[i].bytes);
+    }
+    for (int i = 0; !st && i < io.n_out; i++) buf[0][1][i] = io.out[i].data;
+    for (int set = 1; set < 3 && !st; set++)
+        for (int d = 0; d < 2 && !st; d++)
+            for (int i = 0; i < (d ? io.n_out : io.n_in) && !st; i++)
+                if ((st = glint_host_alloc(e, d ? io.out[i].bytes : io.in[i].bytes, &buf[set][d][i])))
+                    snprintf(err, sizeof err, "glint_host_alloc: %s", glint_status_str(st));
+    if (!st) {
+        glint_status lost = hm_run(c, &io, buf, &loss, ref_in, out);
+        bool untouched = true;
+        for (int i = 0; i < io.n_out; i++)
+            untouched &= all_nan(out[i].data, out[i].bytes / sizeof(float));
+        if (lost != GLINT_ERR_DEVICE || !untouched) {
+            st = GLINT_ERR_INTERNAL;
+            snprintf(err, sizeof err, "%s: %s, outputs %s", loss.name, glint_status_name(lost),
+                     untouched ? "untouched" : "WRITTEN");
+        }
+    }
+    bool same = true, written = true;
+    const char *bad = "";
+    for (size_t w = 0; !st && w < GL_ARRAY_LEN(ways); w++) {
+        if ((st = hm_run(c, &io, buf, &ways[w], ref_in, out))) {
+            snprintf(err, sizeof err, "%s: %s", ways[w].name, glint_context_last_error(c));
+            break;
+        }
+        for (int i = 0; i < io.n_out; i++) {
+            const size_t n = gm_out_elems(&out[i]);
+            if (gu_first_nan(out[i].data, n) >= 0 && written) {
+                written = false;
+                bad = ways[w].name;
+            }
+            if (!want[i]) {
+                want[i] = malloc(n * sizeof(float));
+                memcpy(want[i], out[i].data, n * sizeof(float));
+            } else if (memcmp(want[i], out[i].data, n * sizeof(float)) && same) {
+                same = false;
+                bad = ways[w].name;
+            }
+        }
+        for (int i = 0; i < io.n_in; i++)
+            tl_poison(buf[ways[w].in_set][0][i], io.in[i].bytes / sizeof(float));
+    }
+    if (st) report(false, "host_memory %s %s %s: %s", base(path), pn, mode, err);
+    else report(same && written && copy_lines == 0,
+                "host_memory %s %s %s: device loss on pinned buffers (no output written), then "
+                "pageable, pinned, pageable, other pinned, pinned in + pageable out: %s, %s%s%s; "
+                "%d copy-node log lines",
+                base(path), pn, mode, same ? "identical" : "DIFFER",
+                written ? "every element written" : "UNWRITTEN elements", *bad ? " at " : "", bad,
+                copy_lines);
+    for (int set = 1; set < 3; set++)
+        for (int d = 0; d < 2; d++)
+            for (int i = 0; i < GM_MAX_IO; i++) glint_host_free(e, buf[set][d][i]);
+    for (int i = 0; i < GM_MAX_IO; i++) {
+        free(ref_in[i]);
+        free(want[i]);
+    }
+    gm_free_io(&io);
+    glint_context_free(c);
+    glint_engine_free(e);
+}
+
 typedef struct thr_arg {
     glint_engine *e;
     int id, runs, bad_runs, bad_outputs;
@@ -419,6 +566,9 @@ int main(void) {
     const char *main_model = g_models[0];
     for (int m = 0; m < g_n_models; m++) /* prefer the real generator */
         if (strstr(g_models[m], "generator")) main_model = g_models[m];
+    host_memory(main_model, GLINT_PRECISION_FP32, true);
+    host_memory(main_model, GLINT_PRECISION_FP32, false);
+    host_memory(main_model, GLINT_PRECISION_FP16, true);
     fault_injection(main_model, GLINT_PRECISION_FP32);
     fault_injection(main_model, GLINT_PRECISION_BF16);
     memory_cap(main_model);

@@ -184,7 +184,9 @@ static void section_ready(suite *s) {
         double load_ms, context_ms, first = NAN;
         glint_status st = create_timed(s, &o, &e, &ctx, &load_ms, &context_ms, err, sizeof err);
         double t_io = bn_now_us();
-        if (st == GLINT_OK) st = bn_io_make(e, ctx, 1, s->a->height, s->a->width, &io, &first, err, sizeof err);
+        if (st == GLINT_OK)
+            st = bn_io_make(e, ctx, 1, s->a->height, s->a->width, s->a->pageable, &io, &first, err,
+                            sizeof err);
         double io_ms = (bn_now_us() - t_io) / 1000.0;
         if (st == GLINT_OK) {
             double second[3];
@@ -227,7 +229,8 @@ static void section_memory(suite *s) {
         glint_status st = make_engine(s, s->a->eo.precision, 0, &e, err, sizeof err);
         if (st == GLINT_OK) st = glint_context_create(e, &ctx, err, sizeof err);
         if (st == GLINT_OK)
-            st = bn_io_make(e, ctx, batches[k], s->a->height, s->a->width, &io, NULL, err, sizeof err);
+            st = bn_io_make(e, ctx, batches[k], s->a->height, s->a->width, s->a->pageable, &io, NULL,
+                            err, sizeof err);
         if (st == GLINT_OK) {
             glint_memory_info mi;
             glint_engine_memory_info(e, &mi);
@@ -271,7 +274,7 @@ static void section_sweeps(suite *s, glint_engine *e) {
     bj_arr(j, "batch_sweep");
     for (size_t k = 0; k < sizeof k_batches / sizeof k_batches[0]; k++) {
         int b = k_batches[k];
-        bench_measure(e, b, a->height, a->width, 1, false, 1, a->warmup, a->iters, &r);
+        bench_measure(e, b, a->height, a->width, 1, false, 1, a->warmup, a->iters, a->pageable, &r);
         bj_obj(j, NULL);
         bj_int(j, "batch", b);
         put_result(s, &r, b);
@@ -284,7 +287,8 @@ static void section_sweeps(suite *s, glint_engine *e) {
     bj_end_arr(j);
     bj_arr(j, "resolutions");
     for (size_t k = 0; k < sizeof k_sizes / sizeof k_sizes[0]; k++) {
-        bench_measure(e, 1, k_sizes[k], k_sizes[k], 1, false, 1, a->warmup, a->iters, &r);
+        bench_measure(e, 1, k_sizes[k], k_sizes[k], 1, false, 1, a->warmup, a->iters, a->pageable,
+                      &r);
         bj_obj(j, NULL);
         bj_int(j, "size", k_sizes[k]);
         put_result(s, &r, 1);
@@ -295,7 +299,7 @@ static void section_sweeps(suite *s, glint_engine *e) {
     const int tb[] = {1, 8, 32};
     for (size_t k = 0; k < 3; k++) {
         int runs = a->throughput_iters / tb[k] > 10 ? a->throughput_iters / tb[k] : 10;
-        bench_measure(e, tb[k], a->height, a->width, 1, false, 1, a->warmup, runs, &r);
+        bench_measure(e, tb[k], a->height, a->width, 1, false, 1, a->warmup, runs, a->pageable, &r);
         bj_obj(j, NULL);
         bj_int(j, "batch", tb[k]);
         bj_int(j, "runs", runs);
@@ -308,7 +312,7 @@ static void section_sweeps(suite *s, glint_engine *e) {
         for (size_t k = 0; k < sizeof k_clients / sizeof k_clients[0]; k++) {
             int c = k_clients[k], per = a->iters / c > 20 ? a->iters / c : 20;
             bench_measure(e, via ? 32 : 1, a->height, a->width, c, via, a->contexts, a->warmup / c + 2,
-                          per, &r);
+                          per, a->pageable, &r);
             bj_obj(j, NULL);
             bj_int(j, "clients", c);
             if (via) bj_int(j, "contexts", a->contexts);
@@ -330,7 +334,8 @@ static void section_drift_idle(suite *s, glint_engine *e) {
     int n = a->drift_iters;
     double *lat = malloc(sizeof(double) * (size_t)n);
     glint_status st = lat ? glint_context_create(e, &ctx, err, sizeof err) : GLINT_ERR_OUT_OF_MEMORY;
-    if (st == GLINT_OK) st = bn_io_make(e, ctx, 1, a->height, a->width, &io, NULL, err, sizeof err);
+    if (st == GLINT_OK)
+        st = bn_io_make(e, ctx, 1, a->height, a->width, a->pageable, &io, NULL, err, sizeof err);
     bool have_io = st == GLINT_OK;
     bj_obj(j, "drift");
     bj_int(j, "runs", n);
@@ -410,7 +415,7 @@ static void section_precisions(suite *s) {
                 snprintf(key, sizeof key, "b%d", bs[b]);
                 bench_result r;
                 bench_measure(e, bs[b], s->a->height, s->a->width, 1, false, 1, s->a->warmup,
-                              s->a->iters / 2 + 1, &r);
+                              s->a->iters / 2 + 1, s->a->pageable, &r);
                 bj_obj(j, key);
                 put_result(s, &r, bs[b]);
                 bj_end_obj(j);
@@ -521,7 +526,8 @@ static void section_device_loss(suite *s) {
     bool have_io = false, have_ref = false, recovered = false;
     glint_status st = make_engine(s, s->a->eo.precision, GLINT_FLAG_INJECT_DEVICE_LOSS, &e, err, sizeof err);
     if (st == GLINT_OK) st = glint_context_create(e, &ctx, err, sizeof err);
-    if (st == GLINT_OK) st = bn_io_prepare(e, ctx, 1, s->a->height, s->a->width, &io, err, sizeof err);
+    if (st == GLINT_OK)
+        st = bn_io_prepare(e, ctx, 1, s->a->height, s->a->width, s->a->pageable, &io, err, sizeof err);
     have_io = st == GLINT_OK;
     if (st == GLINT_OK) {
         double t0 = bn_now_us();
@@ -555,8 +561,8 @@ static void section_device_loss(suite *s) {
         if (st == GLINT_OK &&
             make_engine(s, s->a->eo.precision, 0, &e_ref, err, sizeof err) == GLINT_OK &&
             glint_context_create(e_ref, &ctx_ref, err, sizeof err) == GLINT_OK &&
-            bn_io_make(e_ref, ctx_ref, 1, s->a->height, s->a->width, &io_ref, NULL, err,
-                       sizeof err) == GLINT_OK) {
+            bn_io_make(e_ref, ctx_ref, 1, s->a->height, s->a->width, s->a->pageable, &io_ref, NULL,
+                       err, sizeof err) == GLINT_OK) {
             have_ref = true;
             same = io_ref.n_out == io.n_out;
             for (size_t k = 0; same && k < io.n_out; k++)
@@ -596,6 +602,8 @@ int bench_suite(const bench_args *a) {
     s.cuda = st == GLINT_OK && glint_engine_device(e) == GLINT_DEVICE_CUDA;
     bj_str(&s.j, "device", st == GLINT_OK ? glint_device_name(glint_engine_device(e)) : glint_device_name(a->eo.device));
     bj_str(&s.j, "precision", glint_precision_name(a->eo.precision));
+    /* every section's buffers: glint_host_alloc's unless --pageable */
+    bj_str(&s.j, "host_memory", st == GLINT_OK ? bn_host_memory(e, a->pageable) : "pageable");
     section_host(&s);
     flush(&s);
     if (st != GLINT_OK) {

@@ -14,6 +14,7 @@ typedef struct bench_args {
     bool batcher;         /* clients go through a glint_batcher instead */
     int contexts;         /* batcher contexts */
     bool json, suite;
+    bool pageable;        /* malloc'd buffers instead of glint_host_alloc's */
     const char *out;      /* suite: output file */
     int drift_iters, throughput_iters;
     double idle_s;        /* suite: idle time before the "after idle" run */
@@ -30,9 +31,11 @@ typedef struct bench_result {
 /* Times one configuration on an existing engine: `clients` threads, each
  * with its own context (or all through one batcher of `contexts` contexts,
  * single-sample requests, up to `batch` per batch), warmup + iters calls
- * each. Failures are recorded in r, never fatal. */
+ * each, on buffers from glint_host_alloc (malloc when pageable). Failures
+ * are recorded in r, never fatal. */
 void bench_measure(glint_engine *e, int batch, int height, int width, int clients,
-                   bool use_batcher, int contexts, int warmup, int iters, bench_result *r);
+                   bool use_batcher, int contexts, int warmup, int iters, bool pageable,
+                   bench_result *r);
 
 int bench_suite(const bench_args *a);
 

@@ -30,9 +30,27 @@ static int64_t style_dim(glint_engine *e) {
     return v > 0 ? v : 1;
 }
 
+/* bytes (at least one) from glint_host_alloc on io->host_engine, or from
+ * malloc when that is NULL. */
+static void *io_alloc(bn_io *io, size_t bytes) {
+    void *p = NULL;
+    if (!io->host_engine) return malloc(bytes ? bytes : 1);
+    return glint_host_alloc(io->host_engine, bytes, &p) == GLINT_OK ? p : NULL;
+}
+
+static void io_release(bn_io *io, void *p) {
+    if (io->host_engine) glint_host_free(io->host_engine, p);
+    else free(p);
+}
+
+const char *bn_host_memory(const glint_engine *e, bool pageable) {
+    return !pageable && glint_engine_device(e) == GLINT_DEVICE_CUDA ? "pinned" : "pageable";
+}
+
 glint_status bn_io_prepare(glint_engine *e, glint_context *ctx, int batch, int height, int width,
-                           bn_io *io, char *err, size_t err_size) {
+                           bool pageable, bn_io *io, char *err, size_t err_size) {
     memset(io, 0, sizeof *io);
+    io->host_engine = pageable ? NULL : e;
     uint64_t rng = 0x9E3779B97F4A7C15ull ^ (uint64_t)(batch * 131 + height * 7 + width);
     size_t n_in = glint_engine_input_count(e), n_out = glint_engine_output_count(e);
     if (n_in > 8 || n_out > 8) {
@@ -66,8 +84,9 @@ glint_status bn_io_prepare(glint_engine *e, glint_context *ctx, int batch, int h
             return GLINT_ERR_UNSUPPORTED;
         }
         t->bytes = count * es;
-        t->data = calloc(count ? count : 1, es); /* integer inputs stay 0 */
+        t->data = io_alloc(io, t->bytes);
         if (!t->data) { bn_io_free(io); snprintf(err, err_size, "out of memory"); return GLINT_ERR_OUT_OF_MEMORY; }
+        memset(t->data, 0, t->bytes); /* integer inputs stay 0 */
         if (info.dtype == GLINT_DTYPE_FLOAT32)
             for (size_t k = 0; k < count; k++) ((float *)t->data)[k] = rand01(&rng);
         io->n_in++;
@@ -91,15 +110,16 @@ glint_status bn_io_prepare(glint_engine *e, glint_context *ctx, int batch, int h
         size_t count = 1;
         for (int d = 0; d < t->rank; d++) count *= (size_t)t->dims[d];
         t->bytes = count * glint_dtype_size(t->dtype);
-        t->data = malloc(t->bytes ? t->bytes : 1);
+        t->data = io_alloc(io, t->bytes);
         if (!t->data) { bn_io_free(io); snprintf(err, err_size, "out of memory"); return GLINT_ERR_OUT_OF_MEMORY; }
     }
     return GLINT_OK;
 }
 
 glint_status bn_io_make(glint_engine *e, glint_context *ctx, int batch, int height, int width,
-                        bn_io *io, double *first_run_us, char *err, size_t err_size) {
-    glint_status st = bn_io_prepare(e, ctx, batch, height, width, io, err, err_size);
+                        bool pageable, bn_io *io, double *first_run_us, char *err,
+                        size_t err_size) {
+    glint_status st = bn_io_prepare(e, ctx, batch, height, width, pageable, io, err, err_size);
     if (st != GLINT_OK) return st;
     double t0 = bn_now_us();
     st = glint_run(ctx, io->in, io->n_in, io->out, io->n_out);
@@ -113,8 +133,8 @@ glint_status bn_io_make(glint_engine *e, glint_context *ctx, int batch, int heig
 
 void bn_io_free(bn_io *io) {
     for (size_t i = 0; i < 8; i++) {
-        free(io->in[i].data);
-        if (io->out[i].bytes) free(io->out[i].data);
+        io_release(io, io->in[i].data);
+        if (io->out[i].bytes) io_release(io, io->out[i].data);
         io->in[i].data = io->out[i].data = NULL;
         io->out[i].bytes = 0;
     }

@@ -11,24 +11,32 @@
 #include "glint.h"
 
 /* Inputs (random floats in [0,1), integers 0) and output buffers for one
- * batch × height × width configuration of an engine. */
+ * batch × height × width configuration of an engine. The buffers come from
+ * glint_host_alloc (page-locked on CUDA, as the PyTorch anchor's pinned host
+ * memory), or from malloc when pageable (--pageable). */
 typedef struct bn_io {
     glint_tensor in[8], out[8];
     size_t n_in, n_out;
+    glint_engine *host_engine;  /* the engine the buffers came from; NULL: malloc */
 } bn_io;
 
 /* Builds inputs from the engine's input info, sizes the outputs by one
  * discovery call on ctx (which fails on the output capacity before running),
  * then runs once; that first real run's latency goes to *first_run_us when
- * not NULL. Message in err on failure. */
+ * not NULL. Message in err on failure. e must outlive io. */
 glint_status bn_io_make(glint_engine *e, glint_context *ctx, int batch, int height, int width,
-                        bn_io *io, double *first_run_us, char *err, size_t err_size);
+                        bool pageable, bn_io *io, double *first_run_us, char *err,
+                        size_t err_size);
 /* bn_io_make without the real run: inputs made, outputs sized and
  * allocated, the backend not yet called (the device-loss section times
  * that first run itself). */
 glint_status bn_io_prepare(glint_engine *e, glint_context *ctx, int batch, int height, int width,
-                           bn_io *io, char *err, size_t err_size);
+                           bool pageable, bn_io *io, char *err, size_t err_size);
 void bn_io_free(bn_io *io);
+/* The JSON's "host_memory": "pinned" when runs on e copy bench's buffers
+ * by DMA (glint_host_alloc on a CUDA engine), else "pageable" (pageable, or
+ * a CPU engine, where glint_host_alloc gives ordinary memory). */
+const char *bn_host_memory(const glint_engine *e, bool pageable);
 /* Bytes of one sample of output j (its bytes over its batch dim). */
 size_t bn_io_sample_out_bytes(const bn_io *io, size_t j);
 

@@ -3,7 +3,10 @@
  * engine's input info), or `--suite` for the whole benchmark suite.
  *
  * Latency is host wall clock around each glint_run, which is synchronous
- * (on CUDA it includes the copies in and out and the stream sync). */
+ * (on CUDA it includes the copies in and out and the stream sync). Inputs
+ * and outputs live in glint_host_alloc's memory (page-locked on CUDA, as
+ * the PyTorch anchor's pinned host memory), or in malloc's with
+ * --pageable. */
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@ typedef struct client {
     glint_engine *e;
     glint_batcher *b;
     int batch, height, width, warmup, iters;
+    bool pageable;
     double *lat;          /* iters entries */
     glint_status status;
     char err[256];
@@ -36,8 +40,8 @@ static void *client_ctx(void *p) {
     int have_io = 0;
     c->status = glint_context_create(c->e, &ctx, c->err, sizeof c->err);
     if (c->status == GLINT_OK) {
-        c->status = bn_io_make(c->e, ctx, c->batch, c->height, c->width, &io, NULL, c->err,
-                               sizeof c->err);
+        c->status = bn_io_make(c->e, ctx, c->batch, c->height, c->width, c->pageable, &io, NULL,
+                               c->err, sizeof c->err);
         have_io = c->status == GLINT_OK;
     }
     if (c->status == GLINT_OK) c->status = bn_time(ctx, &io, c->warmup, 0, NULL, NULL);
@@ -63,7 +67,8 @@ static void *client_batcher(void *p) {
     /* a private context only to build single-sample inputs and size outputs */
     c->status = glint_context_create(c->e, &ctx, c->err, sizeof c->err);
     if (c->status == GLINT_OK)
-        c->status = bn_io_make(c->e, ctx, 1, c->height, c->width, &one, NULL, c->err, sizeof c->err);
+        c->status = bn_io_make(c->e, ctx, 1, c->height, c->width, c->pageable, &one, NULL, c->err,
+                               sizeof c->err);
     glint_context_free(ctx);
     pthread_barrier_wait(c->start);
     if (c->status != GLINT_OK) return NULL;
@@ -111,7 +116,8 @@ static void *client_batcher(void *p) {
 }
 
 void bench_measure(glint_engine *e, int batch, int height, int width, int clients,
-                   bool use_batcher, int contexts, int warmup, int iters, bench_result *r) {
+                   bool use_batcher, int contexts, int warmup, int iters, bool pageable,
+                   bench_result *r) {
     memset(r, 0, sizeof *r);
     if (clients < 1) clients = 1;
     if (iters < 1) iters = 1;
@@ -137,8 +143,8 @@ void bench_measure(glint_engine *e, int batch, int height, int width, int client
     /* the main thread joins the barrier to start the clock with the clients */
     pthread_barrier_init(&start, NULL, (unsigned)clients + 1);
     for (int i = 0; i < clients; i++) {
-        cs[i] = (client){e, b, batch, height, width, warmup, iters, lat + (size_t)i * (size_t)iters,
-                         GLINT_OK, "", &start, 0, 0};
+        cs[i] = (client){e, b, batch, height, width, warmup, iters, pageable,
+                         lat + (size_t)i * (size_t)iters, GLINT_OK, "", &start, 0, 0};
         pthread_create(&th[i], NULL, use_batcher ? client_batcher : client_ctx, &cs[i]);
     }
     pthread_barrier_wait(&start);
@@ -176,9 +182,10 @@ static void usage(void) {
     fprintf(stderr,
             "usage: glint bench MODEL [--device cpu|cuda] [--precision fp32|fp16|bf16|int8]\n"
             "                   [--threads T] [--batch N] [--size H] [--width W] [--iters K]\n"
-            "                   [--warmup K] [--clients C [--batcher [--contexts N]]] [--json]\n"
+            "                   [--warmup K] [--clients C [--batcher [--contexts N]]] [--pageable]\n"
+            "                   [--json]\n"
             "       glint bench --suite MODEL [--device D] --out FILE.json [--iters K]\n"
-            "                   [--drift-iters K] [--throughput-iters K] [--idle-s S]\n");
+            "                   [--drift-iters K] [--throughput-iters K] [--idle-s S] [--pageable]\n");
 }
 
 static int parse(int argc, char **argv, bench_args *a) {
@@ -203,6 +210,7 @@ static int parse(int argc, char **argv, bench_args *a) {
         if (!strcmp(o, "--json")) a->json = true;
         else if (!strcmp(o, "--suite")) a->suite = true;
         else if (!strcmp(o, "--batcher")) a->batcher = true;
+        else if (!strcmp(o, "--pageable")) a->pageable = true;
         else if (!strcmp(o, "--out") || !strcmp(o, "-o")) {
             if (!(a->out = cli_value(CMD, argc, argv, &i))) return 2;
         } else if (!strcmp(o, "--idle-s")) {
@@ -263,7 +271,7 @@ int cmd_bench(int argc, char **argv) {
     double load_ms = (bn_now_us() - t0) / 1000.0;
     bench_result r;
     bench_measure(e, a.batch, a.height, a.width, a.clients, a.batcher, a.contexts, a.warmup,
-                  a.iters, &r);
+                  a.iters, a.pageable, &r);
     if (r.status != GLINT_OK) {
         glint_engine_free(e);
         return cli_error(CMD, "%s", r.err[0] ? r.err : glint_status_str(r.status));
@@ -277,6 +285,8 @@ int cmd_bench(int argc, char **argv) {
     if (glint_engine_plan_info(e, bucket, &pi, NULL, 0) != GLINT_OK) pi.arena_bytes = 0;
     const char *dev = glint_device_name(glint_engine_device(e));
     const char *prec = glint_precision_name(glint_engine_precision(e));
+    /* the batcher runs on its own batch buffers, which are pageable */
+    const char *host_memory = bn_host_memory(e, a.pageable || a.batcher);
     if (a.json) {
         bn_json j;
         bj_open(&j, stdout);
@@ -291,6 +301,7 @@ int cmd_bench(int argc, char **argv) {
         bj_int(&j, "threads", a.eo.threads);
         bj_int(&j, "clients", a.clients);
         bj_bool(&j, "batcher", a.batcher);
+        bj_str(&j, "host_memory", host_memory);
         bj_int(&j, "iters", a.iters);
         bj_int(&j, "warmup", a.warmup);
         bj_num(&j, "p50_us", r.lat.p50);
@@ -309,11 +320,11 @@ int cmd_bench(int argc, char **argv) {
         bj_end_obj(&j);
         fputc('\n', stdout);
     } else {
-        printf("%s on %s/%s, batch %d, %dx%d, %d client(s)%s: p50 %.1f us, p95 %.1f, p99 %.1f, "
-               "max %.1f, mean %.1f; %.0f glyphs/s\n",
+        printf("%s on %s/%s, batch %d, %dx%d, %d client(s)%s, %s host memory: p50 %.1f us, "
+               "p95 %.1f, p99 %.1f, max %.1f, mean %.1f; %.0f glyphs/s\n",
                a.model, dev, prec, a.batch, a.height, a.width, a.clients,
-               a.batcher ? " via batcher" : "", r.lat.p50, r.lat.p95, r.lat.p99, r.lat.max,
-               r.lat.mean, r.glyphs_per_s);
+               a.batcher ? " via batcher" : "", host_memory, r.lat.p50,
+               r.lat.p95, r.lat.p99, r.lat.max, r.lat.mean, r.glyphs_per_s);
     }
     glint_engine_free(e);
     return 0;

@@ -1,6 +1,7 @@
 /* The CUDA backend's vtable: device discovery, engine state (weights
- * uploaded once and shared by every context), memory reporting and the
- * engine half of device-loss recovery. */
+ * uploaded once and shared by every context), memory reporting, page-locked
+ * host buffers for callers (glint_host_alloc) and the engine half of
+ * device-loss recovery. */
 #include <stdio.h>
 #include <string.h>
 
@@ -338,6 +339,40 @@ static void cuda_memory(void *state, glint_memory_info *info) {
     pthread_mutex_unlock(&eng->mu);
 }
 
+/* Pages of glint_host_alloc: whole ones, so that no other allocation shares
+ * a page this one registers (4096 bytes, the x86-64 page; gl_aligned_alloc
+ * aligns to at most that). */
+#define GL_CUDA_HOST_PAGE 4096
+
+/* glint_host_alloc on CUDA: whole pages from the engine's allocator,
+ * page-locked with cudaHostRegister, so that runs DMA straight from and to
+ * them. Registered rather than taken from cudaHostAlloc: the device reset
+ * that recovers from a real device loss (gl_cuda_engine_recover) frees
+ * every cudaHostAlloc block of the process, which would leave the caller
+ * holding dead pointers; registered memory stays valid and merely stops
+ * being page-locked (runs then copy it through staging). */
+static glint_status cuda_host_alloc(void *state, size_t bytes, void **ptr, gl_err *err) {
+    gl_cuda_engine *eng = state;
+    *ptr = NULL;
+    size_t size = gl_align_up(bytes, GL_CUDA_HOST_PAGE);
+    void *p = size >= bytes ? gl_aligned_alloc(eng->alloc, size, GL_CUDA_HOST_PAGE) : NULL;
+    if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of host memory");
+    glint_status st = gl_cuda_check(eng, cudaSetDevice(eng->device), err, "cudaSetDevice");
+    if (!st) st = gl_cuda_check(eng, cudaHostRegister(p, size, cudaHostRegisterPortable), err,
+                                "cudaHostRegister"); /* out of memory when it cannot page-lock */
+    if (st) gl_aligned_free(eng->alloc, p);
+    else *ptr = p;
+    return st;
+}
+
+static void cuda_host_free(void *state, void *ptr) {
+    gl_cuda_engine *eng = state;
+    /* Fails when a device reset has dropped the registration already. */
+    if (cudaSetDevice(eng->device) != cudaSuccess || cudaHostUnregister(ptr) != cudaSuccess)
+        (void)cudaGetLastError();
+    gl_aligned_free(eng->alloc, ptr);
+}
+
 static const gl_backend g_cuda_backend = {
     .name = "cuda",
     .device = GLINT_DEVICE_CUDA,
@@ -352,6 +387,8 @@ static const gl_backend g_cuda_backend = {
     .context_bind = gl_cuda_context_bind,
     .run = gl_cuda_run,
     .memory = cuda_memory,
+    .host_alloc = cuda_host_alloc,
+    .host_free = cuda_host_free,
 };
 
 const gl_backend *gl_backend_cuda(void) { return &g_cuda_backend; }

@@ -2,8 +2,12 @@
  * largest bound plan), pinned staging, and per bound plan a CUDA graph that
  * holds the input copies, every kernel and the output copies. The run path
  * copies into pinned staging, replays the graph, waits, and copies out; it
- * allocates nothing. GLINT_CUDA_NO_GRAPH=1 launches kernel by kernel instead
- * (the same kernels in the same order, for comparison). */
+ * allocates nothing. A caller's buffer that is page-locked itself
+ * (glint_host_alloc, cudaHostAlloc, cudaHostRegister) skips staging: the
+ * graph's copy node of that tensor is pointed at it, and only when the
+ * pointer differs from the last run's does that cost an update.
+ * GLINT_CUDA_NO_GRAPH=1 launches kernel by kernel instead (the same kernels
+ * in the same order, for comparison). */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,14 +22,27 @@ const char *gl_cuda_kind_name(gk_kind k) {
     return (unsigned)k < GL_ARRAY_LEN(n) ? n[k] : "?";
 }
 
-/* Enqueues one whole run of pp on the context's stream. */
-static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *err) {
+/* Copy k of a run is input k for k < n_in, else output k - n_in. */
+static const gl_cuda_io *io_of(const gl_cuda_prepared *pp, int k) {
+    return k < pp->n_in ? &pp->in[k] : &pp->out[k - pp->n_in];
+}
+
+/* The staging end of copy k. */
+static void *staging(const gl_cuda_ctx *c, const gl_cuda_prepared *pp, int k) {
+    return k < pp->n_in ? c->stage_in + pp->in[k].stage_offset
+                        : c->stage_out + pp->out[k - pp->n_in].stage_offset;
+}
+
+/* Enqueues one whole run of pp on the context's stream. The host end of
+ * copy k is copy[k].host, or staging when copy is NULL. */
+static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, const gl_cuda_copy *copy,
+                            gl_err *err) {
     gl_cuda_engine *eng = c->eng;
     for (int i = 0; i < pp->n_in; i++) {
         const gl_cuda_io *io = &pp->in[i];
         if (!io->host_bytes) continue; /* an empty tensor: no copy node */
         cudaError_t e = cudaMemcpyAsync(gl_cuda_ptr(pp, io->staged, c->arena),
-                                        c->stage_in + io->stage_offset, io->host_bytes,
+                                        copy ? copy[i].host : staging(c, pp, i), io->host_bytes,
                                         cudaMemcpyHostToDevice, c->stream);
         if (e) return gl_cuda_check(eng, e, err, "cudaMemcpyAsync(input, host to device)");
     }
@@ -45,7 +62,8 @@ static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, gl_err *
     for (int i = 0; i < pp->n_out; i++) {
         const gl_cuda_io *io = &pp->out[i];
         if (!io->host_bytes) continue;
-        cudaError_t e = cudaMemcpyAsync(c->stage_out + io->stage_offset,
+        const int k = pp->n_in + i;
+        cudaError_t e = cudaMemcpyAsync(copy ? copy[k].host : staging(c, pp, k),
                                         gl_cuda_ptr(pp, io->staged, c->arena), io->host_bytes,
                                         cudaMemcpyDeviceToHost, c->stream);
         if (e) return gl_cuda_check(eng, e, err, "cudaMemcpyAsync(output, device to host)");
@@ -57,9 +75,58 @@ static glint_status sync_stream(gl_cuda_ctx *c, gl_err *err) {
     return gl_cuda_check(c->eng, cudaStreamSynchronize(c->stream), err, "cudaStreamSynchronize");
 }
 
+/* Destroys b's executable graph and the graph it was made from (both
+ * died with the device's state after a reset). */
 static void destroy_exec(gl_cuda_ctx *c, gl_cuda_binding *b) {
-    if (b->exec && c->reset_epoch == gl_cuda_epoch(c->eng)) (void)cudaGraphExecDestroy(b->exec);
+    if (c->reset_epoch == gl_cuda_epoch(c->eng)) {
+        if (b->exec) (void)cudaGraphExecDestroy(b->exec);
+        if (b->graph) (void)cudaGraphDestroy(b->graph);
+    }
     b->exec = NULL;
+    b->graph = NULL;
+}
+
+/* Finds the memcpy node of each copy in b's freshly captured graph by its
+ * host end, the staging address it was captured with, and sets every
+ * node's host end to staging. A copy whose node is not found (or whose
+ * query fails) keeps node NULL and always goes through staging. */
+static void find_copy_nodes(gl_cuda_ctx *c, gl_cuda_binding *b) {
+    const gl_cuda_prepared *pp = b->pp;
+    const int n_io = pp->n_in + pp->n_out;
+    int wanted = 0, found = 0;
+    for (int k = 0; k < n_io; k++) {
+        b->copy[k] = (gl_cuda_copy){NULL, staging(c, pp, k), NULL};
+        wanted += io_of(pp, k)->host_bytes ? 1 : 0;
+    }
+    size_t n = 0;
+    cudaGraphNode_t *nodes = NULL;
+    if (cudaGraphGetNodes(b->graph, NULL, &n) == cudaSuccess && n)
+        nodes = gl_calloc(c->eng->alloc, n, sizeof *nodes);
+    if (nodes && cudaGraphGetNodes(b->graph, nodes, &n) != cudaSuccess) n = 0;
+    for (size_t i = 0; nodes && i < n; i++) {
+        enum cudaGraphNodeType type;
+        struct cudaMemcpy3DParms p;
+        if (cudaGraphNodeGetType(nodes[i], &type) != cudaSuccess ||
+            type != cudaGraphNodeTypeMemcpy ||
+            cudaGraphMemcpyNodeGetParams(nodes[i], &p) != cudaSuccess)
+            continue;
+        for (int k = 0; k < n_io; k++) {
+            const size_t bytes = io_of(pp, k)->host_bytes;
+            const void *host = k < pp->n_in ? p.srcPtr.ptr : p.dstPtr.ptr;
+            if (bytes && !b->copy[k].node && host == staging(c, pp, k) &&
+                p.extent.width == bytes && p.extent.height == 1 && p.extent.depth == 1) {
+                b->copy[k].node = nodes[i];
+                found++;
+            }
+        }
+    }
+    gl_free(c->eng->alloc, nodes);
+    (void)cudaGetLastError(); /* a failed query is not left for a later check to find */
+    if (found < wanted)
+        gl_cuda_log(c->eng, GLINT_LOG_INFO,
+                    "CUDA: graph copy nodes: %d of %d not found; those tensors always go through "
+                    "staging",
+                    wanted - found, wanted);
 }
 
 /* Captures the graph of binding b and replays it once (warm-up). */
@@ -67,7 +134,7 @@ static glint_status capture(gl_cuda_ctx *c, gl_cuda_binding *b, gl_err *err) {
     gl_cuda_engine *eng = c->eng;
     destroy_exec(c, b);
     if (!c->use_graph) { /* warm up kernel by kernel */
-        glint_status st = enqueue(c, b->pp, err);
+        glint_status st = enqueue(c, b->pp, NULL, err);
         return st ? st : sync_stream(c, err);
     }
     /* Thread-local mode: other threads may allocate while this one captures. */
@@ -75,7 +142,7 @@ static glint_status capture(gl_cuda_ctx *c, gl_cuda_binding *b, gl_err *err) {
         eng, cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal), err,
         "cudaStreamBeginCapture");
     if (st) return st;
-    glint_status est = enqueue(c, b->pp, err);
+    glint_status est = enqueue(c, b->pp, NULL, err);
     cudaGraph_t graph = NULL;
     cudaError_t e = cudaStreamEndCapture(c->stream, &graph);
     if (est) {
@@ -86,11 +153,13 @@ static glint_status capture(gl_cuda_ctx *c, gl_cuda_binding *b, gl_err *err) {
     st = gl_cuda_check(eng, e, err, "cudaStreamEndCapture");
     if (!st) st = gl_cuda_check(eng, cudaGraphInstantiate(&b->exec, graph, 0), err,
                                 "cudaGraphInstantiate");
-    if (graph) (void)cudaGraphDestroy(graph);
     if (st) {
+        if (graph) (void)cudaGraphDestroy(graph);
         b->exec = NULL;
         return st;
     }
+    b->graph = graph;
+    find_copy_nodes(c, b);
     st = gl_cuda_check(eng, cudaGraphLaunch(b->exec, c->stream), err, "cudaGraphLaunch (warm-up)");
     return st ? st : sync_stream(c, err);
 }
@@ -173,7 +242,10 @@ void gl_cuda_context_free(void *ctx) {
     (void)cudaSetDevice(c->eng->device);
     bool alive = c->reset_epoch == gl_cuda_epoch(c->eng);
     if (alive && c->stream) (void)cudaStreamSynchronize(c->stream);
-    for (int i = 0; i < c->n_b; i++) destroy_exec(c, &c->b[i]);
+    for (int i = 0; i < c->n_b; i++) {
+        destroy_exec(c, &c->b[i]);
+        gl_free(c->eng->alloc, c->b[i].copy);
+    }
     free_buffers(c);
     if (alive && c->stream) (void)cudaStreamDestroy(c->stream);
     (void)cudaGetLastError();
@@ -205,11 +277,13 @@ glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err) 
     st = ensure_capacity(c, pp->arena_bytes, pp->stage_in_bytes, pp->stage_out_bytes, err);
     if (st) return gl_err_prefix(err, "binding plan");
     gl_cuda_binding *b = &c->b[c->n_b];
-    b->pp = pp;
-    b->exec = NULL;
+    *b = (gl_cuda_binding){.pp = pp};
+    b->copy = gl_calloc(c->eng->alloc, (size_t)(pp->n_in + pp->n_out) + 1, sizeof *b->copy);
+    if (!b->copy) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: binding copies");
     st = capture(c, b, err);
     if (st) {
         destroy_exec(c, b);
+        gl_free(c->eng->alloc, b->copy);
         return st;
     }
     c->n_b++;
@@ -247,6 +321,63 @@ static glint_status rebuild(gl_cuda_ctx *c, gl_err *err) {
     return st;
 }
 
+/* Can the copy engine DMA straight from / to p? True for page-locked host
+ * memory registered with this device (cudaHostAlloc, cudaHostRegister,
+ * glint_host_alloc). A query of ordinary memory may fail on older runtimes;
+ * its error is cleared. */
+static bool dma_capable(const gl_cuda_ctx *c, const void *p) {
+    struct cudaPointerAttributes a;
+    if (cudaPointerGetAttributes(&a, p) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return false;
+    }
+    return a.type == cudaMemoryTypeHost && a.device == c->eng->device;
+}
+
+/* Points the graph's copy k at host unless it is there already. False when
+ * it cannot: no node, or the update failed (its error cleared). */
+static bool point_copy(gl_cuda_ctx *c, gl_cuda_binding *b, int k, void *host) {
+    gl_cuda_copy *cp = &b->copy[k];
+    if (cp->node_host == host) return true;
+    if (!cp->node) return false;
+    const gl_cuda_io *io = io_of(b->pp, k);
+    void *dev = gl_cuda_ptr(b->pp, io->staged, c->arena);
+    const bool in = k < b->pp->n_in;
+    cudaError_t e = cudaGraphExecMemcpyNodeSetParams1D(
+        b->exec, cp->node, in ? dev : host, in ? host : dev, io->host_bytes,
+        in ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        gl_cuda_log(c->eng, GLINT_LOG_DEBUG, "CUDA: graph copy of %s %d not updated: %s",
+                    in ? "input" : "output", in ? k : k - b->pp->n_in, cudaGetErrorString(e));
+        return false;
+    }
+    cp->node_host = host;
+    return true;
+}
+
+/* Sets each copy's host end for this run: the caller's buffer where the
+ * copy engine can reach it (and, with graphs, the copy node could be
+ * pointed at it), else staging. Returns whether the graph may be launched:
+ * false when a node still points at an earlier run's buffer because
+ * pointing it back at staging failed; the run then goes kernel by kernel. */
+static bool choose_hosts(gl_cuda_ctx *c, gl_cuda_binding *b, const void *const *inputs,
+                         void *const *outputs) {
+    const gl_cuda_prepared *pp = b->pp;
+    bool graph = c->use_graph;
+    for (int k = 0; k < pp->n_in + pp->n_out; k++) {
+        gl_cuda_copy *cp = &b->copy[k];
+        void *caller = k < pp->n_in ? (void *)inputs[k] : outputs[k - pp->n_in]; /* inputs: read only */
+        cp->host = staging(c, pp, k);
+        if (!io_of(pp, k)->host_bytes) continue;
+        if (dma_capable(c, caller) && (!c->use_graph || point_copy(c, b, k, caller)))
+            cp->host = caller;
+        else if (c->use_graph && !point_copy(c, b, k, cp->host))
+            graph = false;
+    }
+    return graph;
+}
+
 glint_status gl_cuda_run(void *ctx, const void *prepared, const void *const *inputs,
                          void *const *outputs, gl_err *err) {
     gl_cuda_ctx *c = ctx;
@@ -270,17 +401,22 @@ glint_status gl_cuda_run(void *ctx, const void *prepared, const void *const *inp
     }
     gl_cuda_binding *b = find_binding(c, pp);
     if (!b) return gl_fail(err, GLINT_ERR_INTERNAL, "CUDA: run of a plan not bound to this context");
-    for (int i = 0; i < pp->n_in; i++)
-        memcpy(c->stage_in + pp->in[i].stage_offset, inputs[i], pp->in[i].host_bytes);
     if (c->use_graph && !b->exec) { /* a capture failed earlier (e.g. while rebuilding) */
         st = capture(c, b, err);
         if (st) return st;
     }
-    if (c->use_graph) st = gl_cuda_check(eng, cudaGraphLaunch(b->exec, c->stream), err, "cudaGraphLaunch");
-    else st = enqueue(c, pp, err);
+    const bool graph = choose_hosts(c, b, inputs, outputs);
+    for (int i = 0; i < pp->n_in; i++)
+        if (b->copy[i].host != inputs[i])
+            memcpy(b->copy[i].host, inputs[i], pp->in[i].host_bytes);
+    if (graph) st = gl_cuda_check(eng, cudaGraphLaunch(b->exec, c->stream), err, "cudaGraphLaunch");
+    else st = enqueue(c, pp, b->copy, err);
     if (!st) st = sync_stream(c, err);
     if (st) return st;
-    for (int i = 0; i < pp->n_out; i++)
-        memcpy(outputs[i], c->stage_out + pp->out[i].stage_offset, pp->out[i].host_bytes);
+    /* Outputs whose copy wrote the caller's buffer directly are done. */
+    for (int i = 0; i < pp->n_out; i++) {
+        const gl_cuda_copy *cp = &b->copy[pp->n_in + i];
+        if (cp->host != outputs[i]) memcpy(outputs[i], cp->host, pp->out[i].host_bytes);
+    }
     return GLINT_OK;
 }

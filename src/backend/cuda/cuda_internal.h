@@ -12,7 +12,9 @@
  * its own arena layout from the descriptors' order.
  *
  * Context (gl_cuda_ctx): one stream, one device arena (the largest bound
- * plan's), pinned staging, and per bound plan a captured CUDA graph. */
+ * plan's), pinned staging, and per bound plan a captured CUDA graph whose
+ * copy nodes are pointed at the caller's buffers when those are
+ * page-locked. */
 #ifndef GL_CUDA_INTERNAL_H
 #define GL_CUDA_INTERNAL_H
 
@@ -113,9 +115,21 @@ struct gl_cuda_prepared {
     int n_wmma;                     /* convs on tensor cores (for logs and tests) */
 };
 
+/* One host-device copy of a run (a graph input or output) and its host end:
+ * the context's staging, or the caller's buffer when that is page-locked,
+ * which the copy engine then reads or writes directly. */
+typedef struct gl_cuda_copy {
+    cudaGraphNode_t node;           /* its memcpy node in the binding's graph; NULL when
+                                     * graphs are off or it was not found (staging only) */
+    void *node_host;                /* the host end the instantiated node uses now */
+    void *host;                     /* the host end of the current run */
+} gl_cuda_copy;
+
 typedef struct gl_cuda_binding {
     const gl_cuda_prepared *pp;
+    cudaGraph_t graph;              /* kept while exec lives: exec updates name its nodes */
     cudaGraphExec_t exec;           /* NULL when graphs are off */
+    gl_cuda_copy *copy;             /* pp->n_in inputs, then pp->n_out outputs */
 } gl_cuda_binding;
 
 typedef struct gl_cuda_ctx {
