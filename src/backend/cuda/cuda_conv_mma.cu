@@ -52,17 +52,55 @@ __device__ __forceinline__ uint32_t pack2(T lo, T hi) {
     return bits16(lo) | (bits16(hi) << 16);
 }
 
+/* One 8-element vector of the patch: input channel ci, row iy, columns
+ * ix .. ix + 7 (ix a multiple of 8, as the row length is) into dst (16-byte
+ * aligned shared memory); zeros in the padding and for channels past the
+ * chunk (ok false). A full-size input is copied by cp.async, which also
+ * writes the zeros; a folded 2x upsample reads 4 elements and doubles
+ * each. */
+template <typename T>
+__device__ __forceinline__ void gm_fill_vector(const gk_tile_src<T> &src, int ci, bool ok, int iy,
+                                               int ix, T *dst) {
+    const bool in_a = ci < src.c_a;
+    const int up = in_a ? src.sa : src.sb, hs = in_a ? src.hsa : src.hsb, ws = in_a ? src.wsa : src.wsb;
+    const T *plane = in_a ? src.xa + (size_t)ci * hs * ws : src.xb + (size_t)(ci - src.c_a) * hs * ws;
+    ok = ok && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
+    const T *from = ok ? plane + (size_t)(iy >> up) * ws + (ix >> up) : src.xa;
+    if (!up) { /* nothing is read when the size is 0 */
+        const unsigned d = (unsigned)__cvta_generic_to_shared(dst);
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(from),
+                     "r"(ok ? 16 : 0));
+        return;
+    }
+    uint2 h = make_uint2(0u, 0u); /* 4 elements, each stored twice */
+    if (ok) h = *reinterpret_cast<const uint2 *>(from);
+    const uint32_t lo = h.x & 0xffffu, mid = h.x >> 16, hi = h.y & 0xffffu, top = h.y >> 16;
+    *reinterpret_cast<uint4 *>(dst) =
+        make_uint4(lo | lo << 16, mid | mid << 16, hi | hi << 16, top | top << 16);
+}
+
+/* The vector fill's copies have landed (the caller's barrier then makes
+ * them visible to the block). */
+__device__ __forceinline__ void gm_fill_wait() {
+    asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
+}
+
 template <typename T, int KS, int S, int MT>
 __global__ void __launch_bounds__(GM_THREADS)
 conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 const T *__restrict__ x2, const T *__restrict__ w,
                 const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
                 T *__restrict__ y) {
-    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
+    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH;
+    /* A patch row is kept as the 8-element vectors of the input row that
+     * cover it (RV of them, 16 bytes each), so that the fill copies whole
+     * aligned vectors; the patch's first column lies `shift` = ix0 mod 8
+     * elements into the stored row (the same for the whole block). */
+    constexpr int RV = (PW + 14) / 8, RW = RV * 8, XP = PH * RW;
     constexpr int KK = KS * KS, K = GM_CK * KK; /* 144 or 16: a multiple of 16 */
     constexpr int KP = K + 8;                   /* row stride of the weights: no bank conflicts */
     constexpr int NF = MT / 8;                  /* n fragments per warp */
-    __shared__ __align__(16) T xs[GM_CK * PATCH];
+    __shared__ __align__(16) T xs[GM_CK * XP];
     __shared__ __align__(16) T ws[MT * KP];
     __shared__ int koff[K];
 
@@ -72,12 +110,19 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const int m0 = blockIdx.y * MT, n = blockIdx.z;
     const gk_tile_src<T> src(p, x, x2, n);
     const int mp = GK_TILE_MP(p.c_out);
+    const int xv = tp.ix0 & ~7, shift = tp.ix0 - xv; /* first stored column, patch origin */
+    /* Whole vectors need rows of a multiple of 8 elements (then every vector
+     * lies wholly inside the row or wholly in the padding, and every row
+     * starts 16-byte aligned, the tensors being so); otherwise the patch is
+     * filled element by element into the same layout. */
+    const bool by_vector =
+        (p.w & 7) == 0 && (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
 
     for (int k = tid; k < K; k += GM_THREADS) {
         const int c = k / KK, tap = k - c * KK;
-        koff[k] = c * PATCH + (tap / KS) * PW + tap % KS;
+        koff[k] = c * XP + (tap / KS) * RW + tap % KS + shift;
     }
-    const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
+    const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, RW>(warp, g);
 
     float acc[NF][4];
 #pragma unroll
@@ -86,18 +131,28 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     for (int c0 = 0; c0 < p.c_in; c0 += GM_CK) {
         const int cn = min(GM_CK, p.c_in - c0);
         __syncthreads(); /* the previous chunk has been read (and koff written) */
-        for (int e0 = tid; e0 < GM_CK * PATCH; e0 += 8 * GM_THREADS) {
-            T v[8];
-#pragma unroll
-            for (int u = 0; u < 8; u++) {
-                const int e = e0 + u * GM_THREADS, c = e / PATCH, r = e - c * PATCH;
-                if (!(e < GM_CK * PATCH && c < cn &&
-                      src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u])))
-                    v[u] = gk_cvt<T>(0.0f);
+        if (by_vector) {
+            for (int e = tid; e < GM_CK * PH * RV; e += GM_THREADS) {
+                const int v = e % RV, cr = e / RV, r = cr % PH, c = cr / PH;
+                gm_fill_vector(src, c0 + c, c < cn, tp.iy0 + r, xv + 8 * v,
+                               xs + c * XP + r * RW + 8 * v);
             }
+        } else {
+            for (int e0 = tid; e0 < GM_CK * PH * PW; e0 += 8 * GM_THREADS) {
+                T v[8];
 #pragma unroll
-            for (int u = 0; u < 8; u++)
-                if (e0 + u * GM_THREADS < GM_CK * PATCH) xs[e0 + u * GM_THREADS] = v[u];
+                for (int u = 0; u < 8; u++) {
+                    const int e = e0 + u * GM_THREADS, c = e / (PH * PW), r = e - c * (PH * PW);
+                    if (!(e < GM_CK * PH * PW && c < cn &&
+                          src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u])))
+                        v[u] = gk_cvt<T>(0.0f);
+                }
+#pragma unroll
+                for (int u = 0; u < 8; u++) {
+                    const int e = e0 + u * GM_THREADS, c = e / (PH * PW), r = e - c * (PH * PW);
+                    if (e < GM_CK * PH * PW) xs[c * XP + (r / PW) * RW + shift + r % PW] = v[u];
+                }
+            }
         }
         /* weights [c][tap][mp] in memory -> ws[channel][k] */
         const T *wc0 = w + (size_t)c0 * KK * mp + m0;
@@ -115,6 +170,7 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 if (e < K * MT) ws[(e % MT) * KP + e / MT] = v[u];
             }
         }
+        gm_fill_wait();
         __syncthreads();
 #pragma unroll 3
         for (int k0 = 0; k0 < K; k0 += 16) {
