@@ -444,7 +444,9 @@ GLINT_API size_t glint_telemetry_snapshot_prometheus(const glint_telemetry_snaps
  * stacks queued requests whose inputs have the same shapes into one batch
  * (up to max_batch samples along dim 0), runs it, and copies each sample's
  * slice of the outputs back to the request that asked. Completion order is
- * free; results always go to their own request.
+ * free; results always go to their own request. Batches are stacked in
+ * memory from glint_host_alloc (page-locked on CUDA), so a batch's copies
+ * to and from the GPU go by DMA.
  *
  *     glint_batcher_options bo;
  *     glint_batcher_options_init(&bo);

@@ -195,11 +195,22 @@ static void record_time(glint_batcher *b, int n, double us) {
 
 /* ------------------------------------------------------------- running */
 
+static void buf_free(glint_batcher *b, void *p) {
+    if (b->runner.buf_free) {
+        if (p) b->runner.buf_free(b->runner.user, p);
+    } else {
+        gl_free(b->alloc, p);
+    }
+}
+
 static bool grow(glint_batcher *b, void **buf, size_t *cap, size_t need) {
     if (need <= *cap) return true;
-    /* buffers only grow, to the largest batch seen, then stay */
-    void *p = gl_realloc(b->alloc, *buf, need);
+    /* buffers only grow, to the largest batch seen, then stay; every batch
+     * rewrites them, so nothing is carried over */
+    void *p = b->runner.buf_alloc ? b->runner.buf_alloc(b->runner.user, need)
+                                  : gl_malloc(b->alloc, need);
     if (!p) return false;
+    buf_free(b, *buf);
     *buf = p;
     *cap = need;
     return true;
@@ -411,8 +422,8 @@ void glint_batcher_free(glint_batcher *b) {
         worker *w = &b->workers[i];
         if (w->state && b->runner.close) b->runner.close(b->runner.user, w->state);
         for (int j = 0; j < GL_BATCH_MAX_IO; j++) {
-            gl_free(b->alloc, w->in_buf[j]);
-            gl_free(b->alloc, w->out_buf[j]);
+            buf_free(b, w->in_buf[j]);
+            buf_free(b, w->out_buf[j]);
         }
         gl_free(b->alloc, w->batch);
     }
@@ -429,7 +440,7 @@ glint_status gl_batcher_create_with_runner(const gl_batch_runner *runner,
                                            glint_batcher **out, gl_err *err) {
     if (!out) return gl_fail(err, GLINT_ERR_INVALID_ARGUMENT, "batcher: out pointer is NULL");
     *out = NULL;
-    if (!runner || !runner->open || !runner->run)
+    if (!runner || !runner->open || !runner->run || !runner->buf_alloc != !runner->buf_free)
         return gl_fail(err, GLINT_ERR_INVALID_ARGUMENT, "batcher: runner is incomplete");
     glint_batcher_options o;
     if (options) o = *options; else glint_batcher_options_init(&o);

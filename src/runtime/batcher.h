@@ -28,6 +28,12 @@ typedef struct gl_batch_runner {
      * request then runs alone. Called under the batcher's lock. May be NULL
      * (always). */
     bool (*stackable)(void *user);
+    /* Allocate and free the buffers batches are stacked in (an engine's
+     * glint_host_alloc, which a CUDA run copies by DMA). Both or neither;
+     * NULL: the batcher's allocator. Called from worker threads and from
+     * glint_batcher_free's. */
+    void *(*buf_alloc)(void *user, size_t bytes);
+    void (*buf_free)(void *user, void *ptr);
     void *user;
 } gl_batch_runner;
 

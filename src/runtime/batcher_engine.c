@@ -24,6 +24,14 @@ static glint_status ctx_run(void *user, void *state, const glint_tensor *in, siz
     return GLINT_OK;
 }
 
+/* Batches are stacked in the engine's run buffers (page-locked on CUDA). */
+static void *engine_buf_alloc(void *user, size_t bytes) {
+    void *p = NULL;
+    return glint_host_alloc(user, bytes, &p) == GLINT_OK ? p : NULL;
+}
+
+static void engine_buf_free(void *user, void *ptr) { glint_host_free(user, ptr); }
+
 /* Requests stack unless an input's value selects the plan (a shape given
  * as an input: stacking two requests would make it another value). */
 static bool engine_stackable(void *user) {
@@ -46,10 +54,11 @@ glint_status glint_batcher_create(glint_engine *engine, const glint_batcher_opti
         return err.status;
     }
     gl_batch_runner r = {.open = ctx_open, .close = ctx_close, .run = ctx_run,
-                         .stackable = engine_stackable, .user = engine};
+                         .stackable = engine_stackable, .buf_alloc = engine_buf_alloc,
+                         .buf_free = engine_buf_free, .user = engine};
     gl_telemetry *tm = gl_engine_telemetry(engine);
-    /* the engine's allocator is not reachable through the public API; the
-     * batcher's few allocations (tickets, staging) use libc */
+    /* the batcher's own few allocations (tickets, queues) use libc; the
+     * stacked batches use the engine's run buffers */
     glint_status st = gl_batcher_create_with_runner(&r, options, NULL, tm, batcher, &err);
     if (st != GLINT_OK) gl_err_copy_out(&err, error, error_size);
     return st;

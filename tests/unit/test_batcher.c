@@ -25,6 +25,11 @@ typedef struct fake {
     int n_ids, batches, max_seen;
     atomic_int opened, closed;
     atomic_int runs_started;    /* lets a test wait until a batch is running */
+    /* the runner's own batch buffers (test_batch_buffers): live ones, and
+     * whether a run read or wrote anything else */
+    void *bufs[LOG_MAX];
+    int n_bufs, allocs, frees;
+    bool foreign_buf;
 } fake;
 
 static void sleep_us(long us) {
@@ -56,6 +61,14 @@ static glint_status f_run(void *user, void *state, const glint_tensor *in, size_
     int gated = 0;
     atomic_fetch_add(&f->runs_started, 1);
     pthread_mutex_lock(&f->mu);
+    if (f->n_bufs) {
+        bool in_ok = false, out_ok = false;
+        for (int i = 0; i < f->n_bufs; i++) {
+            in_ok |= f->bufs[i] == in[0].data;
+            out_ok |= f->bufs[i] == out[0].data;
+        }
+        f->foreign_buf |= !in_ok || !out_ok;
+    }
     f->batches++;
     if (n > f->max_seen) f->max_seen = n;
     for (int i = 0; i < n; i++) {
@@ -75,6 +88,26 @@ static glint_status f_run(void *user, void *state, const glint_tensor *in, size_
     float *y = out[0].data;
     for (int64_t i = 0; i < n * k; i++) y[i] = 2.0f * x[i] + 1.0f;
     return GLINT_OK;
+}
+
+static void *f_buf_alloc(void *user, size_t bytes) {
+    fake *f = user;
+    void *p = malloc(bytes);
+    pthread_mutex_lock(&f->mu);
+    if (p && f->n_bufs < LOG_MAX) f->bufs[f->n_bufs++] = p;
+    f->allocs++;
+    pthread_mutex_unlock(&f->mu);
+    return p;
+}
+
+static void f_buf_free(void *user, void *ptr) {
+    fake *f = user;
+    pthread_mutex_lock(&f->mu);
+    for (int i = 0; i < f->n_bufs; i++)
+        if (f->bufs[i] == ptr) f->bufs[i] = f->bufs[--f->n_bufs];
+    f->frees++;
+    pthread_mutex_unlock(&f->mu);
+    free(ptr);
 }
 
 static fake *fake_new(void) {
@@ -370,6 +403,48 @@ static void test_shutdown_and_bad_requests(void) {
     CHECK(strstr(err.msg, "contexts") != NULL && b == NULL);
 }
 
+/* A runner that supplies the batch buffers (as an engine's glint_host_alloc
+ * does): every batch is stacked in them, they grow with the batch, and
+ * each is freed once; a runner with only one of the two hooks is refused. */
+static void test_batch_buffers(void) {
+    fake *f = fake_new();
+    glint_batcher_options o;
+    glint_batcher_options_init(&o);
+    o.contexts = 1;
+    o.max_batch = 8;
+    o.latency_budget_us = 0;
+    f->gate_us = 20000;
+    gl_batch_runner r = {.open = f_open, .close = f_close, .run = f_run,
+                         .buf_alloc = f_buf_alloc, .buf_free = f_buf_free, .user = f};
+    glint_batcher *b = NULL;
+    gl_err err;
+    CHECK_OK(gl_batcher_create_with_runner(&r, &o, NULL, NULL, &b, &err));
+    req q[9];
+    /* a batch of one (held at the gate while the other eight queue), then
+     * one of eight: the buffers grow */
+    req_init(&q[0], 0, 4, 0);
+    q[0].x[1] = GATE;
+    CHECK_OK(glint_batcher_submit(b, &q[0].r, NULL, NULL, &q[0].t));
+    wait_runs(f, 1);
+    for (int i = 1; i < 9; i++) {
+        req_init(&q[i], (float)i, 4, 0);
+        CHECK_OK(glint_batcher_submit(b, &q[i].r, NULL, NULL, &q[i].t));
+    }
+    for (int i = 0; i < 9; i++) {
+        CHECK(glint_ticket_wait(q[i].t, -1) == GLINT_OK && req_correct(&q[i]));
+        glint_ticket_free(q[i].t);
+    }
+    glint_batcher_free(b);
+    CHECK(f->batches == 2 && f->max_seen == 8); /* the buffers grew from one sample to eight */
+    CHECK(f->allocs >= 4);         /* input and output, at two sizes */
+    CHECK(f->frees == f->allocs && f->n_bufs == 0);
+    CHECK(!f->foreign_buf);        /* every run read and wrote the runner's buffers */
+    free(f);
+    r.buf_free = NULL;
+    CHECK(gl_batcher_create_with_runner(&r, &o, NULL, NULL, &b, &err) == GLINT_ERR_INVALID_ARGUMENT);
+    CHECK(b == NULL && strstr(err.msg, "incomplete") != NULL);
+}
+
 static atomic_int g_warnings;
 static void count_log(void *user, glint_log_level level, const char *msg) {
     if (level == GLINT_LOG_WARN && strstr(msg, "latency budget")) atomic_fetch_add(&g_warnings, 1);
@@ -489,6 +564,7 @@ int main(void) {
     test_deadline_policies();
     test_retry_on_failure();
     test_shutdown_and_bad_requests();
+    test_batch_buffers();
     test_budget_warning_and_delay();
     test_stress();
     return TEST_END();

@@ -285,8 +285,9 @@ int cmd_bench(int argc, char **argv) {
     if (glint_engine_plan_info(e, bucket, &pi, NULL, 0) != GLINT_OK) pi.arena_bytes = 0;
     const char *dev = glint_device_name(glint_engine_device(e));
     const char *prec = glint_precision_name(glint_engine_precision(e));
-    /* the batcher runs on its own batch buffers, which are pageable */
-    const char *host_memory = bn_host_memory(e, a.pageable || a.batcher);
+    /* what the runs copy from: the batcher stacks requests in buffers of
+     * its own, from glint_host_alloc, whatever the requests' memory */
+    const char *host_memory = bn_host_memory(e, a.pageable && !a.batcher);
     if (a.json) {
         bn_json j;
         bj_open(&j, stdout);
