@@ -95,16 +95,23 @@ static inline void gm_free_io(gm_io *io) {
     memset(io, 0, sizeof *io);
 }
 
+/* The tests' engine options: one CPU thread, the given device, precision,
+ * device memory cap and flags. */
+static inline void gm_options(glint_engine_options *o, glint_device dev, glint_precision prec,
+                              size_t limit, uint32_t flags) {
+    glint_engine_options_init(o);
+    o->device = dev;
+    o->precision = prec;
+    o->threads = 1;
+    o->device_memory_limit_bytes = limit;
+    o->flags = flags;
+}
+
 static inline glint_status gm_engine(const char *path, glint_device dev, glint_precision prec,
                                      size_t limit, uint32_t flags, glint_engine **e, char *err,
                                      size_t errn) {
     glint_engine_options o;
-    glint_engine_options_init(&o);
-    o.device = dev;
-    o.precision = prec;
-    o.threads = 1;
-    o.device_memory_limit_bytes = limit;
-    o.flags = flags;
+    gm_options(&o, dev, prec, limit, flags);
     return glint_engine_create_from_file(path, &o, e, err, errn);
 }
 

@@ -280,11 +280,7 @@ static void host_memory(const char *path, glint_precision prec, bool graph) {
     const char *pn = glint_precision_name(prec), *mode = graph ? "graph" : "no graph";
     int copy_lines = 0;
     glint_engine_options o;
-    glint_engine_options_init(&o);
-    o.device = GLINT_DEVICE_CUDA;
-    o.precision = prec;
-    o.threads = 1;
-    o.flags = GLINT_FLAG_INJECT_DEVICE_LOSS;
+    gm_options(&o, GLINT_DEVICE_CUDA, prec, 0, GLINT_FLAG_INJECT_DEVICE_LOSS);
     o.log = count_copy_lines;
     o.log_user = &copy_lines;
     o.log_level = GLINT_LOG_DEBUG;
