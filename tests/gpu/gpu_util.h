@@ -145,6 +145,70 @@ static inline void gu_attr_ints(gu_graph *b, int node, const char *name, int n, 
     a->count = (size_t)n;
 }
 
+/* Whether a case named name runs: the environment variable env (e.g.
+ * GLINT_GPU_OPS_ONLY) unset or empty, or holding comma-separated words of
+ * which the name contains one (the compute-sanitizer passes). */
+static inline bool gu_selected(const char *env, const char *name) {
+    const char *only = getenv(env);
+    if (!only || !*only) return true;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", only);
+    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+        if (*w && strstr(name, w)) return true;
+    return false;
+}
+
+/* Name and dimension lists for gu_node, gu_weight and gu_attr_ints:
+ * L_("a", "b") and D_(1, 2) expand to an array and its length. */
+#define L_(...) (const char *[]){__VA_ARGS__}, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
+#define D_(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__}
+
+/* One convolution "x" -> "y": N x C x HW x HW -> M channels, k x k (pads
+ * k / 2), weights uniform in +-w_range, bias (if any) in +-0.5. */
+typedef struct gu_conv_layer {
+    int64_t n, c_in, hw, c_out;
+    int k, stride;
+    float w_range;
+    bool bias;
+} gu_conv_layer;
+
+static inline void gu_build_conv(gu_graph *b, const gu_conv_layer *l) {
+    gu_input(b, "x", 4, (int64_t[]){l->n, l->c_in, l->hw, l->hw});
+    gu_weight(b, "w", D_(l->c_out, l->c_in, l->k, l->k), -l->w_range, l->w_range);
+    if (l->bias) gu_weight(b, "bias", D_(l->c_out), -0.5f, 0.5f);
+    int n = l->bias ? gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"))
+                    : gu_node(b, "Conv", L_("x", "w"), L_("y"));
+    const int64_t pad = l->k / 2;
+    if (pad) gu_attr_ints(b, n, "pads", D_(pad, pad, pad, pad));
+    if (l->stride != 1) gu_attr_ints(b, n, "strides", D_(l->stride, l->stride));
+    gu_output(b, "y");
+}
+
+/* A U-Net decoder step, 3x3 pads 1 over Concat(Resize 2x nearest (deep),
+ * skip) -> c_out channels (the skip first when up_first is false): what
+ * the tiled conv reads in one pass. deep and skip are N x C x H x W; with
+ * bias, a Relu follows ("c" -> "y"), else the conv writes "y". */
+static inline void gu_upsample_concat_conv(gu_graph *b, const int64_t deep[4],
+                                           const int64_t skip[4], int64_t c_out, bool up_first,
+                                           bool bias_relu) {
+    if (up_first) gu_input(b, "deep", 4, deep);
+    gu_input(b, "skip", 4, skip);
+    if (!up_first) gu_input(b, "deep", 4, deep);
+    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
+    gu_weight(b, "w", D_(c_out, deep[1] + skip[1], 3, 3), -0.2f, 0.2f);
+    if (bias_relu) gu_weight(b, "bias", D_(c_out), -0.5f, 0.5f);
+    int n = gu_node(b, "Resize", L_("deep", "", "scales"), L_("up"));
+    gu_attr_s(b, n, "mode", "nearest");
+    n = up_first ? gu_node(b, "Concat", L_("up", "skip"), L_("cat"))
+                 : gu_node(b, "Concat", L_("skip", "up"), L_("cat"));
+    gu_attr_i(b, n, "axis", 1);
+    n = bias_relu ? gu_node(b, "Conv", L_("cat", "w", "bias"), L_("c"))
+                  : gu_node(b, "Conv", L_("cat", "w"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    if (bias_relu) gu_node(b, "Relu", L_("c"), L_("y"));
+    gu_output(b, "y");
+}
+
 /* The FiLM block of the glyph model, as a graph: input "x" [batch, c_in,
  * hw, hw] and style "s" [batch, 12]; a projection of the style, split into
  * a scale (plus one) and a shift per sample and channel; a 3x3 conv to

@@ -11,8 +11,6 @@
 
 #include "gpu_util.h"
 
-#define D_(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__}
-
 static gl_graph *make_graph(void) {
     gu_graph b;
     gu_begin(&b, 17);

@@ -30,9 +30,6 @@
 #include "backend/cuda/cuda_internal.h"
 #include "gpu_util.h"
 
-#define L_(...) (const char *[]){__VA_ARGS__}, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
-#define D_(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__}
-
 /* batch 2, 8 input channels: the SIMT loop */
 static void c_conv3x3_relu(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){2, 8, 16, 16});
@@ -43,43 +40,12 @@ static void c_conv3x3_relu(gu_graph *b) {
     gu_node(b, "Relu", L_("c"), L_("y"));
     gu_output(b, "y");
 }
-/* One convolution, N x C x HW x HW -> M channels, k x k (pads k / 2),
- * weights uniform in +-w_range, bias (if any) in +-0.5. */
-typedef struct conv_layer {
-    int64_t n, c_in, hw, c_out;
-    int k, stride;
-    float w_range;
-    bool bias;
-} conv_layer;
-
-static void build_conv(gu_graph *b, const conv_layer *l) {
-    gu_input(b, "x", 4, (int64_t[]){l->n, l->c_in, l->hw, l->hw});
-    gu_weight(b, "w", D_(l->c_out, l->c_in, l->k, l->k), -l->w_range, l->w_range);
-    if (l->bias) gu_weight(b, "bias", D_(l->c_out), -0.5f, 0.5f);
-    int n = l->bias ? gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"))
-                    : gu_node(b, "Conv", L_("x", "w"), L_("y"));
-    const int64_t pad = l->k / 2;
-    if (pad) gu_attr_ints(b, n, "pads", D_(pad, pad, pad, pad));
-    if (l->stride != 1) gu_attr_ints(b, n, "strides", D_(l->stride, l->stride));
-    gu_output(b, "y");
-}
 /* A U-Net decoder: Concat(Resize(deep), skip) read in one pass, quantised
  * on the way; batch 40 for the tensor cores, then batch 1 (SIMT, split
  * input channels). */
 static void unet_decoder(gu_graph *b, int64_t batch) {
-    gu_input(b, "deep", 4, (int64_t[]){batch, 32, 8, 8});
-    gu_input(b, "skip", 4, (int64_t[]){batch, 16, 16, 16});
-    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
-    gu_weight(b, "w", D_(32, 48, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
-    int n = gu_node(b, "Resize", L_("deep", "", "scales"), L_("up"));
-    gu_attr_s(b, n, "mode", "nearest");
-    n = gu_node(b, "Concat", L_("up", "skip"), L_("cat"));
-    gu_attr_i(b, n, "axis", 1);
-    n = gu_node(b, "Conv", L_("cat", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Relu", L_("c"), L_("y"));
-    gu_output(b, "y");
+    gu_upsample_concat_conv(b, (int64_t[]){batch, 32, 8, 8}, (int64_t[]){batch, 16, 16, 16}, 32,
+                            true, true);
 }
 static void c_unet_decoder_b40(gu_graph *b) { unet_decoder(b, 40); }
 static void c_unet_decoder_b1(gu_graph *b) { unet_decoder(b, 1); }
@@ -112,7 +78,7 @@ static void c_qdq_uint8(gu_graph *b) {
 typedef struct int8_case {
     const char *name;
     void (*build)(gu_graph *b); /* or NULL: the single convolution `conv` */
-    conv_layer conv;
+    gu_conv_layer conv;
     bool imma;      /* fast mode must use the INT8 tensor cores */
     bool qdq;       /* scales from the graph's QDQ pairs, not calibration */
     bool chain;     /* an int8 conv reads another's output */
@@ -271,18 +237,6 @@ static void run_case(const int8_case *ic, gl_graph *g) {
     }
 }
 
-/* GLINT_GPU_INT8_ONLY: comma-separated words; a case runs when its name
- * contains one of them (the compute-sanitizer pass). */
-static bool selected(const char *name) {
-    const char *only = getenv("GLINT_GPU_INT8_ONLY");
-    if (!only || !*only) return true;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", only);
-    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
-        if (*w && strstr(name, w)) return true;
-    return false;
-}
-
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     /* GLINT_GPU_INT8_DRY=1 (no GPU needed): calibration, planning and the
@@ -290,11 +244,11 @@ int main(void) {
     if (!getenv("GLINT_GPU_INT8_DRY")) gu_require_gpu();
     tl_seed_from_env();
     for (size_t c = 0; c < GL_ARRAY_LEN(g_cases); c++) {
-        if (!selected(g_cases[c].name)) continue;
+        if (!gu_selected("GLINT_GPU_INT8_ONLY", g_cases[c].name)) continue;
         gu_graph b;
         gu_begin(&b, 17);
         if (g_cases[c].build) g_cases[c].build(&b);
-        else build_conv(&b, &g_cases[c].conv);
+        else gu_build_conv(&b, &g_cases[c].conv);
         gl_err err;
         gl_err_clear(&err);
         glint_status st = b.bad ? GLINT_ERR_INTERNAL : gl_graph_finalize(b.g, &err);

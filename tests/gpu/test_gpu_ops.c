@@ -19,16 +19,8 @@
 #include "backend/cuda/cuda_internal.h"
 #include "gpu_util.h"
 
-#define L_(...) (const char *[]){__VA_ARGS__}, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
-#define D_(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__}
-
 static void c_conv3x3(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){2, 8, 16, 16});
-    gu_weight(b, "w", D_(16, 8, 3, 3), -0.3f, 0.3f);
-    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
+    gu_build_conv(b, &(gu_conv_layer){2, 8, 16, 16, 3, 1, 0.3f, true});
 }
 static void c_conv_stride2(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){1, 8, 17, 15});
@@ -123,63 +115,26 @@ static void c_concat_conv(gu_graph *b) {
     gu_output(b, "y");
 }
 static void c_conv_big(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){4, 64, 16, 16});
-    gu_weight(b, "w", D_(72, 64, 3, 3), -0.1f, 0.1f);
-    gu_weight(b, "bias", D_(72), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
+    gu_build_conv(b, &(gu_conv_layer){4, 64, 16, 72, 3, 1, 0.1f, true});
 }
 /* A U-Net decoder step: Concat(Resize(deep), skip) read by the tiled conv
  * in one pass (upsample on the first part); 10 output channels (not a
  * multiple of a block's 16), 10x12 output (partial 8x8 tiles), batch 1
  * (input channels split over thread groups). */
 static void c_unet_decoder(gu_graph *b) {
-    gu_input(b, "deep", 4, (int64_t[]){1, 24, 5, 6});
-    gu_input(b, "skip", 4, (int64_t[]){1, 8, 10, 12});
-    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
-    gu_weight(b, "w", D_(10, 32, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(10), -0.5f, 0.5f);
-    int n = gu_node(b, "Resize", L_("deep", "", "scales"), L_("up"));
-    gu_attr_s(b, n, "mode", "nearest");
-    n = gu_node(b, "Concat", L_("up", "skip"), L_("cat"));
-    gu_attr_i(b, n, "axis", 1);
-    n = gu_node(b, "Conv", L_("cat", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Relu", L_("c"), L_("y"));
-    gu_output(b, "y");
+    gu_upsample_concat_conv(b, (int64_t[]){1, 24, 5, 6}, (int64_t[]){1, 8, 10, 12}, 10, true, true);
 }
 /* The upsampled part second, 3 output channels (the 4-channel block). */
 static void c_concat_up_second(gu_graph *b) {
-    gu_input(b, "skip", 4, (int64_t[]){2, 6, 16, 14});
-    gu_input(b, "deep", 4, (int64_t[]){2, 5, 8, 7});
-    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
-    gu_weight(b, "w", D_(3, 11, 3, 3), -0.2f, 0.2f);
-    int n = gu_node(b, "Resize", L_("deep", "", "scales"), L_("up"));
-    gu_attr_s(b, n, "mode", "nearest");
-    n = gu_node(b, "Concat", L_("skip", "up"), L_("cat"));
-    gu_attr_i(b, n, "axis", 1);
-    n = gu_node(b, "Conv", L_("cat", "w"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
+    gu_upsample_concat_conv(b, (int64_t[]){2, 5, 8, 7}, (int64_t[]){2, 6, 16, 14}, 3, false, false);
 }
 /* 32-channel blocks (640 tiles): the tensor-core kernels' 32-wide instance. */
 static void c_conv_mt32(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){40, 16, 32, 32});
-    gu_weight(b, "w", D_(32, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
+    gu_build_conv(b, &(gu_conv_layer){40, 16, 32, 32, 3, 1, 0.2f, true});
 }
 /* Enough tiles for the wide blocks (48 channels of 16 per thread). */
 static void c_conv_wide(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){6, 16, 64, 64});
-    gu_weight(b, "w", D_(96, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(96), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
+    gu_build_conv(b, &(gu_conv_layer){6, 16, 64, 96, 3, 1, 0.2f, true});
 }
 /* The FiLM of the glyph model (gu_film_conv): the CUDA backend reads its
  * scale and shift straight from the projection's output (no Slice or Add
@@ -657,18 +612,6 @@ done:
     unsetenv("GLINT_CUDA_SIMPLE");
 }
 
-/* GLINT_GPU_OPS_ONLY: comma-separated words; a case runs when its name
- * contains one of them. */
-static bool selected(const char *name) {
-    const char *only = getenv("GLINT_GPU_OPS_ONLY");
-    if (!only || !*only) return true;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", only);
-    for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
-        if (*w && strstr(name, w)) return true;
-    return false;
-}
-
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0); /* every line reaches the log even if a case crashes */
     /* GLINT_GPU_OPS_DRY=1 (no GPU needed): only the reference half of every case. */
@@ -676,7 +619,7 @@ int main(void) {
     tl_seed_from_env();
     for (size_t c = 0; c < GL_ARRAY_LEN(g_cases); c++) {
         const op_case *oc = &g_cases[c];
-        if (!selected(oc->name)) continue;
+        if (!gu_selected("GLINT_GPU_OPS_ONLY", oc->name)) continue;
         /* twice: float weights as drawn, then rounded to bfloat16 for BF16 */
         for (int pass = 0; pass < 2; pass++) {
             gu_graph b;

@@ -20,8 +20,6 @@
 #include "backend/cuda/cuda_resize_map.h"
 #include "gpu_util.h"
 
-#define L_(...) (const char *[]){__VA_ARGS__}, (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
-
 static const char *k_coords[] = {"half_pixel", "asymmetric", "align_corners",
                                  "pytorch_half_pixel", "tf_half_pixel_for_nn"};
 static const char *k_nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
