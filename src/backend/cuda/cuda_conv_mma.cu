@@ -10,11 +10,14 @@
  *
  * GEMM view per block: rows are the 64 pixels (each of the 4 warps owns 16,
  * two rows of the tile), columns the MT channels (MT / 8 fragments of 8),
- * k runs over (input channel, tap) of a chunk: 16 channels x KS*KS taps, a
- * multiple of 16. The A fragment is gathered from the input patch through
- * a table of k -> patch offsets (im2col in registers, nothing written); B
- * comes from the weights kept as [channel][k] in shared memory, so each
- * register holds two consecutive k (one 32-bit load).
+ * k runs tap-major over a chunk of 16 input channels, k = tap * 16 + c, so
+ * a k step is one tap's 16 channels. Per chunk, the input rows are copied
+ * by cp.async as whole 16-byte vectors into a staging area, then turned
+ * channel-innermost ([position][16 channels]); the A fragment of a step is
+ * then one ldmatrix.x4 (each pixel's 16 channels at the tap are 32
+ * contiguous bytes), with no im2col table and no packing. The weights are
+ * copied by cp.async from their tiled layout ([c][tap][mp]) into [k][MT]
+ * rows, and B is read two fragments at a time by ldmatrix.x4.trans.
  *
  * GLINT_CUDA_NO_MMA=1 (read when a plan is prepared) keeps FP16 and BF16 on
  * the SIMT loop, for comparing the two. */
@@ -52,7 +55,32 @@ __device__ __forceinline__ uint32_t pack2(T lo, T hi) {
     return bits16(lo) | (bits16(hi) << 16);
 }
 
-/* One 8-element vector of the patch: input channel ci, row iy, columns
+/* A shared-memory address as the cp.async and ldmatrix operands take it. */
+__device__ __forceinline__ unsigned gm_smem(const void *p) {
+    return (unsigned)__cvta_generic_to_shared(p);
+}
+
+/* 16 bytes from global to shared memory by cp.async; zeros when !ok (a
+ * source size of 0 reads nothing; from must still be a valid address). */
+__device__ __forceinline__ void gm_copy16(void *dst, const void *from, bool ok) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(gm_smem(dst)),
+                 "l"(from), "r"(ok ? 16 : 0));
+}
+
+/* Four 8x8 matrices of 16-bit elements from shared memory, each lane naming
+ * one row (lanes 8i .. 8i + 7: matrix i); transposed when trans. */
+__device__ __forceinline__ void gm_ldsm_x4(uint32_t (&r)[4], unsigned at, bool trans) {
+    if (trans)
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                     : "r"(at));
+    else
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                     : "r"(at));
+}
+
+/* One 8-element vector of an input row: input channel ci, row iy, columns
  * ix .. ix + 7 (ix a multiple of 8, as the row length is) into dst (16-byte
  * aligned shared memory); zeros in the padding and for channels past the
  * chunk (ok false). A full-size input is copied by cp.async, which also
@@ -66,10 +94,8 @@ __device__ __forceinline__ void gm_fill_vector(const gk_tile_src<T> &src, int ci
     const T *plane = in_a ? src.xa + (size_t)ci * hs * ws : src.xb + (size_t)(ci - src.c_a) * hs * ws;
     ok = ok && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
     const T *from = ok ? plane + (size_t)(iy >> up) * ws + (ix >> up) : src.xa;
-    if (!up) { /* nothing is read when the size is 0 */
-        const unsigned d = (unsigned)__cvta_generic_to_shared(dst);
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(from),
-                     "r"(ok ? 16 : 0));
+    if (!up) {
+        gm_copy16(dst, from, ok);
         return;
     }
     uint2 h = make_uint2(0u, 0u); /* 4 elements, each stored twice */
@@ -79,10 +105,19 @@ __device__ __forceinline__ void gm_fill_vector(const gk_tile_src<T> &src, int ci
         make_uint4(lo | lo << 16, mid | mid << 16, hi | hi << 16, top | top << 16);
 }
 
-/* The vector fill's copies have landed (the caller's barrier then makes
+/* The chunk's cp.async copies have landed (the caller's barrier then makes
  * them visible to the block). */
 __device__ __forceinline__ void gm_fill_wait() {
     asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
+}
+
+/* Where half h (channels 8h .. 8h + 7) of patch position pos lies in the
+ * channel-innermost patch, in elements. Positions are 16 channels (32
+ * bytes) apart and the halves of every other group of four positions are
+ * swapped, so that the 8 rows an ldmatrix phase reads (8 consecutive
+ * positions, one half) fall in distinct banks. */
+__device__ __forceinline__ int gm_patch_at(int pos, int h) {
+    return pos * GM_CK + ((h ^ (pos >> 2)) & 1) * 8;
 }
 
 template <typename T, int KS, int S, int MT>
@@ -91,18 +126,17 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 const T *__restrict__ x2, const T *__restrict__ w,
                 const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
                 T *__restrict__ y) {
-    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH;
-    /* A patch row is kept as the 8-element vectors of the input row that
-     * cover it (RV of them, 16 bytes each), so that the fill copies whole
-     * aligned vectors; the patch's first column lies `shift` = ix0 mod 8
-     * elements into the stored row (the same for the whole block). */
+    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
+    /* The staging rows: each patch row as the aligned 8-element vectors of
+     * the input row that cover it (RV of them), its first column `shift` =
+     * ix0 mod 8 elements in (the same for the whole block). */
     constexpr int RV = (PW + 14) / 8, RW = RV * 8, XP = PH * RW;
-    constexpr int KK = KS * KS, K = GM_CK * KK; /* 144 or 16: a multiple of 16 */
-    constexpr int KP = K + 8;                   /* row stride of the weights: no bank conflicts */
+    constexpr int KK = KS * KS, K = GM_CK * KK; /* k = tap * 16 + channel */
+    constexpr int WP = MT + 8;                  /* weight row stride: no bank conflicts */
     constexpr int NF = MT / 8;                  /* n fragments per warp */
-    __shared__ __align__(16) T xs[GM_CK * XP];
-    __shared__ __align__(16) T ws[MT * KP];
-    __shared__ int koff[K];
+    __shared__ __align__(16) T stage[GM_CK * XP]; /* [channel][row][RW], as read */
+    __shared__ __align__(16) T xs[PATCH * GM_CK]; /* [position][channel], gm_patch_at */
+    __shared__ __align__(16) T ws[K * WP];        /* [k][MT] */
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -114,15 +148,27 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     /* Whole vectors need rows of a multiple of 8 elements (then every vector
      * lies wholly inside the row or wholly in the padding, and every row
      * starts 16-byte aligned, the tensors being so); otherwise the patch is
-     * filled element by element into the same layout. */
+     * gathered element by element. */
     const bool by_vector =
         (p.w & 7) == 0 && (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
+    const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
 
-    for (int k = tid; k < K; k += GM_THREADS) {
-        const int c = k / KK, tap = k - c * KK;
-        koff[k] = c * XP + (tap / KS) * RW + tap % KS + shift;
+    /* The A fragment of a k step (16 pixels x the 16 channels of one tap) is
+     * one ldmatrix.x4: lanes 8i .. 8i + 7 name the rows of matrix i, pixels
+     * (i & 1) * 8 .. + 7 of the warp at channel half i >> 1. Their shared
+     * addresses per tap, worked out once. */
+    unsigned a_at[KK];
+    {
+        const int i = lane >> 3, px = warp * 16 + (i & 1) * 8 + (lane & 7);
+        const int pos0 = (px / GK_TILE_EDGE) * S * PW + (px % GK_TILE_EDGE) * S;
+#pragma unroll
+        for (int tap = 0; tap < KK; tap++)
+            a_at[tap] = gm_smem(xs + gm_patch_at(pos0 + (tap / KS) * PW + tap % KS, i >> 1));
     }
-    const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, RW>(warp, g);
+    /* B of a k step, two n fragments per ldmatrix.x4.trans: lanes 0-15 name
+     * rows k0 .. k0 + 15 at the pair's first 8 channels, lanes 16-31 the same
+     * rows at its second 8. */
+    const unsigned b_at = gm_smem(ws + (lane & 15) * WP + (lane >> 4) * 8);
 
     float acc[NF][4];
 #pragma unroll
@@ -130,63 +176,58 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 
     for (int c0 = 0; c0 < p.c_in; c0 += GM_CK) {
         const int cn = min(GM_CK, p.c_in - c0);
-        __syncthreads(); /* the previous chunk has been read (and koff written) */
+        __syncthreads(); /* the previous chunk has been read */
+        /* weights [c][tap][mp] in memory (rows read in order) -> ws[tap * 16 + c];
+         * zeros for channels past the chunk and columns past mp */
+        const T *wc0 = w + (size_t)c0 * KK * mp + m0;
+        for (int e = tid; e < K * (MT / 8); e += GM_THREADS) {
+            const int v = e % (MT / 8), row = e / (MT / 8), c = row / KK, tap = row - c * KK;
+            const bool ok = c < cn && m0 + 8 * v < mp;
+            gm_copy16(ws + (tap * GM_CK + c) * WP + 8 * v, ok ? wc0 + (size_t)row * mp + 8 * v : w,
+                      ok);
+        }
         if (by_vector) {
             for (int e = tid; e < GM_CK * PH * RV; e += GM_THREADS) {
                 const int v = e % RV, cr = e / RV, r = cr % PH, c = cr / PH;
                 gm_fill_vector(src, c0 + c, c < cn, tp.iy0 + r, xv + 8 * v,
-                               xs + c * XP + r * RW + 8 * v);
+                               stage + c * XP + r * RW + 8 * v);
+            }
+            gm_fill_wait();
+            __syncthreads();
+            /* staging -> channel-innermost: 8 channels of one position a store */
+            for (int e = tid; e < 2 * PATCH; e += GM_THREADS) {
+                const int h = e / PATCH, pos = e - h * PATCH, r = pos / PW;
+                const T *s = stage + 8 * h * XP + r * RW + shift + (pos - r * PW);
+                *reinterpret_cast<uint4 *>(xs + gm_patch_at(pos, h)) =
+                    make_uint4(pack2(s[0], s[XP]), pack2(s[2 * XP], s[3 * XP]),
+                               pack2(s[4 * XP], s[5 * XP]), pack2(s[6 * XP], s[7 * XP]));
             }
         } else {
-            for (int e0 = tid; e0 < GM_CK * PH * PW; e0 += 8 * GM_THREADS) {
+            for (int e = tid; e < 2 * PATCH; e += GM_THREADS) {
+                const int h = e / PATCH, pos = e - h * PATCH, r = pos / PW;
                 T v[8];
 #pragma unroll
-                for (int u = 0; u < 8; u++) {
-                    const int e = e0 + u * GM_THREADS, c = e / (PH * PW), r = e - c * (PH * PW);
-                    if (!(e < GM_CK * PH * PW && c < cn &&
-                          src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u])))
+                for (int u = 0; u < 8; u++)
+                    if (!(8 * h + u < cn &&
+                          src.read(c0 + 8 * h + u, tp.iy0 + r, tp.ix0 + pos - r * PW, &v[u])))
                         v[u] = gk_cvt<T>(0.0f);
-                }
-#pragma unroll
-                for (int u = 0; u < 8; u++) {
-                    const int e = e0 + u * GM_THREADS, c = e / (PH * PW), r = e - c * (PH * PW);
-                    if (e < GM_CK * PH * PW) xs[c * XP + (r / PW) * RW + shift + r % PW] = v[u];
-                }
+                *reinterpret_cast<uint4 *>(xs + gm_patch_at(pos, h)) =
+                    make_uint4(pack2(v[0], v[1]), pack2(v[2], v[3]), pack2(v[4], v[5]),
+                               pack2(v[6], v[7]));
             }
+            gm_fill_wait();
         }
-        /* weights [c][tap][mp] in memory -> ws[channel][k] */
-        const T *wc0 = w + (size_t)c0 * KK * mp + m0;
-        for (int e0 = tid; e0 < K * MT; e0 += 8 * GM_THREADS) {
-            T v[8];
-#pragma unroll
-            for (int u = 0; u < 8; u++) {
-                const int e = e0 + u * GM_THREADS, k = e / MT, m = e % MT;
-                v[u] = gk_cvt<T>(0.0f);
-                if (e < K * MT && k < cn * KK) v[u] = wc0[(size_t)k * mp + m];
-            }
-#pragma unroll
-            for (int u = 0; u < 8; u++) {
-                const int e = e0 + u * GM_THREADS;
-                if (e < K * MT) ws[(e % MT) * KP + e / MT] = v[u];
-            }
-        }
-        gm_fill_wait();
         __syncthreads();
-#pragma unroll 3
-        for (int k0 = 0; k0 < K; k0 += 16) {
-            const int ka = k0 + 2 * t, kb = ka + 8;
-            const int o0 = koff[ka], o1 = koff[ka + 1], o2 = koff[kb], o3 = koff[kb + 1];
-            uint32_t a[4];
-            a[0] = pack2(xs[base0 + o0], xs[base0 + o1]);
-            a[1] = pack2(xs[base1 + o0], xs[base1 + o1]);
-            a[2] = pack2(xs[base0 + o2], xs[base0 + o3]);
-            a[3] = pack2(xs[base1 + o2], xs[base1 + o3]);
 #pragma unroll
-            for (int j = 0; j < NF; j++) {
-                const T *wr = ws + (j * 8 + g) * KP;
-                const uint32_t b0 = *reinterpret_cast<const uint32_t *>(wr + ka);
-                const uint32_t b1 = *reinterpret_cast<const uint32_t *>(wr + kb);
-                mma_16816<T>(acc[j], a, b0, b1);
+        for (int tap = 0; tap < KK; tap++) {
+            uint32_t a[4];
+            gm_ldsm_x4(a, a_at[tap], false);
+#pragma unroll
+            for (int j = 0; j < NF; j += 2) {
+                uint32_t bq[4];
+                gm_ldsm_x4(bq, b_at + 2 * (tap * GM_CK * WP + j * 8), true);
+                mma_16816<T>(acc[j], a, bq[0], bq[1]);
+                mma_16816<T>(acc[j + 1], a, bq[2], bq[3]);
             }
         }
     }
@@ -208,6 +249,7 @@ template <typename T>
 static cudaError_t launch_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
     if (!gk_conv_tile_ok(&p) || p.tile_ksplit != 1) return cudaErrorInvalidValue;
+    if ((uintptr_t)ptrs[1] & 15) return cudaErrorInvalidValue; /* cp.async of weight rows */
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
     dim3 grid((unsigned)(((p.oh + GM_TILE - 1) / GM_TILE) * ((p.ow + GM_TILE - 1) / GM_TILE)),
