@@ -132,6 +132,22 @@ static void c_concat_up_second(gu_graph *b) {
 static void c_conv_mt32(gu_graph *b) {
     gu_build_conv(b, &(gu_conv_layer){40, 16, 32, 32, 3, 1, 0.2f, true});
 }
+/* Tensor-core blocks split over groups of warps (few tiles): 3 chunks of
+ * input channels over 2 groups (the first takes two, the last chunk
+ * partial), stride 2, a 15-wide input (no whole-vector rows), 24 channels;
+ * and a 1x1 over 4 groups. */
+static void c_conv_mma_split_s2(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){1, 40, 17, 15});
+    gu_weight(b, "w", D_(24, 40, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(24), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_attr_ints(b, n, "strides", D_(2, 2));
+    gu_output(b, "y");
+}
+static void c_conv_mma_split_1x1(gu_graph *b) {
+    gu_build_conv(b, &(gu_conv_layer){1, 64, 8, 32, 1, 1, 0.2f, false});
+}
 /* Enough tiles for the wide blocks (48 channels of 16 per thread). */
 static void c_conv_wide(gu_graph *b) {
     gu_build_conv(b, &(gu_conv_layer){6, 16, 64, 96, 3, 1, 0.2f, true});
@@ -443,6 +459,7 @@ static const op_case g_cases[] = {
     {"concat_conv", c_concat_conv}, {"conv_big", c_conv_big}, {"conv_transpose", c_convt},
     {"unet_decoder_conv", c_unet_decoder}, {"concat_up_second_conv", c_concat_up_second},
     {"conv_wide", c_conv_wide}, {"conv_mt32", c_conv_mt32},
+    {"conv_mma_split_s2", c_conv_mma_split_s2}, {"conv_mma_split_1x1", c_conv_mma_split_1x1},
     {"film_projection_b1", c_film_projection_b1},
     {"film_projection_b3", c_film_projection_b3},
     {"conv_scaled_operands", c_conv_scaled_operands},

@@ -120,25 +120,68 @@ __device__ __forceinline__ int gm_patch_at(int pos, int h) {
     return pos * GM_CK + ((h ^ (pos >> 2)) & 1) * 8;
 }
 
+/* The shared memory of one group of 4 warps, in elements: a chunk's
+ * staging rows (each patch row as the aligned 8-element vectors of the
+ * input row that cover it, RV of them), its patch channel-innermost
+ * (gm_patch_at) and its weights as [k][MT] rows. */
 template <typename T, int KS, int S, int MT>
-__global__ void __launch_bounds__(GM_THREADS)
+struct gm_layout {
+    static constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
+    static constexpr int RV = (PW + 14) / 8, RW = RV * 8, XP = PH * RW;
+    static constexpr int KK = KS * KS, K = GM_CK * KK; /* k = tap * 16 + channel */
+    static constexpr int WP = MT + 8;                  /* weight row stride: no bank conflicts */
+    static constexpr int STAGE = GM_CK * XP, XS = PATCH * GM_CK, WS = K * WP;
+    static constexpr size_t BYTES = (STAGE + XS + WS) * sizeof(T); /* a multiple of 16 */
+};
+
+/* Dynamic shared memory of a launch: each group's buffers, which the
+ * groups after the first then reuse for their partial sums. */
+template <typename T, int KS, int S, int MT, int KSPLIT>
+constexpr size_t gm_smem_bytes() {
+    const size_t bufs = KSPLIT * gm_layout<T, KS, S, MT>::BYTES;
+    const size_t sums = (size_t)(KSPLIT - 1) * MT / 2 * GM_THREADS * sizeof(float);
+    return bufs > sums ? bufs : sums;
+}
+
+/* Barrier of one group's 128 threads, so that the groups of a split block
+ * go through their chunks independently: named barrier 1 + grp, its id an
+ * immediate (a register id would reserve all 16 of the block's barriers). */
+template <int KSPLIT>
+__device__ __forceinline__ void gm_group_sync(int grp) {
+    if constexpr (KSPLIT == 1) {
+        __syncthreads();
+        return;
+    }
+    switch (grp) {
+    case 0: asm volatile("bar.sync 1, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
+    case 1: asm volatile("bar.sync 2, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
+    case 2: asm volatile("bar.sync 3, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
+    default: asm volatile("bar.sync 4, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
+    }
+}
+
+/* KSPLIT groups of 4 warps share a block's output; group grp takes chunks
+ * grp, grp + KSPLIT, ... of the input channels and the first group adds
+ * the others' sums before the epilogue (for the few blocks of batch-1 and
+ * batch-8 layers). */
+template <typename T, int KS, int S, int MT, int KSPLIT>
+__global__ void __launch_bounds__(GM_THREADS * KSPLIT)
 conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 const T *__restrict__ x2, const T *__restrict__ w,
                 const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
                 T *__restrict__ y) {
-    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
-    /* The staging rows: each patch row as the aligned 8-element vectors of
-     * the input row that cover it (RV of them), its first column `shift` =
-     * ix0 mod 8 elements in (the same for the whole block). */
-    constexpr int RV = (PW + 14) / 8, RW = RV * 8, XP = PH * RW;
-    constexpr int KK = KS * KS, K = GM_CK * KK; /* k = tap * 16 + channel */
-    constexpr int WP = MT + 8;                  /* weight row stride: no bank conflicts */
-    constexpr int NF = MT / 8;                  /* n fragments per warp */
-    __shared__ __align__(16) T stage[GM_CK * XP]; /* [channel][row][RW], as read */
-    __shared__ __align__(16) T xs[PATCH * GM_CK]; /* [position][channel], gm_patch_at */
-    __shared__ __align__(16) T ws[K * WP];        /* [k][MT] */
+    static_assert(KSPLIT == 1 || KSPLIT == 2 || KSPLIT == 4, "gm_group_sync has 4 barriers");
+    using L = gm_layout<T, KS, S, MT>;
+    constexpr int PH = L::PH, PW = L::PW, PATCH = L::PATCH, RV = L::RV, RW = L::RW, XP = L::XP;
+    constexpr int KK = L::KK, K = L::K, WP = L::WP;
+    constexpr int NF = MT / 8; /* n fragments per warp */
+    extern __shared__ __align__(16) unsigned char gm_shared[];
+    const int grp = threadIdx.x / GM_THREADS, tid = threadIdx.x % GM_THREADS;
+    T *const stage = reinterpret_cast<T *>(gm_shared + grp * L::BYTES); /* [channel][row][RW] */
+    T *const xs = stage + L::STAGE; /* [position][channel], gm_patch_at */
+    T *const ws = xs + L::XS;       /* [k][MT] */
 
-    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
     const gk_tile_pos tp = gk_tile_origin(p);
     const int m0 = blockIdx.y * MT, n = blockIdx.z;
@@ -174,9 +217,9 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
     for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
 
-    for (int c0 = 0; c0 < p.c_in; c0 += GM_CK) {
+    for (int c0 = grp * GM_CK; c0 < p.c_in; c0 += GM_CK * KSPLIT) {
         const int cn = min(GM_CK, p.c_in - c0);
-        __syncthreads(); /* the previous chunk has been read */
+        gm_group_sync<KSPLIT>(grp); /* the previous chunk has been read */
         /* weights [c][tap][mp] in memory (rows read in order) -> ws[tap * 16 + c];
          * zeros for channels past the chunk and columns past mp */
         const T *wc0 = w + (size_t)c0 * KK * mp + m0;
@@ -193,7 +236,7 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                                stage + c * XP + r * RW + 8 * v);
             }
             gm_fill_wait();
-            __syncthreads();
+            gm_group_sync<KSPLIT>(grp);
             /* staging -> channel-innermost: 8 channels of one position a store */
             for (int e = tid; e < 2 * PATCH; e += GM_THREADS) {
                 const int h = e / PATCH, pos = e - h * PATCH, r = pos / PW;
@@ -217,7 +260,7 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             }
             gm_fill_wait();
         }
-        __syncthreads();
+        gm_group_sync<KSPLIT>(grp);
 #pragma unroll
         for (int tap = 0; tap < KK; tap++) {
             uint32_t a[4];
@@ -230,6 +273,24 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 mma_16816<T>(acc[j + 1], a, bq[2], bq[3]);
             }
         }
+    }
+
+    if constexpr (KSPLIT > 1) { /* the other groups' sums into the first's, in group order */
+        float *sums = reinterpret_cast<float *>(gm_shared);
+        __syncthreads(); /* every group is done with its buffers */
+        if (grp > 0)
+#pragma unroll
+            for (int j = 0; j < NF; j++)
+#pragma unroll
+                for (int v = 0; v < 4; v++)
+                    sums[(((grp - 1) * NF + j) * 4 + v) * GM_THREADS + tid] = acc[j][v];
+        __syncthreads();
+        if (grp > 0) return;
+        for (int o = 0; o < KSPLIT - 1; o++)
+#pragma unroll
+            for (int j = 0; j < NF; j++)
+#pragma unroll
+                for (int v = 0; v < 4; v++) acc[j][v] += sums[((o * NF + j) * 4 + v) * GM_THREADS + tid];
     }
 
     /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q */
@@ -245,23 +306,46 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     gk_frag_store<T, NF>(p, tp, ops, n, m0, t, p0, p1, r, y);
 }
 
+/* One instance's launch; blocks over 48 KB of shared memory have to be
+ * allowed it first. */
+template <typename T, int KS, int S, int MT, int KSPLIT>
+static void launch_mma_instance(dim3 grid, const gk_conv &p, void *const *ptrs, const gk_ptrs &ops,
+                                cudaStream_t s) {
+    constexpr size_t bytes = gm_smem_bytes<T, KS, S, MT, KSPLIT>();
+    auto kernel = conv_mma_kernel<T, KS, S, MT, KSPLIT>;
+    if (bytes > 48 * 1024 &&
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes) !=
+            cudaSuccess)
+        return; /* the error stays for the caller's cudaGetLastError */
+    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
+    kernel<<<grid, GM_THREADS * KSPLIT, bytes, s>>>(p, (const T *)ptrs[0], x2, (const T *)ptrs[1],
+                                                    (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg]);
+}
+
+/* Blocks of 16-64 channels in one group of warps, or of 16 channels split
+ * over 2 or 4 groups (what the lowering asks: cuda_lower_nn.c, mma_pick). */
 template <typename T>
 static cudaError_t launch_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
-    if (!gk_conv_tile_ok(&p) || p.tile_ksplit != 1) return cudaErrorInvalidValue;
+    const int ksplit = p.tile_ksplit;
+    if (!gk_conv_tile_ok(&p) || !(ksplit == 1 || (p.tile_mt == 16 && (ksplit == 2 || ksplit == 4))))
+        return cudaErrorInvalidValue;
     if ((uintptr_t)ptrs[1] & 15) return cudaErrorInvalidValue; /* cp.async of weight rows */
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
-    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
     dim3 grid((unsigned)(((p.oh + GM_TILE - 1) / GM_TILE) * ((p.ow + GM_TILE - 1) / GM_TILE)),
               (unsigned)((p.c_out + p.tile_mt - 1) / p.tile_mt), (unsigned)p.n);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
     return gk_tile_by_shape(p, [&](auto ks, auto st) {
-        return gk_frag_by_width(p.tile_mt, [&](auto mt) {
-            conv_mma_kernel<T, ks(), st(), mt()><<<grid, GM_THREADS, 0, s>>>(
-                p, (const T *)ptrs[0], x2, (const T *)ptrs[1], (const T *)ptrs[2], ops,
-                (T *)ptrs[p.out_arg]);
-        });
+        if (ksplit == 2)
+            launch_mma_instance<T, ks(), st(), 16, 2>(grid, p, ptrs, ops, s);
+        else if (ksplit == 4)
+            launch_mma_instance<T, ks(), st(), 16, 4>(grid, p, ptrs, ops, s);
+        else
+            return gk_frag_by_width(p.tile_mt, [&](auto mt) {
+                launch_mma_instance<T, ks(), st(), mt(), 1>(grid, p, ptrs, ops, s);
+            });
+        return cudaGetLastError();
     });
 }
 

@@ -404,6 +404,22 @@ static void tc_widen(gk_conv *c, int sm_count) {
         }
 }
 
+/* FP16 / BF16 tensor-core launch shape (cuda_conv_mma.cu): blocks of 16
+ * channels, their input channels split over 2 or 4 groups of warps while
+ * the launch has fewer than two blocks per SM (batch 1 and 8), else
+ * widened as tc_widen says. */
+static void mma_pick(gk_conv *c, int sm_count) {
+    const int sms = sm_count > 0 ? sm_count : 132;
+    const int64_t blocks = tile_count(c) * ((c->c_out + 15) / 16);
+    const int chunks = (c->c_in + 15) / 16;
+    int ks = 1;
+    while (ks * 2 <= 4 && ks * 2 <= chunks && blocks * ks < 2 * sms) ks *= 2;
+    c->tile_mt = 16;
+    c->tile_pm = 8;
+    c->tile_ksplit = ks;
+    if (ks == 1) tc_widen(c, sms);
+}
+
 /* A QConv's constants in the kernels' form: the int8 weight codes in the
  * tiled layout [c][tap][mp] (as upload_tile_weight lays out float ones)
  * and, per output channel, x_scale * w_scale[m] then x_zp * the sum of the
@@ -563,12 +579,12 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         d->kind = GK_CONV_TILE;
         d->args[1] = tw;
         tile_pick(c, L->sm_count);
-        /* FP16 / BF16 blocks of 16+ channels over 16+ input channels (a
-         * chunk's k is 16 channels): the same blocks on tensor cores */
-        if (L->store != GK_STORE_F32 && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 &&
-            c->c_in >= 16) {
+        /* FP16 / BF16 over 16+ input channels (a chunk's k is 16 channels)
+         * into more than 4 (a block's 16, the narrower layers keeping the
+         * SIMT loop's 4-channel blocks): tensor cores */
+        if (L->store != GK_STORE_F32 && !L->no_mma && c->c_out > 4 && c->c_in >= 16) {
             d->kind = GK_CONV_MMA;
-            tc_widen(c, L->sm_count);
+            mma_pick(c, L->sm_count);
             L->pp->n_wmma++;
         }
     } else if (L->store != GK_STORE_F32 && !L->simple && gk_conv_wmma_ok(c)) {
