@@ -41,8 +41,8 @@ static void c_conv3x3_relu(gu_graph *b) {
     gu_output(b, "y");
 }
 /* A U-Net decoder: Concat(Resize(deep), skip) read in one pass, quantised
- * on the way; batch 40 for the tensor cores, then batch 1 (SIMT, split
- * input channels). */
+ * on the way; batch 40 (single-group blocks), then batch 1 (input
+ * channels split over groups of warps). */
 static void unet_decoder(gu_graph *b, int64_t batch) {
     gu_upsample_concat_conv(b, (int64_t[]){batch, 32, 8, 8}, (int64_t[]){batch, 16, 16, 16}, 32,
                             true, true);
@@ -84,8 +84,9 @@ typedef struct int8_case {
     bool chain;     /* an int8 conv reads another's output */
 } int8_case;
 
-/* (Launches of fewer blocks than two per SM split their input channels and
- * stay on the SIMT loop: hence the large batches of the tensor-core cases.) */
+/* (Launches of fewer blocks than two per SM split their input channels
+ * over 2 or 4 groups of warps: the split cases; the others take large
+ * batches for single-group blocks of 16-64 channels.) */
 static const int8_case g_cases[] = {
     {.name = "conv3x3_relu", .build = c_conv3x3_relu},
     /* one input channel (a first layer) */
@@ -99,7 +100,11 @@ static const int8_case g_cases[] = {
     {.name = "conv3x3_s2", .conv = {40, 32, 32, 32, 3, 2, 0.2f, true}, .imma = true},
     {.name = "conv1x1_s2", .conv = {96, 32, 16, 48, 1, 2, 0.3f, true}, .imma = true},
     {.name = "unet_decoder_b40", .build = c_unet_decoder_b40, .imma = true},
-    {.name = "unet_decoder_b1", .build = c_unet_decoder_b1},
+    {.name = "unet_decoder_b1", .build = c_unet_decoder_b1, .imma = true},
+    /* split over 4 groups: chunks of 32, 32, 32 and 16 channels, 40 outputs */
+    {.name = "split4_1x1", .conv = {1, 112, 8, 40, 1, 1, 0.2f, true}, .imma = true},
+    /* split over 2: a 15-wide input (no whole-vector rows), stride 2 */
+    {.name = "split2_s2", .conv = {1, 48, 15, 24, 3, 2, 0.2f, true}, .imma = true},
     {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = true},
     {.name = "qdq_uint8", .build = c_qdq_uint8, .imma = true, .qdq = true},
 };

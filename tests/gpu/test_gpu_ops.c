@@ -22,15 +22,17 @@
 static void c_conv3x3(gu_graph *b) {
     gu_build_conv(b, &(gu_conv_layer){2, 8, 16, 16, 3, 1, 0.3f, true});
 }
-static void c_conv_stride2(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){1, 8, 17, 15});
-    gu_weight(b, "w", D_(16, 8, 3, 3), -0.3f, 0.3f);
-    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
+/* A 3x3 stride-2 conv, pads 1, over a 17x15 input (odd sizes). */
+static void conv_s2_17x15(gu_graph *b, int64_t c_in, int64_t c_out, float w_range) {
+    gu_input(b, "x", 4, (int64_t[]){1, c_in, 17, 15});
+    gu_weight(b, "w", D_(c_out, c_in, 3, 3), -w_range, w_range);
+    gu_weight(b, "bias", D_(c_out), -0.5f, 0.5f);
     int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_attr_ints(b, n, "strides", D_(2, 2));
     gu_output(b, "y");
 }
+static void c_conv_stride2(gu_graph *b) { conv_s2_17x15(b, 8, 16, 0.3f); }
 static void c_conv1x1_nobias(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){2, 32, 8, 8});
     gu_weight(b, "w", D_(24, 32, 1, 1), -0.3f, 0.3f);
@@ -136,15 +138,7 @@ static void c_conv_mt32(gu_graph *b) {
  * input channels over 2 groups (the first takes two, the last chunk
  * partial), stride 2, a 15-wide input (no whole-vector rows), 24 channels;
  * and a 1x1 over 4 groups. */
-static void c_conv_mma_split_s2(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){1, 40, 17, 15});
-    gu_weight(b, "w", D_(24, 40, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(24), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_attr_ints(b, n, "strides", D_(2, 2));
-    gu_output(b, "y");
-}
+static void c_conv_mma_split_s2(gu_graph *b) { conv_s2_17x15(b, 40, 24, 0.2f); }
 static void c_conv_mma_split_1x1(gu_graph *b) {
     gu_build_conv(b, &(gu_conv_layer){1, 64, 8, 32, 1, 1, 0.2f, false});
 }

@@ -1,33 +1,33 @@
 /* INT8 convolution on tensor cores (mma.sync m16n8k32, s8 x s8 -> s32): a
  * glint::QConv (gk_conv.quant) with the blocks of the FP16 tensor-core
- * conv (cuda_conv_mma.cu): an 8x8 output tile x MT channels per block of 4
+ * conv (cuda_conv_mma.cu): an 8x8 output tile x MT channels per group of 4
  * warps, chunks of input channels through shared memory, the folded
- * upsample / concat addressing and the fused epilogue. The lowering takes
- * it where it takes the FP16 one (blocks of 16+ channels, 16+ input
- * channels, batch 8 and up).
+ * upsample / concat addressing and the fused epilogue, and for the few
+ * blocks of small batches the input channels split over 2 or 4 groups.
+ * The lowering takes it where it takes the FP16 one (cuda_lower_nn.c,
+ * mma_pick).
  *
- * Activations stay in the engine's float storage between layers: the
- * patch loader quantises each input as QuantizeLinear would
- * (gk_quantize) and stores the int8 code; padding gets the QConv's zero
- * point, so that the sum of code x weight over the whole window less
- * x_zp x (the channel's weight sum) is the reference's exact
+ * Activations stay in the engine's float storage between layers: each
+ * chunk's input rows are copied by cp.async into a staging area as whole
+ * 16-byte vectors (half storage, rows a multiple of 8; else gathered
+ * element by element), then quantised as QuantizeLinear would
+ * (gk_quantize) into the patch, channel-innermost; padding gets the
+ * QConv's zero point, so that the sum of code x weight over the whole
+ * window less x_zp x (the channel's weight sum) is the reference's exact
  * sum of (code - x_zp) x weight (gl_qconv_accumulate). Then
  * y = (float)acc * (x_scale * w_scale[m]) + B[m] and the epilogue.
  *
- * GEMM view per block as in cuda_conv_mma.cu (rows: the tile's 64 pixels,
- * 16 per warp; columns: the block's MT channels), but k runs tap-major,
- * k = tap * CK + c over a chunk of CK input channels (16 or 32), padded to
- * a multiple of 32 with zero weights. The patch is kept channel-innermost
- * in shared memory ([position][CK channels], rows padded to CK + 4 bytes
- * against bank conflicts), so the four consecutive k of an A register are
- * four channels at one tap: one 32-bit load, the tap's offset a
- * compile-time constant of the unrolled step. B comes from the weights
- * kept as [channel][k] bytes, four k per 32-bit load. */
+ * GEMM view per group as in cuda_conv_mma.cu (rows: the tile's 64 pixels,
+ * 16 per warp; columns: the block's MT channels); k runs tap-major,
+ * k = tap * CK + c over a chunk of CK input channels (GK_IMMA_CK: 16 or
+ * 32), padded to a multiple of 32 with zero weights. A k step's A fragment
+ * is one ldmatrix.x4 over the patch ([position][CK codes]); the weights
+ * lie in global memory as the kernel reads them ([chunk][channel][k],
+ * qconv_consts), so each block copies whole rows by cp.async, and B is
+ * one ldmatrix.x4 per two fragments. */
 #include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GI_TILE GK_TILE_EDGE
-#define GI_THREADS 128 /* 4 warps x 16 pixels */
-#define GI_BATCH 8     /* global loads in flight per thread while filling a chunk */
 
 /* d += a * b on one m16n8k32 tile of signed bytes, four to a register. */
 __device__ __forceinline__ void imma_16832(int (&d)[4], const uint32_t (&a)[4], uint32_t b0,
@@ -39,107 +39,171 @@ __device__ __forceinline__ void imma_16832(int (&d)[4], const uint32_t (&a)[4], 
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+/* The shared memory of one group of 4 warps, in bytes: a chunk's staging
+ * rows (CK channels of each patch row as the aligned 8-element vectors of
+ * the input row that cover it; none for float storage, which is gathered
+ * element by element), its patch as codes ([position][CK], gi_patch_at)
+ * and its weight rows ([channel][k], KP bytes apart: the 8 rows an
+ * ldmatrix phase reads fall in distinct banks). */
 template <typename T, int KS, int S, int MT, int CK>
-__global__ void __launch_bounds__(GI_THREADS)
+struct gi_layout {
+    static constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
+    static constexpr int RV = (PW + 14) / 8, RW = RV * 8, XP = PH * RW;
+    static constexpr int KK = KS * KS, K = GK_IMMA_K(KS, CK), KP = K + 16;
+    static constexpr int STAGE = sizeof(T) == 2 ? CK * XP * 2 : 0, XS = PATCH * CK, WS = MT * KP;
+    static constexpr size_t BYTES = (STAGE + XS + WS + 15) / 16 * 16;
+};
+
+/* Dynamic shared memory of a launch: each group's buffers, which the
+ * groups after the first then reuse for their partial sums. */
+template <typename T, int KS, int S, int MT, int CK, int KSPLIT>
+constexpr size_t gi_smem_bytes() {
+    const size_t bufs = KSPLIT * gi_layout<T, KS, S, MT, CK>::BYTES;
+    const size_t sums = (size_t)(KSPLIT - 1) * MT / 2 * GK_TC_THREADS * sizeof(int);
+    return bufs > sums ? bufs : sums;
+}
+
+/* Where the 16 codes of channels 16h .. 16h + 15 of patch position pos
+ * lie, in bytes. With 32 channels a position is two such rows, swapped in
+ * every other group of four positions so that an ldmatrix phase (8
+ * consecutive positions, one half) meets distinct banks, as in
+ * cuda_conv_mma.cu; with 16 the 8 rows are contiguous. */
+template <int CK>
+__device__ __forceinline__ int gi_patch_at(int pos, int h) {
+    return CK == 32 ? pos * 32 + ((h ^ (pos >> 2)) & 1) * 16 : pos * 16;
+}
+
+/* 16 values' codes, packed four to a word, lowest channel first. */
+__device__ __forceinline__ uint4 gi_quantize16(const float (&v)[16], const gk_conv &p) {
+    uint32_t wd[4];
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        wd[i] = 0;
+#pragma unroll
+        for (int u = 0; u < 4; u++)
+            wd[i] |= (uint32_t)(gk_quantize(v[4 * i + u], p.q_scale, p.q_inv, p.q_zp) & 0xff)
+                     << (8 * u);
+    }
+    return make_uint4(wd[0], wd[1], wd[2], wd[3]);
+}
+
+template <typename T, int KS, int S, int MT, int CK, int KSPLIT>
+__global__ void __launch_bounds__(GK_TC_THREADS * KSPLIT)
 conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                  const T *__restrict__ x2, const int8_t *__restrict__ w,
                  const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
                  T *__restrict__ y) {
-    constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
-    constexpr int KK = KS * KS;
-    constexpr int K = (KK * CK + 31) / 32 * 32; /* k = tap * CK + c, padded */
-    constexpr int XR = CK + 4;                  /* bytes per patch position */
-    constexpr int KP = K + 16;                  /* bytes per weight row */
-    constexpr int NF = MT / 8;                  /* n fragments per warp */
-    __shared__ __align__(16) int8_t xs[PATCH * XR];
-    __shared__ __align__(16) int8_t ws[MT * KP];
+    static_assert(KSPLIT == 1 || KSPLIT == 2 || KSPLIT == 4, "gk_group_sync has 4 barriers");
+    using L = gi_layout<T, KS, S, MT, CK>;
+    constexpr int PH = L::PH, PW = L::PW, PATCH = L::PATCH, RV = L::RV, RW = L::RW, XP = L::XP;
+    constexpr int KK = L::KK, K = L::K, KP = L::KP;
+    constexpr int NF = MT / 8; /* n fragments per warp */
+    constexpr int STEPS = K / 32;
+    extern __shared__ __align__(16) unsigned char gi_shared[];
+    const int grp = threadIdx.x / GK_TC_THREADS, tid = threadIdx.x % GK_TC_THREADS;
+    unsigned char *const base = gi_shared + grp * L::BYTES;
+    T *const stage = reinterpret_cast<T *>(base);          /* [channel][row][RW] */
+    int8_t *const xs = reinterpret_cast<int8_t *>(base + L::STAGE); /* [position][CK] */
+    int8_t *const ws = xs + L::XS;                         /* [channel][KP] */
 
-    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
     const gk_tile_pos tp = gk_tile_origin(p);
     const int m0 = blockIdx.y * MT, n = blockIdx.z;
     const gk_tile_src<T> src(p, x, x2, n);
     const int mp = GK_TILE_MP(p.c_out);
-
+    const int xv = tp.ix0 & ~7, shift = tp.ix0 - xv; /* first stored column, patch origin */
+    const bool by_vector = sizeof(T) == 2 && (p.w & 7) == 0 &&
+                           (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
     const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
+
+    /* A of step s: k 32s .. 32s + 31, lanes 8i .. 8i + 7 naming pixels
+     * (i & 1) * 8 .. + 7 of the warp at k 32s + 16 (i >> 1): a tap and
+     * channel half (padding k: tap 0, met by zero weights). */
+    unsigned a_at[STEPS];
+    {
+        const int i = lane >> 3, px = warp * 16 + (i & 1) * 8 + (lane & 7);
+        const int pos0 = (px / GK_TILE_EDGE) * S * PW + (px % GK_TILE_EDGE) * S;
+#pragma unroll
+        for (int s = 0; s < STEPS; s++) {
+            const int kk = 32 * s + 16 * (i >> 1), tap = kk / CK < KK ? kk / CK : 0;
+            a_at[s] = gk_smem(xs + gi_patch_at<CK>(pos0 + (tap / KS) * PW + tap % KS,
+                                                   (kk % CK) / 16));
+        }
+    }
+    /* B, two fragments per ldmatrix.x4: lanes 0-15 name channels 0-7 of
+     * the pair at k halves 0 and 1, lanes 16-31 channels 8-15. */
+    const unsigned b_at = gk_smem(ws + ((lane >> 4) * 8 + (lane & 7)) * KP + ((lane >> 3) & 1) * 16);
 
     int acc[NF][4];
 #pragma unroll
     for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0;
 
-    for (int c0 = 0; c0 < p.c_in; c0 += CK) {
+    for (int c0 = grp * CK; c0 < p.c_in; c0 += CK * KSPLIT) {
         const int cn = min(CK, p.c_in - c0);
-        __syncthreads(); /* the previous chunk has been read */
-        /* The patch, quantised, position-major; the loads of a batch go out
-         * before any conversion (cuda_conv_tile_kernel.cuh says why). Channels past
-         * cn meet zero weights: their codes do not matter. */
-        for (int e0 = tid; e0 < CK * PATCH; e0 += GI_BATCH * GI_THREADS) {
-            T v[GI_BATCH];
-            unsigned inside = 0;
-#pragma unroll
-            for (int u = 0; u < GI_BATCH; u++) {
-                const int e = e0 + u * GI_THREADS, c = e / PATCH, r = e - c * PATCH;
-                if (e < CK * PATCH && c < cn &&
-                    src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]))
-                    inside |= 1u << u;
-                else
-                    v[u] = gk_cvt<T>(0.0f);
-            }
-#pragma unroll
-            for (int u = 0; u < GI_BATCH; u++) {
-                const int e = e0 + u * GI_THREADS, c = e / PATCH, r = e - c * PATCH;
-                if (e < CK * PATCH)
-                    xs[r * XR + c] =
-                        (int8_t)((inside >> u & 1u)
-                                     ? gk_quantize(gk_ld(v, u), p.q_scale, p.q_inv, p.q_zp)
-                                     : p.x_zp);
-            }
+        gk_group_sync<KSPLIT>(grp); /* the previous chunk has been read */
+        /* the block's weight rows of this chunk; zeros past mp */
+        const int8_t *wq = w + ((size_t)(c0 / CK) * mp + m0) * K;
+        for (int e = tid; e < MT * (K / 16); e += GK_TC_THREADS) {
+            const int m = e / (K / 16), v = e % (K / 16);
+            const bool ok = m0 + m < mp;
+            gk_copy16(ws + m * KP + 16 * v, ok ? wq + (size_t)m * K + 16 * v : w, ok);
         }
-        /* weights [c][tap][mp] codes in memory -> ws[channel][tap * CK + c],
-         * four channels (one 32-bit word: mp and m0 are multiples of 16) a
-         * load; zero past cn and in the padding of k */
-        const int8_t *wc0 = w + (size_t)c0 * KK * mp + m0;
-        constexpr int MW = MT / 4; /* words per (c, tap) row of the block */
-        for (int e0 = tid; e0 < K * MW; e0 += GI_BATCH * GI_THREADS) {
-            uint32_t v[GI_BATCH];
-#pragma unroll
-            for (int u = 0; u < GI_BATCH; u++) {
-                const int e = e0 + u * GI_THREADS, k = e / MW, m4 = (e % MW) * 4;
-                const int tap = k / CK, c = k % CK;
-                v[u] = e < K * MW && tap < KK && c < cn
-                           ? *reinterpret_cast<const uint32_t *>(wc0 + ((size_t)c * KK + tap) * mp + m4)
-                           : 0u;
+        if constexpr (sizeof(T) == 2)
+            if (by_vector) {
+                for (int e = tid; e < CK * PH * RV; e += GK_TC_THREADS) {
+                    const int v = e % RV, cr = e / RV, r = cr % PH, c = cr / PH;
+                    gk_fill_vector(src, c0 + c, c < cn, tp.iy0 + r, xv + 8 * v,
+                                   stage + c * XP + r * RW + 8 * v);
+                }
+                gk_fill_wait();
+                gk_group_sync<KSPLIT>(grp);
             }
+        /* the patch's codes, 16 channels of one position a store; padding
+         * x_zp; channels past cn meet zero weights (their codes do not matter) */
+        for (int e = tid; e < (CK / 16) * PATCH; e += GK_TC_THREADS) {
+            const int h = e / PATCH, pos = e - h * PATCH, r = pos / PW, col = pos - r * PW;
+            const int iy = tp.iy0 + r, ix = tp.ix0 + col;
+            uint4 codes;
+            if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) {
+                const uint32_t z = (uint32_t)(p.x_zp & 0xff) * 0x01010101u;
+                codes = make_uint4(z, z, z, z);
+            } else {
+                float v[16];
+                if (by_vector) {
+                    const T *s = stage + 16 * h * XP + r * RW + shift + col;
 #pragma unroll
-            for (int u = 0; u < GI_BATCH; u++) {
-                const int e = e0 + u * GI_THREADS, k = e / MW, m4 = (e % MW) * 4;
-                if (e < K * MW)
+                    for (int u = 0; u < 16; u++) v[u] = gk_ld(s, u * XP);
+                } else {
 #pragma unroll
-                    for (int i = 0; i < 4; i++) ws[(m4 + i) * KP + k] = (int8_t)(v[u] >> (8 * i));
+                    for (int u = 0; u < 16; u++) {
+                        T e1;
+                        v[u] = 16 * h + u < cn && src.read(c0 + 16 * h + u, iy, ix, &e1)
+                                   ? gk_ld(&e1, 0)
+                                   : 0.0f;
+                    }
+                }
+                codes = gi_quantize16(v, p);
             }
+            *reinterpret_cast<uint4 *>(xs + gi_patch_at<CK>(pos, h)) = codes;
         }
-        __syncthreads();
+        gk_fill_wait();
+        gk_group_sync<KSPLIT>(grp);
 #pragma unroll
-        for (int k0 = 0; k0 < K; k0 += 32) {
-            /* a[0], a[1]: k0 + 4t .. + 3 (pixels p0, p1); a[2], a[3]: 16 on */
+        for (int s = 0; s < STEPS; s++) {
             uint32_t a[4];
+            gk_ldsm_x4(a, a_at[s], false);
 #pragma unroll
-            for (int h = 0; h < 2; h++) {
-                const int kk = k0 + 16 * h;                   /* + 4t: channel 4t of the tap */
-                const int tap = kk / CK < KK ? kk / CK : 0;   /* padding k: any tap, zero weight */
-                const int off = ((tap / KS) * PW + tap % KS) * XR + kk % CK + 4 * t;
-                a[2 * h] = *reinterpret_cast<const uint32_t *>(xs + base0 * XR + off);
-                a[2 * h + 1] = *reinterpret_cast<const uint32_t *>(xs + base1 * XR + off);
-            }
-#pragma unroll
-            for (int j = 0; j < NF; j++) {
-                const int8_t *wr = ws + (j * 8 + g) * KP + k0 + 4 * t;
-                const uint32_t b0 = *reinterpret_cast<const uint32_t *>(wr);
-                const uint32_t b1 = *reinterpret_cast<const uint32_t *>(wr + 16);
-                imma_16832(acc[j], a, b0, b1);
+            for (int j = 0; j < NF; j += 2) {
+                uint32_t bq[4];
+                gk_ldsm_x4(bq, b_at + j * 8 * KP + 32 * s, false);
+                imma_16832(acc[j], a, bq[0], bq[1]);
+                imma_16832(acc[j + 1], a, bq[2], bq[3]);
             }
         }
     }
+
+    if (!gk_split_sum<KSPLIT>(acc, reinterpret_cast<int *>(gi_shared), grp, tid)) return;
 
     /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q;
      * dequantised as the reference does */
@@ -158,24 +222,53 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     gk_frag_store<T, NF>(p, tp, ops, n, m0, t, p0, p1, r, y);
 }
 
+/* One instance's launch; blocks over 48 KB of shared memory have to be
+ * allowed it first. */
+template <typename T, int KS, int S, int MT, int CK, int KSPLIT>
+static void launch_imma_instance(dim3 grid, const gk_conv &p, void *const *ptrs,
+                                 const gk_ptrs &ops, cudaStream_t s) {
+    constexpr size_t bytes = gi_smem_bytes<T, KS, S, MT, CK, KSPLIT>();
+    auto kernel = conv_imma_kernel<T, KS, S, MT, CK, KSPLIT>;
+    if (!gk_allow_smem(kernel, bytes)) return;
+    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
+    kernel<<<grid, GK_TC_THREADS * KSPLIT, bytes, s>>>(p, (const T *)ptrs[0], x2,
+                                                       (const int8_t *)ptrs[1], (const T *)ptrs[2],
+                                                       ops, (T *)ptrs[p.out_arg]);
+}
+
+template <typename T, int KS, int S, int CK>
+static cudaError_t launch_imma_chunked(dim3 grid, const gk_conv &p, void *const *ptrs,
+                                       const gk_ptrs &ops, cudaStream_t s) {
+    if (p.tile_ksplit == 2)
+        launch_imma_instance<T, KS, S, 16, CK, 2>(grid, p, ptrs, ops, s);
+    else if (p.tile_ksplit == 4)
+        launch_imma_instance<T, KS, S, 16, CK, 4>(grid, p, ptrs, ops, s);
+    else
+        return gk_frag_by_width(p.tile_mt, [&](auto mt) {
+            launch_imma_instance<T, KS, S, mt(), CK, 1>(grid, p, ptrs, ops, s);
+        });
+    return cudaGetLastError();
+}
+
+/* Blocks of 16-64 channels in one group of warps, or of 16 channels split
+ * over 2 or 4 groups, chunks of GK_IMMA_CK channels (the weights' layout). */
 template <typename T>
 static cudaError_t launch_imma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
-    if (!p.quant || !gk_conv_tile_ok(&p) || p.tile_ksplit != 1) return cudaErrorInvalidValue;
+    const int ksplit = p.tile_ksplit;
+    if (!p.quant || !gk_conv_tile_ok(&p) ||
+        !(ksplit == 1 || (p.tile_mt == 16 && (ksplit == 2 || ksplit == 4))))
+        return cudaErrorInvalidValue;
+    if ((uintptr_t)ptrs[1] & 15) return cudaErrorInvalidValue; /* cp.async of weight rows */
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
-    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
     dim3 grid((unsigned)(((p.oh + GI_TILE - 1) / GI_TILE) * ((p.ow + GI_TILE - 1) / GI_TILE)),
               (unsigned)((p.c_out + p.tile_mt - 1) / p.tile_mt), (unsigned)p.n);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
     return gk_tile_by_shape(p, [&](auto ks, auto st) {
-        return gk_frag_by_width(p.tile_mt, [&](auto mt) {
-            /* 16-channel chunks for 16 input channels or fewer: 32 would pad half the k */
-            auto kernel = p.c_in <= 16 ? conv_imma_kernel<T, ks(), st(), mt(), 16>
-                                       : conv_imma_kernel<T, ks(), st(), mt(), 32>;
-            kernel<<<grid, GI_THREADS, 0, s>>>(p, (const T *)ptrs[0], x2, (const int8_t *)ptrs[1],
-                                               (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg]);
-        });
+        return GK_IMMA_CK(p.c_in) == 16
+                   ? launch_imma_chunked<T, ks(), st(), 16>(grid, p, ptrs, ops, s)
+                   : launch_imma_chunked<T, ks(), st(), 32>(grid, p, ptrs, ops, s);
     });
 }
 

@@ -26,7 +26,6 @@
 #include "backend/cuda/cuda_conv_tile.cuh"
 
 #define GM_TILE GK_TILE_EDGE
-#define GM_THREADS 128 /* 4 warps x 16 pixels */
 #define GM_CK 16       /* input channels per chunk */
 
 /* d += a * b on one m16n8k16 tile; T (__half or __nv_bfloat16) picks the
@@ -46,69 +45,6 @@ __device__ __forceinline__ void mma_16816(float (&d)[4], const uint32_t (&a)[4],
             "{%8,%9}, {%0,%1,%2,%3};\n"
             : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
             : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ uint32_t bits16(__half v) { return __half_as_ushort(v); }
-__device__ __forceinline__ uint32_t bits16(__nv_bfloat16 v) { return __bfloat16_as_ushort(v); }
-template <typename T>
-__device__ __forceinline__ uint32_t pack2(T lo, T hi) {
-    return bits16(lo) | (bits16(hi) << 16);
-}
-
-/* A shared-memory address as the cp.async and ldmatrix operands take it. */
-__device__ __forceinline__ unsigned gm_smem(const void *p) {
-    return (unsigned)__cvta_generic_to_shared(p);
-}
-
-/* 16 bytes from global to shared memory by cp.async; zeros when !ok (a
- * source size of 0 reads nothing; from must still be a valid address). */
-__device__ __forceinline__ void gm_copy16(void *dst, const void *from, bool ok) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(gm_smem(dst)),
-                 "l"(from), "r"(ok ? 16 : 0));
-}
-
-/* Four 8x8 matrices of 16-bit elements from shared memory, each lane naming
- * one row (lanes 8i .. 8i + 7: matrix i); transposed when trans. */
-__device__ __forceinline__ void gm_ldsm_x4(uint32_t (&r)[4], unsigned at, bool trans) {
-    if (trans)
-        asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                     : "r"(at));
-    else
-        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                     : "r"(at));
-}
-
-/* One 8-element vector of an input row: input channel ci, row iy, columns
- * ix .. ix + 7 (ix a multiple of 8, as the row length is) into dst (16-byte
- * aligned shared memory); zeros in the padding and for channels past the
- * chunk (ok false). A full-size input is copied by cp.async, which also
- * writes the zeros; a folded 2x upsample reads 4 elements and doubles
- * each. */
-template <typename T>
-__device__ __forceinline__ void gm_fill_vector(const gk_tile_src<T> &src, int ci, bool ok, int iy,
-                                               int ix, T *dst) {
-    const bool in_a = ci < src.c_a;
-    const int up = in_a ? src.sa : src.sb, hs = in_a ? src.hsa : src.hsb, ws = in_a ? src.wsa : src.wsb;
-    const T *plane = in_a ? src.xa + (size_t)ci * hs * ws : src.xb + (size_t)(ci - src.c_a) * hs * ws;
-    ok = ok && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
-    const T *from = ok ? plane + (size_t)(iy >> up) * ws + (ix >> up) : src.xa;
-    if (!up) {
-        gm_copy16(dst, from, ok);
-        return;
-    }
-    uint2 h = make_uint2(0u, 0u); /* 4 elements, each stored twice */
-    if (ok) h = *reinterpret_cast<const uint2 *>(from);
-    const uint32_t lo = h.x & 0xffffu, mid = h.x >> 16, hi = h.y & 0xffffu, top = h.y >> 16;
-    *reinterpret_cast<uint4 *>(dst) =
-        make_uint4(lo | lo << 16, mid | mid << 16, hi | hi << 16, top | top << 16);
-}
-
-/* The chunk's cp.async copies have landed (the caller's barrier then makes
- * them visible to the block). */
-__device__ __forceinline__ void gm_fill_wait() {
-    asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
 }
 
 /* Where half h (channels 8h .. 8h + 7) of patch position pos lies in the
@@ -139,25 +75,8 @@ struct gm_layout {
 template <typename T, int KS, int S, int MT, int KSPLIT>
 constexpr size_t gm_smem_bytes() {
     const size_t bufs = KSPLIT * gm_layout<T, KS, S, MT>::BYTES;
-    const size_t sums = (size_t)(KSPLIT - 1) * MT / 2 * GM_THREADS * sizeof(float);
+    const size_t sums = (size_t)(KSPLIT - 1) * MT / 2 * GK_TC_THREADS * sizeof(float);
     return bufs > sums ? bufs : sums;
-}
-
-/* Barrier of one group's 128 threads, so that the groups of a split block
- * go through their chunks independently: named barrier 1 + grp, its id an
- * immediate (a register id would reserve all 16 of the block's barriers). */
-template <int KSPLIT>
-__device__ __forceinline__ void gm_group_sync(int grp) {
-    if constexpr (KSPLIT == 1) {
-        __syncthreads();
-        return;
-    }
-    switch (grp) {
-    case 0: asm volatile("bar.sync 1, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
-    case 1: asm volatile("bar.sync 2, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
-    case 2: asm volatile("bar.sync 3, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
-    default: asm volatile("bar.sync 4, %0;\n" ::"n"(GM_THREADS) : "memory"); break;
-    }
 }
 
 /* KSPLIT groups of 4 warps share a block's output; group grp takes chunks
@@ -165,18 +84,18 @@ __device__ __forceinline__ void gm_group_sync(int grp) {
  * the others' sums before the epilogue (for the few blocks of batch-1 and
  * batch-8 layers). */
 template <typename T, int KS, int S, int MT, int KSPLIT>
-__global__ void __launch_bounds__(GM_THREADS * KSPLIT)
+__global__ void __launch_bounds__(GK_TC_THREADS * KSPLIT)
 conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 const T *__restrict__ x2, const T *__restrict__ w,
                 const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
                 T *__restrict__ y) {
-    static_assert(KSPLIT == 1 || KSPLIT == 2 || KSPLIT == 4, "gm_group_sync has 4 barriers");
+    static_assert(KSPLIT == 1 || KSPLIT == 2 || KSPLIT == 4, "gk_group_sync has 4 barriers");
     using L = gm_layout<T, KS, S, MT>;
     constexpr int PH = L::PH, PW = L::PW, PATCH = L::PATCH, RV = L::RV, RW = L::RW, XP = L::XP;
     constexpr int KK = L::KK, K = L::K, WP = L::WP;
     constexpr int NF = MT / 8; /* n fragments per warp */
     extern __shared__ __align__(16) unsigned char gm_shared[];
-    const int grp = threadIdx.x / GM_THREADS, tid = threadIdx.x % GM_THREADS;
+    const int grp = threadIdx.x / GK_TC_THREADS, tid = threadIdx.x % GK_TC_THREADS;
     T *const stage = reinterpret_cast<T *>(gm_shared + grp * L::BYTES); /* [channel][row][RW] */
     T *const xs = stage + L::STAGE; /* [position][channel], gm_patch_at */
     T *const ws = xs + L::XS;       /* [k][MT] */
@@ -206,12 +125,12 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         const int pos0 = (px / GK_TILE_EDGE) * S * PW + (px % GK_TILE_EDGE) * S;
 #pragma unroll
         for (int tap = 0; tap < KK; tap++)
-            a_at[tap] = gm_smem(xs + gm_patch_at(pos0 + (tap / KS) * PW + tap % KS, i >> 1));
+            a_at[tap] = gk_smem(xs + gm_patch_at(pos0 + (tap / KS) * PW + tap % KS, i >> 1));
     }
     /* B of a k step, two n fragments per ldmatrix.x4.trans: lanes 0-15 name
      * rows k0 .. k0 + 15 at the pair's first 8 channels, lanes 16-31 the same
      * rows at its second 8. */
-    const unsigned b_at = gm_smem(ws + (lane & 15) * WP + (lane >> 4) * 8);
+    const unsigned b_at = gk_smem(ws + (lane & 15) * WP + (lane >> 4) * 8);
 
     float acc[NF][4];
 #pragma unroll
@@ -219,34 +138,34 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 
     for (int c0 = grp * GM_CK; c0 < p.c_in; c0 += GM_CK * KSPLIT) {
         const int cn = min(GM_CK, p.c_in - c0);
-        gm_group_sync<KSPLIT>(grp); /* the previous chunk has been read */
+        gk_group_sync<KSPLIT>(grp); /* the previous chunk has been read */
         /* weights [c][tap][mp] in memory (rows read in order) -> ws[tap * 16 + c];
          * zeros for channels past the chunk and columns past mp */
         const T *wc0 = w + (size_t)c0 * KK * mp + m0;
-        for (int e = tid; e < K * (MT / 8); e += GM_THREADS) {
+        for (int e = tid; e < K * (MT / 8); e += GK_TC_THREADS) {
             const int v = e % (MT / 8), row = e / (MT / 8), c = row / KK, tap = row - c * KK;
             const bool ok = c < cn && m0 + 8 * v < mp;
-            gm_copy16(ws + (tap * GM_CK + c) * WP + 8 * v, ok ? wc0 + (size_t)row * mp + 8 * v : w,
+            gk_copy16(ws + (tap * GM_CK + c) * WP + 8 * v, ok ? wc0 + (size_t)row * mp + 8 * v : w,
                       ok);
         }
         if (by_vector) {
-            for (int e = tid; e < GM_CK * PH * RV; e += GM_THREADS) {
+            for (int e = tid; e < GM_CK * PH * RV; e += GK_TC_THREADS) {
                 const int v = e % RV, cr = e / RV, r = cr % PH, c = cr / PH;
-                gm_fill_vector(src, c0 + c, c < cn, tp.iy0 + r, xv + 8 * v,
+                gk_fill_vector(src, c0 + c, c < cn, tp.iy0 + r, xv + 8 * v,
                                stage + c * XP + r * RW + 8 * v);
             }
-            gm_fill_wait();
-            gm_group_sync<KSPLIT>(grp);
+            gk_fill_wait();
+            gk_group_sync<KSPLIT>(grp);
             /* staging -> channel-innermost: 8 channels of one position a store */
-            for (int e = tid; e < 2 * PATCH; e += GM_THREADS) {
+            for (int e = tid; e < 2 * PATCH; e += GK_TC_THREADS) {
                 const int h = e / PATCH, pos = e - h * PATCH, r = pos / PW;
                 const T *s = stage + 8 * h * XP + r * RW + shift + (pos - r * PW);
                 *reinterpret_cast<uint4 *>(xs + gm_patch_at(pos, h)) =
-                    make_uint4(pack2(s[0], s[XP]), pack2(s[2 * XP], s[3 * XP]),
-                               pack2(s[4 * XP], s[5 * XP]), pack2(s[6 * XP], s[7 * XP]));
+                    make_uint4(gk_pack2(s[0], s[XP]), gk_pack2(s[2 * XP], s[3 * XP]),
+                               gk_pack2(s[4 * XP], s[5 * XP]), gk_pack2(s[6 * XP], s[7 * XP]));
             }
         } else {
-            for (int e = tid; e < 2 * PATCH; e += GM_THREADS) {
+            for (int e = tid; e < 2 * PATCH; e += GK_TC_THREADS) {
                 const int h = e / PATCH, pos = e - h * PATCH, r = pos / PW;
                 T v[8];
 #pragma unroll
@@ -255,43 +174,27 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                           src.read(c0 + 8 * h + u, tp.iy0 + r, tp.ix0 + pos - r * PW, &v[u])))
                         v[u] = gk_cvt<T>(0.0f);
                 *reinterpret_cast<uint4 *>(xs + gm_patch_at(pos, h)) =
-                    make_uint4(pack2(v[0], v[1]), pack2(v[2], v[3]), pack2(v[4], v[5]),
-                               pack2(v[6], v[7]));
+                    make_uint4(gk_pack2(v[0], v[1]), gk_pack2(v[2], v[3]), gk_pack2(v[4], v[5]),
+                               gk_pack2(v[6], v[7]));
             }
-            gm_fill_wait();
+            gk_fill_wait();
         }
-        gm_group_sync<KSPLIT>(grp);
+        gk_group_sync<KSPLIT>(grp);
 #pragma unroll
         for (int tap = 0; tap < KK; tap++) {
             uint32_t a[4];
-            gm_ldsm_x4(a, a_at[tap], false);
+            gk_ldsm_x4(a, a_at[tap], false);
 #pragma unroll
             for (int j = 0; j < NF; j += 2) {
                 uint32_t bq[4];
-                gm_ldsm_x4(bq, b_at + 2 * (tap * GM_CK * WP + j * 8), true);
+                gk_ldsm_x4(bq, b_at + 2 * (tap * GM_CK * WP + j * 8), true);
                 mma_16816<T>(acc[j], a, bq[0], bq[1]);
                 mma_16816<T>(acc[j + 1], a, bq[2], bq[3]);
             }
         }
     }
 
-    if constexpr (KSPLIT > 1) { /* the other groups' sums into the first's, in group order */
-        float *sums = reinterpret_cast<float *>(gm_shared);
-        __syncthreads(); /* every group is done with its buffers */
-        if (grp > 0)
-#pragma unroll
-            for (int j = 0; j < NF; j++)
-#pragma unroll
-                for (int v = 0; v < 4; v++)
-                    sums[(((grp - 1) * NF + j) * 4 + v) * GM_THREADS + tid] = acc[j][v];
-        __syncthreads();
-        if (grp > 0) return;
-        for (int o = 0; o < KSPLIT - 1; o++)
-#pragma unroll
-            for (int j = 0; j < NF; j++)
-#pragma unroll
-                for (int v = 0; v < 4; v++) acc[j][v] += sums[((o * NF + j) * 4 + v) * GM_THREADS + tid];
-    }
+    if (!gk_split_sum<KSPLIT>(acc, reinterpret_cast<float *>(gm_shared), grp, tid)) return;
 
     /* acc[j][h * 2 + q]: pixel h ? p1 : p0, channel m0 + j * 8 + 2 * t + q */
     float r[NF][4];
@@ -313,12 +216,9 @@ static void launch_mma_instance(dim3 grid, const gk_conv &p, void *const *ptrs, 
                                 cudaStream_t s) {
     constexpr size_t bytes = gm_smem_bytes<T, KS, S, MT, KSPLIT>();
     auto kernel = conv_mma_kernel<T, KS, S, MT, KSPLIT>;
-    if (bytes > 48 * 1024 &&
-        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes) !=
-            cudaSuccess)
-        return; /* the error stays for the caller's cudaGetLastError */
+    if (!gk_allow_smem(kernel, bytes)) return;
     const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
-    kernel<<<grid, GM_THREADS * KSPLIT, bytes, s>>>(p, (const T *)ptrs[0], x2, (const T *)ptrs[1],
+    kernel<<<grid, GK_TC_THREADS * KSPLIT, bytes, s>>>(p, (const T *)ptrs[0], x2, (const T *)ptrs[1],
                                                     (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg]);
 }
 

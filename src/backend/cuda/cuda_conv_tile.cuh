@@ -138,4 +138,124 @@ __device__ __forceinline__ void gk_frag_store(const gk_conv &p, const gk_tile_po
                 gk_st(y, ((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1], r[j][v]);
 }
 
+/* The tensor-core kernels' building blocks: a group of 4 warps (16 pixels
+ * each, an 8x8 tile), 16-bit packing, cp.async copies, ldmatrix loads, the
+ * vector fill of an input row and a group's own barrier. */
+#define GK_TC_THREADS 128
+
+__device__ __forceinline__ uint32_t gk_bits16(__half v) { return __half_as_ushort(v); }
+__device__ __forceinline__ uint32_t gk_bits16(__nv_bfloat16 v) { return __bfloat16_as_ushort(v); }
+template <typename T>
+__device__ __forceinline__ uint32_t gk_pack2(T lo, T hi) {
+    return gk_bits16(lo) | (gk_bits16(hi) << 16);
+}
+
+/* A shared-memory address as the cp.async and ldmatrix operands take it. */
+__device__ __forceinline__ unsigned gk_smem(const void *p) {
+    return (unsigned)__cvta_generic_to_shared(p);
+}
+
+/* 16 bytes from global to shared memory by cp.async; zeros when !ok (a
+ * source size of 0 reads nothing; from must still be a valid address). */
+__device__ __forceinline__ void gk_copy16(void *dst, const void *from, bool ok) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(gk_smem(dst)),
+                 "l"(from), "r"(ok ? 16 : 0));
+}
+
+/* Four 8x8 matrices of 16-bit elements from shared memory, each lane naming
+ * one row (lanes 8i .. 8i + 7: matrix i); transposed when trans. */
+__device__ __forceinline__ void gk_ldsm_x4(uint32_t (&r)[4], unsigned at, bool trans) {
+    if (trans)
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                     : "r"(at));
+    else
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                     : "r"(at));
+}
+
+/* One 8-element vector of an input row: input channel ci, row iy, columns
+ * ix .. ix + 7 (ix a multiple of 8, as the row length is) into dst (16-byte
+ * aligned shared memory); zeros in the padding and for channels past the
+ * chunk (ok false). A full-size input is copied by cp.async, which also
+ * writes the zeros; a folded 2x upsample reads 4 elements and doubles
+ * each. */
+template <typename T>
+__device__ __forceinline__ void gk_fill_vector(const gk_tile_src<T> &src, int ci, bool ok, int iy,
+                                               int ix, T *dst) {
+    const bool in_a = ci < src.c_a;
+    const int up = in_a ? src.sa : src.sb, hs = in_a ? src.hsa : src.hsb, ws = in_a ? src.wsa : src.wsb;
+    const T *plane = in_a ? src.xa + (size_t)ci * hs * ws : src.xb + (size_t)(ci - src.c_a) * hs * ws;
+    ok = ok && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
+    const T *from = ok ? plane + (size_t)(iy >> up) * ws + (ix >> up) : src.xa;
+    if (!up) {
+        gk_copy16(dst, from, ok);
+        return;
+    }
+    uint2 h = make_uint2(0u, 0u); /* 4 elements, each stored twice */
+    if (ok) h = *reinterpret_cast<const uint2 *>(from);
+    const uint32_t lo = h.x & 0xffffu, mid = h.x >> 16, hi = h.y & 0xffffu, top = h.y >> 16;
+    *reinterpret_cast<uint4 *>(dst) =
+        make_uint4(lo | lo << 16, mid | mid << 16, hi | hi << 16, top | top << 16);
+}
+
+/* The chunk's cp.async copies have landed (the caller's barrier then makes
+ * them visible to the block). */
+__device__ __forceinline__ void gk_fill_wait() {
+    asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
+}
+
+/* Barrier of one group's 128 threads, so that the groups of a split block
+ * go through their chunks independently: named barrier 1 + grp, its id an
+ * immediate (a register id would reserve all 16 of the block's barriers). */
+template <int KSPLIT>
+__device__ __forceinline__ void gk_group_sync(int grp) {
+    if constexpr (KSPLIT == 1) {
+        __syncthreads();
+        return;
+    }
+    switch (grp) {
+    case 0: asm volatile("bar.sync 1, %0;\n" ::"n"(GK_TC_THREADS) : "memory"); break;
+    case 1: asm volatile("bar.sync 2, %0;\n" ::"n"(GK_TC_THREADS) : "memory"); break;
+    case 2: asm volatile("bar.sync 3, %0;\n" ::"n"(GK_TC_THREADS) : "memory"); break;
+    default: asm volatile("bar.sync 4, %0;\n" ::"n"(GK_TC_THREADS) : "memory"); break;
+    }
+}
+
+/* The end of a split block's k loop (KSPLIT groups, cuda_conv_mma.cu):
+ * the groups after the first leave their sums in shared memory (sums:
+ * room for (KSPLIT - 1) * NF * 4 values per thread, the groups' buffers
+ * being done with) and the first adds them in group order, so that the
+ * result does not depend on timing. Whether the calling thread goes on to
+ * the epilogue (the first group's do). */
+template <int KSPLIT, int NF, typename A>
+__device__ __forceinline__ bool gk_split_sum(A (&acc)[NF][4], A *sums, int grp, int tid) {
+    if constexpr (KSPLIT == 1) return true;
+    __syncthreads(); /* every group is done with its buffers */
+    if (grp > 0)
+#pragma unroll
+        for (int j = 0; j < NF; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++)
+                sums[(((grp - 1) * NF + j) * 4 + v) * GK_TC_THREADS + tid] = acc[j][v];
+    __syncthreads();
+    if (grp > 0) return false;
+    for (int o = 0; o < KSPLIT - 1; o++)
+#pragma unroll
+        for (int j = 0; j < NF; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++) acc[j][v] += sums[((o * NF + j) * 4 + v) * GK_TC_THREADS + tid];
+    return true;
+}
+
+/* Lets kernel take `bytes` of dynamic shared memory (over 48 KB needs
+ * asking); false with the error left for cudaGetLastError. */
+template <typename K>
+static inline bool gk_allow_smem(K kernel, size_t bytes) {
+    return bytes <= 48 * 1024 ||
+           cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes) ==
+               cudaSuccess;
+}
+
 #endif

@@ -256,6 +256,12 @@ bool gk_conv_wmma_ok(const gk_conv *c);
  * ([c][tap][m], kept by the engine): c_out rounded up to 16. */
 #define GK_TILE_MP(c_out) (((c_out) + 15) / 16 * 16)
 #define GK_TILE_PAD4(n) (((n) + 3) / 4 * 4)
+/* The INT8 tensor-core conv (cuda_conv_imma.cu): chunks of 32 input
+ * channels, or 16 for layers of no more (32 would pad half of k); a
+ * chunk's k (taps x channels) padded to the m16n8k32 step. Its weights
+ * lie as [chunk][c_out rounded to 16][k] codes. */
+#define GK_IMMA_CK(c_in) ((c_in) <= 16 ? 16 : 32)
+#define GK_IMMA_K(ks, ck) (((ks) * (ks) * (ck) + 31) / 32 * 32)
 /* Dynamic shared memory of a tiled-conv launch: the patch and weights of a
  * chunk of min(CK, c_in) channels, or the partial sums of the thread
  * groups after the first, whichever is larger. */

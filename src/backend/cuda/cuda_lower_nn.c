@@ -404,14 +404,14 @@ static void tc_widen(gk_conv *c, int sm_count) {
         }
 }
 
-/* FP16 / BF16 tensor-core launch shape (cuda_conv_mma.cu): blocks of 16
- * channels, their input channels split over 2 or 4 groups of warps while
- * the launch has fewer than two blocks per SM (batch 1 and 8), else
- * widened as tc_widen says. */
-static void mma_pick(gk_conv *c, int sm_count) {
+/* Tensor-core launch shape (cuda_conv_mma.cu, cuda_conv_imma.cu): blocks
+ * of 16 channels, their input channels (chunks of ck) split over 2 or 4
+ * groups of warps while the launch has fewer than two blocks per SM
+ * (batch 1 and 8), else widened as tc_widen says. */
+static void mma_pick(gk_conv *c, int sm_count, int ck) {
     const int sms = sm_count > 0 ? sm_count : 132;
     const int64_t blocks = tile_count(c) * ((c->c_out + 15) / 16);
-    const int chunks = (c->c_in + 15) / 16;
+    const int chunks = (c->c_in + ck - 1) / ck;
     int ks = 1;
     while (ks * 2 <= 4 && ks * 2 <= chunks && blocks * ks < 2 * sms) ks *= 2;
     c->tile_mt = 16;
@@ -420,11 +420,21 @@ static void mma_pick(gk_conv *c, int sm_count) {
     if (ks == 1) tc_widen(c, sms);
 }
 
+/* Whether a QConv runs on the INT8 tensor cores (cuda_conv_imma.cu): as
+ * FP16 convs go to theirs (16+ input channels, 5+ output channels). */
+static bool qconv_on_tensor_cores(const gl_cuda_lower *L, const gk_conv *c) {
+    return !L->simple && !L->no_mma && c->c_out > 4 && c->c_in >= 16;
+}
+
 /* A QConv's constants in the kernels' form: the int8 weight codes in the
- * tiled layout [c][tap][mp] (as upload_tile_weight lays out float ones)
- * and, per output channel, x_scale * w_scale[m] then x_zp * the sum of the
- * channel's codes (gk_conv.quant). */
-static glint_status qconv_consts(gl_cuda_lower *L, int si, gk_desc *d, int n_args, gl_err *err) {
+ * tiled layout [c][tap][mp] (as upload_tile_weight lays out float ones),
+ * or for the tensor cores (imma) as [chunk][mp][k] with k = tap * ck + c
+ * over chunks of ck = GK_IMMA_CK channels padded to GK_IMMA_K, so that a
+ * block copies whole rows; and, per output channel, x_scale * w_scale[m]
+ * then x_zp * the sum of the channel's codes (gk_conv.quant). Padding
+ * codes are zeros. */
+static glint_status qconv_consts(gl_cuda_lower *L, int si, gk_desc *d, int n_args, bool imma,
+                                 gl_err *err) {
     const gl_plan_step *s = &L->plan->steps[si];
     const gl_qconv_params *qp = s->params;
     gk_conv *c = &d->u.conv;
@@ -434,8 +444,11 @@ static glint_status qconv_consts(gl_cuda_lower *L, int si, gk_desc *d, int n_arg
     if (!wt->is_const || wt->dtype != GLINT_DTYPE_INT8 || gl_shape_numel(&wt->shape) != m * per ||
         !st->is_const || st->dtype != GLINT_DTYPE_FLOAT32 || gl_shape_numel(&st->shape) != m)
         return gl_cuda_unsupported(L, si, err, "has weights or weight scales that are not constants");
+    const int kk = c->kh * c->kw, ck = GK_IMMA_CK(c->c_in), kq = GK_IMMA_K(c->kh, ck);
+    const int64_t chunks = (c->c_in + ck - 1) / ck;
     void *wh = NULL, *ah = NULL;
-    int wid = gl_cuda_lowered_const(L, GLINT_DTYPE_INT8, per * mp, &wh, err);
+    int wid = gl_cuda_lowered_const(L, GLINT_DTYPE_INT8, imma ? chunks * mp * kq : per * mp, &wh,
+                                    err);
     int aid = wid < 0 ? -1 : gl_cuda_lowered_const(L, GLINT_DTYPE_INT32, 2 * mp, &ah, err);
     if (aid < 0) return err->status;
     const int8_t *w = wt->data;
@@ -445,8 +458,10 @@ static glint_status qconv_consts(gl_cuda_lower *L, int si, gk_desc *d, int n_arg
     int32_t *corr = (int32_t *)ah + mp;
     for (int64_t mi = 0; mi < m; mi++) {
         int64_t sum = 0;
-        for (int64_t r = 0; r < per; r++) {
-            tw[r * mp + mi] = w[mi * per + r];
+        for (int64_t r = 0; r < per; r++) { /* r = ci * kk + tap */
+            const int64_t ci = r / kk, tap = r % kk;
+            tw[imma ? ((ci / ck) * mp + mi) * kq + tap * ck + ci % ck : r * mp + mi] =
+                w[mi * per + r];
             sum += w[mi * per + r];
         }
         dq[mi] = qp->x_scale * wscale[mi]; /* the reference's product (op_qconv.c) */
@@ -523,7 +538,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         if ((st = qconv_input(L, si, c, err))) return st;
         d->args[0] = L->plan->steps[L->fold_q[si]].inputs[0];
         d->args[wscale] = -1; /* folded into the per-channel factors */
-        if ((st = qconv_consts(L, si, d, n_args++, err))) return st;
+        if ((st = qconv_consts(L, si, d, n_args++, qconv_on_tensor_cores(L, c), err))) return st;
     }
     if (L->fold_up[si] >= 0) {
         d->args[0] = L->plan->steps[L->fold_up[si]].inputs[0];
@@ -567,9 +582,9 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     if (quant) { /* INT8 tensor cores where FP16 would take them, else the SIMT loop */
         d->kind = GK_CONV_TILE;
         tile_pick(c, L->sm_count);
-        if (!L->simple && !L->no_mma && c->tile_mt >= 16 && c->tile_ksplit == 1 && c->c_in >= 16) {
+        if (qconv_on_tensor_cores(L, c)) {
             d->kind = GK_CONV_IMMA;
-            tc_widen(c, L->sm_count);
+            mma_pick(c, L->sm_count, GK_IMMA_CK(c->c_in));
             L->pp->n_wmma++;
         }
         return GLINT_OK;
@@ -584,7 +599,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
          * SIMT loop's 4-channel blocks): tensor cores */
         if (L->store != GK_STORE_F32 && !L->no_mma && c->c_out > 4 && c->c_in >= 16) {
             d->kind = GK_CONV_MMA;
-            mma_pick(c, L->sm_count);
+            mma_pick(c, L->sm_count, 16);
             L->pp->n_wmma++;
         }
     } else if (L->store != GK_STORE_F32 && !L->simple && gk_conv_wmma_ok(c)) {
