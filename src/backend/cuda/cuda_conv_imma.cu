@@ -102,9 +102,9 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     extern __shared__ __align__(16) unsigned char gi_shared[];
     const int grp = threadIdx.x / GK_TC_THREADS, tid = threadIdx.x % GK_TC_THREADS;
     unsigned char *const base = gi_shared + grp * L::BYTES;
-    T *const stage = reinterpret_cast<T *>(base);          /* [channel][row][RW] */
+    T *const stage = reinterpret_cast<T *>(base);                   /* [channel][row][RW] */
     int8_t *const xs = reinterpret_cast<int8_t *>(base + L::STAGE); /* [position][CK] */
-    int8_t *const ws = xs + L::XS;                         /* [channel][KP] */
+    int8_t *const ws = xs + L::XS;                                  /* [channel][KP] */
 
     const int lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -133,7 +133,8 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     }
     /* B, two fragments per ldmatrix.x4: lanes 0-15 name channels 0-7 of
      * the pair at k halves 0 and 1, lanes 16-31 channels 8-15. */
-    const unsigned b_at = gk_smem(ws + ((lane >> 4) * 8 + (lane & 7)) * KP + ((lane >> 3) & 1) * 16);
+    const unsigned b_at =
+        gk_smem(ws + ((lane >> 4) * 8 + (lane & 7)) * KP + ((lane >> 3) & 1) * 16);
 
     int acc[NF][4];
 #pragma unroll

@@ -2,9 +2,9 @@
  * accumulation): the tiled conv of cuda_conv_tile_kernel.cuh with its inner loop as
  * an implicit GEMM. Same blocks (an 8x8 output tile x MT channels), same
  * chunks of input channels through shared memory, same folded input
- * addressing and epilogue; the lowering takes it for FP16 and BF16 launches
- * with blocks of 16 channels or more over 16+ input channels (batch 8 and
- * up), where the SIMT loop is bound by its FMAs. The two types share the
+ * addressing and epilogue; the lowering takes it for every FP16 and BF16
+ * conv of 16+ input and 5+ output channels, splitting the input channels
+ * of small batches over 2 or 4 groups of warps (mma_pick). The two types share the
  * fragment layout and the rate; only the instruction's operand type differs
  * (.f16 or .bf16), so one kernel template serves both.
  *

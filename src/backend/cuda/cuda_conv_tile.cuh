@@ -1,7 +1,9 @@
 /* What the tiled convolution kernels (cuda_conv_tile_kernel.cuh, SIMT;
  * cuda_conv_mma.cu and cuda_conv_imma.cu, tensor cores) share: where a
  * block's output tile and its input patch lie, how the patch loader reads
- * the conv's input, and the tensor-core kernels' epilogue. */
+ * the conv's input, and the tensor-core kernels' epilogue and building
+ * blocks (cp.async, ldmatrix, the vector fill, split-block barriers and
+ * sums). */
 #ifndef GL_CUDA_CONV_TILE_CUH
 #define GL_CUDA_CONV_TILE_CUH
 
@@ -245,7 +247,8 @@ __device__ __forceinline__ bool gk_split_sum(A (&acc)[NF][4], A *sums, int grp, 
 #pragma unroll
         for (int j = 0; j < NF; j++)
 #pragma unroll
-            for (int v = 0; v < 4; v++) acc[j][v] += sums[((o * NF + j) * 4 + v) * GK_TC_THREADS + tid];
+            for (int v = 0; v < 4; v++)
+                acc[j][v] += sums[((o * NF + j) * 4 + v) * GK_TC_THREADS + tid];
     return true;
 }
 
