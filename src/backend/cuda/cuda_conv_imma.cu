@@ -152,11 +152,7 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         }
         if constexpr (sizeof(T) == 2)
             if (by_vector) {
-                for (int e = tid; e < CK * PH * RV; e += GK_TC_THREADS) {
-                    const int v = e % RV, cr = e / RV, r = cr % PH, c = cr / PH;
-                    gk_fill_vector(src, c0 + c, c < cn, tp.iy0 + r, xv + 8 * v,
-                                   stage + c * XP + r * RW + 8 * v);
-                }
+                gk_fill_rows<CK, PH, RV, RW, XP>(src, c0, cn, tp.iy0, xv, stage, tid);
                 gk_fill_wait();
                 gk_group_sync<KSPLIT>(grp);
             }

@@ -202,6 +202,19 @@ __device__ __forceinline__ void gk_fill_vector(const gk_tile_src<T> &src, int ci
         make_uint4(lo | lo << 16, mid | mid << 16, hi | hi << 16, top | top << 16);
 }
 
+/* A chunk's input rows into a staging area by whole vectors (one group's
+ * threads share the work): CK channels from c0, cn of them real (zeros
+ * past), PH rows from iy0, RV vectors of 8 from column xv each, vector v of
+ * row r of channel c at stage[c * XP + r * RW + 8v]. */
+template <int CK, int PH, int RV, int RW, int XP, typename T>
+__device__ __forceinline__ void gk_fill_rows(const gk_tile_src<T> &src, int c0, int cn, int iy0,
+                                             int xv, T *stage, int tid) {
+    for (int e = tid; e < CK * PH * RV; e += GK_TC_THREADS) {
+        const int v = e % RV, cr = e / RV, r = cr % PH, c = cr / PH;
+        gk_fill_vector(src, c0 + c, c < cn, iy0 + r, xv + 8 * v, stage + c * XP + r * RW + 8 * v);
+    }
+}
+
 /* The chunk's cp.async copies have landed (the caller's barrier then makes
  * them visible to the block). */
 __device__ __forceinline__ void gk_fill_wait() {
