@@ -64,13 +64,12 @@ constexpr size_t gi_smem_bytes() {
 }
 
 /* Where the 16 codes of channels 16h .. 16h + 15 of patch position pos
- * lie, in bytes. With 32 channels a position is two such rows, swapped in
- * every other group of four positions so that an ldmatrix phase (8
- * consecutive positions, one half) meets distinct banks, as in
- * cuda_conv_mma.cu; with 16 the 8 rows are contiguous. */
+ * lie, in bytes: with 32 channels a position is two 16-byte rows
+ * (gk_patch_row); with 16 the 8 rows an ldmatrix phase reads are
+ * contiguous. */
 template <int CK>
 __device__ __forceinline__ int gi_patch_at(int pos, int h) {
-    return CK == 32 ? pos * 32 + ((h ^ (pos >> 2)) & 1) * 16 : pos * 16;
+    return CK == 32 ? gk_patch_row(pos, h) * 16 : pos * 16;
 }
 
 /* 16 values' codes, packed four to a word, lowest channel first. */
@@ -233,29 +232,11 @@ static void launch_imma_instance(dim3 grid, const gk_conv &p, void *const *ptrs,
                                                        ops, (T *)ptrs[p.out_arg]);
 }
 
-template <typename T, int KS, int S, int CK>
-static cudaError_t launch_imma_chunked(dim3 grid, const gk_conv &p, void *const *ptrs,
-                                       const gk_ptrs &ops, cudaStream_t s) {
-    if (p.tile_ksplit == 2)
-        launch_imma_instance<T, KS, S, 16, CK, 2>(grid, p, ptrs, ops, s);
-    else if (p.tile_ksplit == 4)
-        launch_imma_instance<T, KS, S, 16, CK, 4>(grid, p, ptrs, ops, s);
-    else
-        return gk_frag_by_width(p.tile_mt, [&](auto mt) {
-            launch_imma_instance<T, KS, S, mt(), CK, 1>(grid, p, ptrs, ops, s);
-        });
-    return cudaGetLastError();
-}
-
-/* Blocks of 16-64 channels in one group of warps, or of 16 channels split
- * over 2 or 4 groups, chunks of GK_IMMA_CK channels (the weights' layout). */
+/* Chunks of GK_IMMA_CK channels (the weights' layout). */
 template <typename T>
 static cudaError_t launch_imma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
-    const int ksplit = p.tile_ksplit;
-    if (!p.quant || !gk_conv_tile_ok(&p) ||
-        !(ksplit == 1 || (p.tile_mt == 16 && (ksplit == 2 || ksplit == 4))))
-        return cudaErrorInvalidValue;
+    if (!p.quant || !gk_conv_tile_ok(&p) || !gk_tc_block_ok(p)) return cudaErrorInvalidValue;
     if ((uintptr_t)ptrs[1] & 15) return cudaErrorInvalidValue; /* cp.async of weight rows */
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     dim3 grid((unsigned)(((p.oh + GI_TILE - 1) / GI_TILE) * ((p.ow + GI_TILE - 1) / GI_TILE)),
@@ -263,9 +244,12 @@ static cudaError_t launch_imma(const gk_desc *d, void *const *ptrs, cudaStream_t
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
     return gk_tile_by_shape(p, [&](auto ks, auto st) {
-        return GK_IMMA_CK(p.c_in) == 16
-                   ? launch_imma_chunked<T, ks(), st(), 16>(grid, p, ptrs, ops, s)
-                   : launch_imma_chunked<T, ks(), st(), 32>(grid, p, ptrs, ops, s);
+        return gk_tc_by_block(p, [&](auto mt, auto ksplit) {
+            if (GK_IMMA_CK(p.c_in) == 16)
+                launch_imma_instance<T, ks(), st(), mt(), 16, ksplit()>(grid, p, ptrs, ops, s);
+            else
+                launch_imma_instance<T, ks(), st(), mt(), 32, ksplit()>(grid, p, ptrs, ops, s);
+        });
     });
 }
 

@@ -48,12 +48,9 @@ __device__ __forceinline__ void mma_16816(float (&d)[4], const uint32_t (&a)[4],
 }
 
 /* Where half h (channels 8h .. 8h + 7) of patch position pos lies in the
- * channel-innermost patch, in elements. Positions are 16 channels (32
- * bytes) apart and the halves of every other group of four positions are
- * swapped, so that the 8 rows an ldmatrix phase reads (8 consecutive
- * positions, one half) fall in distinct banks. */
+ * channel-innermost patch, in elements (8 to a row, gk_patch_row). */
 __device__ __forceinline__ int gm_patch_at(int pos, int h) {
-    return pos * GM_CK + ((h ^ (pos >> 2)) & 1) * 8;
+    return gk_patch_row(pos, h) * 8;
 }
 
 /* The shared memory of one group of 4 warps, in elements: a chunk's
@@ -218,14 +215,10 @@ static void launch_mma_instance(dim3 grid, const gk_conv &p, void *const *ptrs, 
                                                     (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg]);
 }
 
-/* Blocks of 16-64 channels in one group of warps, or of 16 channels split
- * over 2 or 4 groups (what the lowering asks: cuda_lower_nn.c, mma_pick). */
 template <typename T>
 static cudaError_t launch_mma(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
-    const int ksplit = p.tile_ksplit;
-    if (!gk_conv_tile_ok(&p) || !(ksplit == 1 || (p.tile_mt == 16 && (ksplit == 2 || ksplit == 4))))
-        return cudaErrorInvalidValue;
+    if (!gk_conv_tile_ok(&p) || !gk_tc_block_ok(p)) return cudaErrorInvalidValue;
     if ((uintptr_t)ptrs[1] & 15) return cudaErrorInvalidValue; /* cp.async of weight rows */
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     dim3 grid((unsigned)(((p.oh + GM_TILE - 1) / GM_TILE) * ((p.ow + GM_TILE - 1) / GM_TILE)),
@@ -233,15 +226,9 @@ static cudaError_t launch_mma(const gk_desc *d, void *const *ptrs, cudaStream_t 
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
     return gk_tile_by_shape(p, [&](auto ks, auto st) {
-        if (ksplit == 2)
-            launch_mma_instance<T, ks(), st(), 16, 2>(grid, p, ptrs, ops, s);
-        else if (ksplit == 4)
-            launch_mma_instance<T, ks(), st(), 16, 4>(grid, p, ptrs, ops, s);
-        else
-            return gk_frag_by_width(p.tile_mt, [&](auto mt) {
-                launch_mma_instance<T, ks(), st(), mt(), 1>(grid, p, ptrs, ops, s);
-            });
-        return cudaGetLastError();
+        return gk_tc_by_block(p, [&](auto mt, auto ksplit) {
+            launch_mma_instance<T, ks(), st(), mt(), ksplit()>(grid, p, ptrs, ops, s);
+        });
     });
 }
 

@@ -59,9 +59,8 @@ struct gk_tile_src {
 
 /* Launch-time dispatch of the tiled kernels onto their template instances:
  * f(KS, S) with the kernel size and stride as std::integral_constant
- * (1x1 or 3x3, stride 1 or 2: what gk_conv_tile_ok admits), and the
- * tensor-core kernels' f(MT) for blocks of 16-64 channels, then the launch
- * error. */
+ * (1x1 or 3x3, stride 1 or 2: what gk_conv_tile_ok admits), then the
+ * tensor-core kernels' f(MT, KSPLIT), then the launch error. */
 template <int V>
 using gk_int = std::integral_constant<int, V>;
 template <typename F>
@@ -69,16 +68,36 @@ static inline cudaError_t gk_tile_by_shape(const gk_conv &p, F f) {
     if (p.kh == 1) return p.sh == 1 ? f(gk_int<1>(), gk_int<1>()) : f(gk_int<1>(), gk_int<2>());
     return p.sh == 1 ? f(gk_int<3>(), gk_int<1>()) : f(gk_int<3>(), gk_int<2>());
 }
+
+/* The tensor-core kernels' blocks: 16-64 output channels in one group of
+ * warps, or 16 split over 2 or 4 groups (what the lowering asks:
+ * cuda_lower_nn.c, mma_pick). */
+static inline bool gk_tc_block_ok(const gk_conv &p) {
+    if (p.tile_ksplit == 1)
+        return p.tile_mt == 16 || p.tile_mt == 32 || p.tile_mt == 48 || p.tile_mt == 64;
+    return p.tile_mt == 16 && (p.tile_ksplit == 2 || p.tile_ksplit == 4);
+}
 template <typename F>
-static inline cudaError_t gk_frag_by_width(int mt, F f) {
-    switch (mt) {
-    case 16: f(gk_int<16>()); break;
-    case 32: f(gk_int<32>()); break;
-    case 48: f(gk_int<48>()); break;
-    case 64: f(gk_int<64>()); break;
-    default: return cudaErrorInvalidValue;
+static inline cudaError_t gk_tc_by_block(const gk_conv &p, F f) {
+    if (!gk_tc_block_ok(p)) return cudaErrorInvalidValue;
+    switch (p.tile_ksplit == 1 ? p.tile_mt : -p.tile_ksplit) {
+    case 16: f(gk_int<16>(), gk_int<1>()); break;
+    case 32: f(gk_int<32>(), gk_int<1>()); break;
+    case 48: f(gk_int<48>(), gk_int<1>()); break;
+    case 64: f(gk_int<64>(), gk_int<1>()); break;
+    case -2: f(gk_int<16>(), gk_int<2>()); break;
+    default: f(gk_int<16>(), gk_int<4>()); break;
     }
     return cudaGetLastError();
+}
+
+/* A channel-innermost patch whose positions are two 16-byte rows each (16
+ * halves, or 32 INT8 codes): the row that holds half h of position pos.
+ * The halves of every other group of four positions are swapped, so that
+ * the 8 rows an ldmatrix phase reads (8 consecutive positions, one half)
+ * fall in distinct banks. */
+__device__ __forceinline__ int gk_patch_row(int pos, int h) {
+    return 2 * pos + ((h ^ (pos >> 2)) & 1);
 }
 
 /* A tensor-core thread's two output pixels: rows g and g + 8 (g = lane / 4)

@@ -420,10 +420,28 @@ static void mma_pick(gk_conv *c, int sm_count, int ck) {
     if (ks == 1) tc_widen(c, sms);
 }
 
-/* Whether a QConv runs on the INT8 tensor cores (cuda_conv_imma.cu): as
- * FP16 convs go to theirs (16+ input channels, 5+ output channels). */
-static bool qconv_on_tensor_cores(const gl_cuda_lower *L, const gk_conv *c) {
-    return !L->simple && !L->no_mma && c->c_out > 4 && c->c_in >= 16;
+/* Whether a tiled convolution runs on the tensor cores: a QConv on the
+ * INT8 ones (cuda_conv_imma.cu), a float one in an FP16 / BF16 engine on
+ * theirs (cuda_conv_mma.cu), when it reads 16+ input channels (a chunk's k
+ * is 16 channels) into more than 4 (a block's 16; the narrower layers keep
+ * the SIMT loop's 4-channel blocks). */
+static bool conv_on_tensor_cores(const gl_cuda_lower *L, const gk_conv *c, bool quant) {
+    if (L->simple || L->no_mma || c->c_out <= 4 || c->c_in < 16) return false;
+    return quant || L->store != GK_STORE_F32;
+}
+
+/* A tiled convolution's kernel and launch shape: the tensor cores' (with
+ * input chunks of ck channels) or the SIMT loop's. */
+static void tiled_pick(gl_cuda_lower *L, gk_desc *d, gk_kind tc_kind, int ck) {
+    gk_conv *c = &d->u.conv;
+    if (tc_kind == GK_CONV_TILE) {
+        d->kind = GK_CONV_TILE;
+        tile_pick(c, L->sm_count);
+        return;
+    }
+    d->kind = tc_kind;
+    mma_pick(c, L->sm_count, ck);
+    L->pp->n_wmma++;
 }
 
 /* A QConv's constants in the kernels' form: the int8 weight codes in the
@@ -526,6 +544,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     conv_fill(c, &g);
     c->up = c->up2 = 1;
     c->split_arg = -1;
+    const bool tc = conv_on_tensor_cores(L, c, quant);
     for (int k = 0; k < s->n_inputs; k++) d->args[k] = s->inputs[k];
     int n_args = s->n_inputs < 3 ? 3 : s->n_inputs; /* slot 2 is the (maybe absent) bias */
     if (quant) {
@@ -538,7 +557,7 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
         if ((st = qconv_input(L, si, c, err))) return st;
         d->args[0] = L->plan->steps[L->fold_q[si]].inputs[0];
         d->args[wscale] = -1; /* folded into the per-channel factors */
-        if ((st = qconv_consts(L, si, d, n_args++, qconv_on_tensor_cores(L, c), err))) return st;
+        if ((st = qconv_consts(L, si, d, n_args++, tc, err))) return st;
     }
     if (L->fold_up[si] >= 0) {
         d->args[0] = L->plan->steps[L->fold_up[si]].inputs[0];
@@ -579,29 +598,14 @@ glint_status gl_cuda_lower_conv(gl_cuda_lower *L, int si, gl_err *err) {
     c->out_arg = n_args;
     d->args[n_args++] = s->outputs[0];
     d->n_args = n_args;
-    if (quant) { /* INT8 tensor cores where FP16 would take them, else the SIMT loop */
-        d->kind = GK_CONV_TILE;
-        tile_pick(c, L->sm_count);
-        if (qconv_on_tensor_cores(L, c)) {
-            d->kind = GK_CONV_IMMA;
-            mma_pick(c, L->sm_count, GK_IMMA_CK(c->c_in));
-            L->pp->n_wmma++;
-        }
+    if (quant) {
+        tiled_pick(L, d, tc ? GK_CONV_IMMA : GK_CONV_TILE, GK_IMMA_CK(c->c_in));
         return GLINT_OK;
     }
     int tw = !L->simple && gk_conv_tile_ok(c) ? gl_cuda_tile_weight(L, d->args[1]) : -1;
     if (tw >= 0) {
-        d->kind = GK_CONV_TILE;
         d->args[1] = tw;
-        tile_pick(c, L->sm_count);
-        /* FP16 / BF16 over 16+ input channels (a chunk's k is 16 channels)
-         * into more than 4 (a block's 16, the narrower layers keeping the
-         * SIMT loop's 4-channel blocks): tensor cores */
-        if (L->store != GK_STORE_F32 && !L->no_mma && c->c_out > 4 && c->c_in >= 16) {
-            d->kind = GK_CONV_MMA;
-            mma_pick(c, L->sm_count, 16);
-            L->pp->n_wmma++;
-        }
+        tiled_pick(L, d, tc ? GK_CONV_MMA : GK_CONV_TILE, 16);
     } else if (L->store != GK_STORE_F32 && !L->simple && gk_conv_wmma_ok(c)) {
         d->kind = GK_CONV_WMMA;
         L->pp->n_wmma++;
