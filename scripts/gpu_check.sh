@@ -14,9 +14,10 @@
 #
 # Everything is written into OUTDIR as it happens (one log per step, and
 # gpu_check.json rewritten after every step), so a timeout keeps what ran.
-# Meant to finish in under 2.5 minutes on a 16-core H200 machine: each step
-# is bounded by a timeout and by the deadline GLINT_GPU_DEADLINE_S (default
-# 130 s from the start, leaving room for the last step's minimum). The
+# Meant to finish in under 3.5 minutes on a 16-core H200 machine (a fresh
+# build of the tensor-core kernels' instances alone takes 100-130 s there):
+# each step is bounded by a timeout and by the deadline GLINT_GPU_DEADLINE_S
+# (default 200 s from the start, leaving room for the last step's minimum). The
 # script never stops at a failure; its exit code says whether everything
 # passed.
 #
@@ -26,7 +27,7 @@ OUT=${1:?usage: scripts/gpu_check.sh OUTDIR}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${GLINT_GPU_BUILD:-$ROOT/build-gpu-check}
 JOBS=${GLINT_GPU_JOBS:-16}
-DEADLINE=${GLINT_GPU_DEADLINE_S:-130}
+DEADLINE=${GLINT_GPU_DEADLINE_S:-200}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 T0=$(date +%s)
@@ -126,7 +127,7 @@ if [ "$CONFIG_RC" = 0 ]; then
   [ -f "$BUILD/build.ninja" ] && KEEP="-k0"
   # glint itself too: bench/run_gpu.sh reuses this build dir right after.
   log "build: $TESTS glint_cli"
-  timeout "$(budget 100)" cmake --build "$BUILD" -j"$JOBS" --target $TESTS glint_cli -- $KEEP \
+  timeout "$(budget 170)" cmake --build "$BUILD" -j"$JOBS" --target $TESTS glint_cli -- $KEEP \
     > "$OUT/build.log" 2>&1
   BUILD_RC=$?
   log "build rc $BUILD_RC; $(grep -c -E 'error:|Error [0-9]' "$OUT/build.log") error lines"
