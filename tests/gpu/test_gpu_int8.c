@@ -89,8 +89,9 @@ typedef struct int8_case {
  * batches for single-group blocks of 16-64 channels.) */
 static const int8_case g_cases[] = {
     {.name = "conv3x3_relu", .build = c_conv3x3_relu},
-    /* one input channel (a first layer) */
+    /* one input channel (a first layer), one output (a last) */
     {.name = "first_layer", .conv = {4, 1, 24, 16, 3, 1, 0.5f, true}},
+    {.name = "last_layer", .conv = {4, 16, 21, 1, 3, 1, 0.2f, true}},
     /* batch 32 x 64 channels: 16-channel blocks, 40 outputs (a partial block) */
     {.name = "conv_big", .conv = {32, 64, 16, 40, 3, 1, 0.1f, true}, .imma = true},
     /* 64-channel blocks; 30x30 output (partial tiles); no bias */

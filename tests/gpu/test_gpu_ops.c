@@ -146,6 +146,22 @@ static void c_conv_mma_split_1x1(gu_graph *b) {
 static void c_conv_wide(gu_graph *b) {
     gu_build_conv(b, &(gu_conv_layer){6, 16, 64, 96, 3, 1, 0.2f, true});
 }
+/* The glyph model's ends: its first conv (1 input channel, the FiLM
+ * epilogue) and its last (1 output channel, a fused Sigmoid), over sizes
+ * that leave partial tiles. */
+static void c_film_first_layer(gu_graph *b) {
+    gu_film_conv(b, 3, 1, 16, 21, "y");
+    gu_output(b, "y");
+}
+static void c_conv_sigmoid_last(gu_graph *b) {
+    gu_input(b, "x", 4, (int64_t[]){2, 16, 19, 19});
+    gu_weight(b, "w", D_(1, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(1), -0.5f, 0.5f);
+    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Sigmoid", L_("c"), L_("y"));
+    gu_output(b, "y");
+}
 /* The FiLM of the glyph model (gu_film_conv): the CUDA backend reads its
  * scale and shift straight from the projection's output (no Slice or Add
  * kernels). */
@@ -454,6 +470,7 @@ static const op_case g_cases[] = {
     {"unet_decoder_conv", c_unet_decoder}, {"concat_up_second_conv", c_concat_up_second},
     {"conv_wide", c_conv_wide}, {"conv_mt32", c_conv_mt32},
     {"conv_mma_split_s2", c_conv_mma_split_s2}, {"conv_mma_split_1x1", c_conv_mma_split_1x1},
+    {"film_first_layer", c_film_first_layer}, {"conv_sigmoid_last", c_conv_sigmoid_last},
     {"film_projection_b1", c_film_projection_b1},
     {"film_projection_b3", c_film_projection_b3},
     {"conv_scaled_operands", c_conv_scaled_operands},

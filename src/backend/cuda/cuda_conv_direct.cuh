@@ -24,14 +24,6 @@
 
 #include "backend/cuda/cuda_device.cuh"
 
-/* Unrolling is asked of nvcc's device pass only: the host compiler (the
- * host test's pass) does not know the pragma and warns. */
-#ifdef __CUDA_ARCH__
-#define GKC_UNROLL _Pragma("unroll")
-#else
-#define GKC_UNROLL
-#endif
-
 #define GKC_MAX_MB 8
 /* Fewest threads a launch should keep while MB grows: about 8 warps per SM
  * of an H200 (132 SMs), 12 of an RTX 3090 (82). Below it MB shrinks, so a
@@ -125,16 +117,16 @@ __host__ __device__ __forceinline__ void gkc_taps(const T *xc, int nc, int plane
                                                   const T *wp, int wstride, float (&acc)[MB]) {
     for (int c = 0; c < nc; c++) {
         float v[K * K];
-GKC_UNROLL
+GK_UNROLL
         for (int t = 0; t < K * K; t++) {
             float xv = gk_ld(xc, off[t]); /* off[t] is a valid element even for padding */
             v[t] = (!MASKED || ((tmask >> t) & 1u)) ? xv : 0.0f;
         }
-GKC_UNROLL
+GK_UNROLL
         for (int j = 0; j < MB; j++) {
             const T *wj = wp + j * wstride;
             float a = acc[j];
-GKC_UNROLL
+GK_UNROLL
             for (int t = 0; t < K * K; t++) a += v[t] * gk_ld(wj, t);
             acc[j] = a;
         }
@@ -152,7 +144,7 @@ __host__ __device__ __forceinline__ void gkc_sum_k(const gk_conv &p, const gkc_g
     const int iy0 = oy * p.sh - p.ph, ix0 = ox * p.sw - p.pw;
     int roff[K], coff[K];
     unsigned rmask = 0, cmask = 0;
-GKC_UNROLL
+GK_UNROLL
     for (int k = 0; k < K; k++) {
         int iy = iy0 + k * p.dh, ix = ix0 + k * p.dw;
         bool ry = iy >= 0 && iy < p.h, rx = ix >= 0 && ix < p.w;
@@ -163,9 +155,9 @@ GKC_UNROLL
     }
     int off[K * K];
     unsigned tmask = 0;
-GKC_UNROLL
+GK_UNROLL
     for (int ky = 0; ky < K; ky++)
-GKC_UNROLL
+GK_UNROLL
         for (int kx = 0; kx < K; kx++) {
             off[ky * K + kx] = roff[ky] + coff[kx];
             tmask |= (((rmask >> ky) & (cmask >> kx)) & 1u) << (ky * K + kx);
@@ -215,7 +207,7 @@ __host__ __device__ __forceinline__ void gkc_sum_general(const gk_conv &p, const
                 const T *wr = wc + ky * p.kw;
                 for (int kx = kx0; kx < kx1; kx++) {
                     float xv = gk_ld(xr, (ix0 + kx * p.dw) >> s);
-GKC_UNROLL
+GK_UNROLL
                     for (int j = 0; j < MB; j++) acc[j] += xv * gk_ld(wr, j * g.wstride + kx);
                 }
             }
@@ -248,12 +240,12 @@ __host__ __device__ __forceinline__ void gkc_point(const gk_conv &p, const gkc_g
     const T *xb = nb > 0 ? x2 + ((int64_t)n * g.c_b + (c0 + na - g.c_a)) * g.plane_src : x;
     const T *wp = w + (int64_t)m0 * g.wstride;
     float acc[MB];
-GKC_UNROLL
+GK_UNROLL
     for (int j = 0; j < MB; j++) acc[j] = 0.0f;
     if constexpr (K > 0) gkc_sum_k<T, K, MB>(p, g, xa, na, xb, nb, wp, oy, ox, acc);
     else gkc_sum_general<T, MB>(p, g, xa, na, xb, nb, wp, oy, ox, acc);
     T *yp = y + ((int64_t)n * p.c_out + m0) * g.plane + pix;
-GKC_UNROLL
+GK_UNROLL
     for (int j = 0; j < MB; j++) {
         float r = acc[j];
         if (b) r += gk_ld(b, m0 + j);

@@ -140,23 +140,23 @@ __device__ __forceinline__ void gk_frag_store(const gk_conv &p, const gk_tile_po
         ok[h] = oy < p.oh && ox < p.ow;
         pix[h] = ok[h] ? oy * p.ow + ox : 0;
     }
-    int mc[NF][2];
+    /* the values flat, value 4j + v at channel mc and pixel px */
+    float (&rv)[NF * 4] = reinterpret_cast<float (&)[NF * 4]>(r);
+    int mc[NF * 4], px[NF * 4];
 #pragma unroll
     for (int j = 0; j < NF; j++)
 #pragma unroll
-        for (int q = 0; q < 2; q++) mc[j][q] = gk_frag_channel(p, m0, t, j, q);
-    for (int e = 0; e < p.n_epi; e++)
-#pragma unroll
-        for (int j = 0; j < NF; j++)
-#pragma unroll
-            for (int v = 0; v < 4; v++)
-                r[j][v] = gk_conv_epi<T>(p, e, r[j][v], ops, n, mc[j][v & 1], pix[v >> 1], plane);
+        for (int v = 0; v < 4; v++) {
+            mc[4 * j + v] = gk_frag_channel(p, m0, t, j, v & 1);
+            px[4 * j + v] = pix[v >> 1];
+        }
+    for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, NF * 4>(p, e, rv, ops, n, mc, px, plane);
 #pragma unroll
     for (int j = 0; j < NF; j++)
 #pragma unroll
         for (int v = 0; v < 4; v++)
             if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
-                gk_st(y, ((size_t)n * p.c_out + mc[j][v & 1]) * plane + pix[v >> 1], r[j][v]);
+                gk_st(y, ((size_t)n * p.c_out + mc[4 * j + v]) * plane + px[4 * j + v], rv[4 * j + v]);
 }
 
 /* The tensor-core kernels' building blocks: a group of 4 warps (16 pixels

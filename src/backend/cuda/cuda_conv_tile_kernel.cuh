@@ -182,9 +182,10 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         const float bias = b ? gk_ld(b, mc[j]) : 0.0f;
         r[j] = Q ? acc[j] * dq[mc[j]] + bias : acc[j] + bias;
     }
-    for (int e = 0; e < p.n_epi; e++)
+    int px[PM];
 #pragma unroll
-        for (int j = 0; j < PM; j++) r[j] = gk_conv_epi<T>(p, e, r[j], ops, n, mc[j], i, plane);
+    for (int j = 0; j < PM; j++) px[j] = i;
+    for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, PM>(p, e, r, ops, n, mc, px, plane);
 #pragma unroll
     for (int j = 0; j < PM; j++)
         if (m0 + grp * PM + j < p.c_out) gk_st(y, ((size_t)n * p.c_out + mc[j]) * plane + i, r[j]);
