@@ -172,16 +172,22 @@ typedef struct gu_conv_layer {
     bool bias;
 } gu_conv_layer;
 
-static inline void gu_build_conv(gu_graph *b, const gu_conv_layer *l) {
+/* The layer's conv, then the activation op `act` (NULL: none), into "y". */
+static inline void gu_build_conv_act(gu_graph *b, const gu_conv_layer *l, const char *act) {
+    const char *out = act ? "c" : "y";
     gu_input(b, "x", 4, (int64_t[]){l->n, l->c_in, l->hw, l->hw});
     gu_weight(b, "w", D_(l->c_out, l->c_in, l->k, l->k), -l->w_range, l->w_range);
     if (l->bias) gu_weight(b, "bias", D_(l->c_out), -0.5f, 0.5f);
-    int n = l->bias ? gu_node(b, "Conv", L_("x", "w", "bias"), L_("y"))
-                    : gu_node(b, "Conv", L_("x", "w"), L_("y"));
+    int n = l->bias ? gu_node(b, "Conv", L_("x", "w", "bias"), L_(out))
+                    : gu_node(b, "Conv", L_("x", "w"), L_(out));
     const int64_t pad = l->k / 2;
     if (pad) gu_attr_ints(b, n, "pads", D_(pad, pad, pad, pad));
     if (l->stride != 1) gu_attr_ints(b, n, "strides", D_(l->stride, l->stride));
+    if (act) gu_node(b, act, L_("c"), L_("y"));
     gu_output(b, "y");
+}
+static inline void gu_build_conv(gu_graph *b, const gu_conv_layer *l) {
+    gu_build_conv_act(b, l, NULL);
 }
 
 /* A U-Net decoder step, 3x3 pads 1 over Concat(Resize 2x nearest (deep),

@@ -32,13 +32,7 @@
 
 /* batch 2, 8 input channels: the SIMT loop */
 static void c_conv3x3_relu(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){2, 8, 16, 16});
-    gu_weight(b, "w", D_(16, 8, 3, 3), -0.3f, 0.3f);
-    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Relu", L_("c"), L_("y"));
-    gu_output(b, "y");
+    gu_build_conv_act(b, &(gu_conv_layer){2, 8, 16, 16, 3, 1, 0.3f, true}, "Relu");
 }
 /* A U-Net decoder: Concat(Resize(deep), skip) read in one pass, quantised
  * on the way; batch 40 (single-group blocks), then batch 1 (input

@@ -72,13 +72,7 @@ static void c_conv5x5_asym(gu_graph *b) {
     gu_output(b, "y");
 }
 static void c_conv_relu(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){2, 16, 12, 12});
-    gu_weight(b, "w", D_(32, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Relu", L_("c"), L_("y"));
-    gu_output(b, "y");
+    gu_build_conv_act(b, &(gu_conv_layer){2, 16, 12, 32, 3, 1, 0.2f, true}, "Relu");
 }
 static void c_conv_film_residual(gu_graph *b) {
     gu_input(b, "x", 4, (int64_t[]){2, 16, 8, 8});
@@ -154,13 +148,7 @@ static void c_film_first_layer(gu_graph *b) {
     gu_output(b, "y");
 }
 static void c_conv_sigmoid_last(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){2, 16, 19, 19});
-    gu_weight(b, "w", D_(1, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(1), -0.5f, 0.5f);
-    int n = gu_node(b, "Conv", L_("x", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Sigmoid", L_("c"), L_("y"));
-    gu_output(b, "y");
+    gu_build_conv_act(b, &(gu_conv_layer){2, 16, 19, 1, 3, 1, 0.2f, true}, "Sigmoid");
 }
 /* The FiLM of the glyph model (gu_film_conv): the CUDA backend reads its
  * scale and shift straight from the projection's output (no Slice or Add
