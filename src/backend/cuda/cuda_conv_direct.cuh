@@ -244,15 +244,17 @@ GK_UNROLL
     for (int j = 0; j < MB; j++) acc[j] = 0.0f;
     if constexpr (K > 0) gkc_sum_k<T, K, MB>(p, g, xa, na, xb, nb, wp, oy, ox, acc);
     else gkc_sum_general<T, MB>(p, g, xa, na, xb, nb, wp, oy, ox, acc);
-    T *yp = y + ((int64_t)n * p.c_out + m0) * g.plane + pix;
+    int m[MB], px[MB];
 GK_UNROLL
     for (int j = 0; j < MB; j++) {
-        float r = acc[j];
-        if (b) r += gk_ld(b, m0 + j);
-        for (int e = 0; e < p.n_epi; e++)
-            r = gk_conv_epi<T>(p, e, r, ops, n, m0 + j, pix, g.plane);
-        gk_st(yp, j * g.plane, r);
+        if (b) acc[j] += gk_ld(b, m0 + j);
+        m[j] = m0 + j;
+        px[j] = pix;
     }
+    for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, MB>(p, e, acc, ops, n, m, px, g.plane);
+    T *yp = y + ((int64_t)n * p.c_out + m0) * g.plane + pix;
+GK_UNROLL
+    for (int j = 0; j < MB; j++) gk_st(yp, j * g.plane, acc[j]);
 }
 
 #endif

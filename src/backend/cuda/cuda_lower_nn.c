@@ -430,17 +430,15 @@ static bool conv_on_tensor_cores(const gl_cuda_lower *L, const gk_conv *c, bool 
     return quant || L->store != GK_STORE_F32;
 }
 
-/* A tiled convolution's kernel and launch shape: the tensor cores' (with
- * input chunks of ck channels) or the SIMT loop's. */
-static void tiled_pick(gl_cuda_lower *L, gk_desc *d, gk_kind tc_kind, int ck) {
-    gk_conv *c = &d->u.conv;
-    if (tc_kind == GK_CONV_TILE) {
-        d->kind = GK_CONV_TILE;
-        tile_pick(c, L->sm_count);
+/* A tiled convolution's kernel (GK_CONV_TILE, the SIMT loop, or a
+ * tensor-core kind with input chunks of ck channels) and launch shape. */
+static void tiled_pick(gl_cuda_lower *L, gk_desc *d, gk_kind kind, int ck) {
+    d->kind = kind;
+    if (kind == GK_CONV_TILE) {
+        tile_pick(&d->u.conv, L->sm_count);
         return;
     }
-    d->kind = tc_kind;
-    mma_pick(c, L->sm_count, ck);
+    mma_pick(&d->u.conv, L->sm_count, ck);
     L->pp->n_wmma++;
 }
 
