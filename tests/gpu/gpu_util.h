@@ -215,6 +215,47 @@ static inline void gu_upsample_concat_conv(gu_graph *b, const int64_t deep[4],
     gu_output(b, "y");
 }
 
+/* Convs handing each other NHWC activations (cuda_lower_layout.c), "x"
+ * [batch, 8, 20, 28] (partial tiles): a conv of 8 input channels (the
+ * SIMT loop) writes one for a stride-2 conv (tensor cores in FP16, BF16
+ * and INT8) and, through a folded upsample and concat, for a decoder
+ * conv, whose output a 16-channel conv (tensor cores) and a 1-channel one
+ * (the SIMT loop, reading NHWC) both read, into the graph outputs "z" and
+ * "y"; Relu after every conv but the last. With `deep_out` the stride-2
+ * conv's output "d" is a graph output too, so it stays NCHW and so must
+ * the other part of the concat. */
+static inline void gu_nhwc_chain(gu_graph *b, int64_t batch, bool deep_out) {
+    gu_input(b, "x", 4, (int64_t[]){batch, 8, 20, 28});
+    gu_floats(b, "scales", 4, (float[]){1, 1, 2, 2});
+    gu_weight(b, "wa", D_(16, 8, 3, 3), -0.3f, 0.3f);
+    gu_weight(b, "wd", D_(32, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "we", D_(16, 48, 3, 3), -0.15f, 0.15f);
+    gu_weight(b, "wg", D_(16, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "wf", D_(1, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "ba", D_(16), -0.5f, 0.5f);
+    gu_weight(b, "bd", D_(32), -0.5f, 0.5f);
+    const char *conv_in[][3] = {{"x", "wa", "ba"}, {"a", "wd", "bd"}, {"cat", "we", NULL},
+                                {"e", "wg", NULL}};
+    const char *conv_out[] = {"ca", "cd", "ce", "cg"}, *relu_out[] = {"a", "d", "e", "z"};
+    for (int i = 0; i < 4; i++) {
+        int n = gu_node(b, "Conv", conv_in[i], conv_in[i][2] ? 3 : 2, &conv_out[i], 1);
+        gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+        if (i == 1) gu_attr_ints(b, n, "strides", D_(2, 2));
+        gu_node(b, "Relu", &conv_out[i], 1, &relu_out[i], 1);
+        if (i == 1) {
+            n = gu_node(b, "Resize", L_("d", "", "scales"), L_("u"));
+            gu_attr_s(b, n, "mode", "nearest");
+            n = gu_node(b, "Concat", L_("u", "a"), L_("cat"));
+            gu_attr_i(b, n, "axis", 1);
+        }
+    }
+    int n = gu_node(b, "Conv", L_("e", "wf"), L_("y"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_output(b, "y");
+    gu_output(b, "z");
+    if (deep_out) gu_output(b, "d");
+}
+
 /* The FiLM block of the glyph model, as a graph: input "x" [batch, c_in,
  * hw, hw] and style "s" [batch, 12]; a projection of the style, split into
  * a scale (plus one) and a shift per sample and channel; a 3x3 conv to
@@ -315,6 +356,21 @@ static inline glint_status gu_cuda_open(gu_cuda *c, const gl_graph *g, const gl_
     if (!st) st = c->be->context_bind(c->ctx, c->prep, err);
     return st;
 }
+
+/* How many of a prepared plan's tiled convs read an NHWC input and write an
+ * NHWC output (gk_conv.x_nhwc, y_nhwc; cuda_lower_layout.c). Needs
+ * backend/cuda/cuda_internal.h. */
+#ifdef GL_CUDA_INTERNAL_H
+static inline void gu_nhwc_convs(const gl_cuda_prepared *pv, int *in, int *out) {
+    *in = *out = 0;
+    for (int j = 0; j < pv->n_k; j++)
+        if (pv->k[j].kind == GK_CONV_TILE || pv->k[j].kind == GK_CONV_MMA ||
+            pv->k[j].kind == GK_CONV_IMMA) {
+            *in += pv->k[j].u.conv.x_nhwc != 0;
+            *out += pv->k[j].u.conv.y_nhwc != 0;
+        }
+}
+#endif
 
 static inline void gu_cuda_close(gu_cuda *c) {
     if (!c->be) return;

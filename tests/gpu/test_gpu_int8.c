@@ -53,6 +53,8 @@ static void c_film_chain(gu_graph *b) {
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }
+/* INT8 convs handing each other NHWC activations (gu_nhwc_chain), batch 1. */
+static void c_nhwc_chain(gu_graph *b) { gu_nhwc_chain(b, 1, false); }
 /* A QDQ graph as quantisation tools export it: uint8 activations (zero
  * point 128, codes shifted to signed on the GPU); no calibration run. */
 static void c_qdq_uint8(gu_graph *b) {
@@ -76,6 +78,7 @@ typedef struct int8_case {
     bool imma;      /* fast mode must use the INT8 tensor cores */
     bool qdq;       /* scales from the graph's QDQ pairs, not calibration */
     bool chain;     /* an int8 conv reads another's output */
+    bool nhwc;      /* fast mode must hand NHWC activations between convs */
 } int8_case;
 
 /* (Launches of fewer blocks than two per SM split their input channels
@@ -100,7 +103,8 @@ static const int8_case g_cases[] = {
     {.name = "split4_1x1", .conv = {1, 112, 8, 40, 1, 1, 0.2f, true}, .imma = true},
     /* split over 2: a 15-wide input (no whole-vector rows), stride 2 */
     {.name = "split2_s2", .conv = {1, 48, 15, 24, 3, 2, 0.2f, true}, .imma = true},
-    {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = true},
+    {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = true, .nhwc = true},
+    {.name = "nhwc_chain", .build = c_nhwc_chain, .imma = true, .chain = true, .nhwc = true},
     {.name = "qdq_uint8", .build = c_qdq_uint8, .imma = true, .qdq = true},
 };
 
@@ -173,12 +177,17 @@ static void run(const int8_case *ic, const gl_graph *g, const gl_plan *plan, flo
         int imma = 0;
         for (int j = 0; j < pv->n_k; j++) imma += pv->k[j].kind == GK_CONV_IMMA;
         bool cores_ok = simple ? imma == 0 : !ic->imma || imma > 0;
-        bool ok = nan_at < 0 && worst <= tol && cores_ok;
+        int nhwc_in, nhwc_out;
+        gu_nhwc_convs(pv, &nhwc_in, &nhwc_out);
+        bool layout_ok = simple ? nhwc_in + nhwc_out == 0 : !ic->nhwc || nhwc_in > 0;
+        bool ok = nan_at < 0 && worst <= tol && cores_ok && layout_ok;
         if (ok) tl_passed++;
         else tl_failed++;
-        printf("%s %-18s %s %-6s max_rel_err=%.2e (tol %.0e) kernels=%d int8_tensor_core_convs=%d%s",
-               ok ? "PASS" : "FAIL", ic->name, pname, mode, worst, tol, pv->n_k, imma,
-               cores_ok ? "" : " (expected on the tensor cores)");
+        printf("%s %-18s %s %-6s max_rel_err=%.2e (tol %.0e) kernels=%d int8_tensor_core_convs=%d "
+               "nhwc=%d/%d%s%s",
+               ok ? "PASS" : "FAIL", ic->name, pname, mode, worst, tol, pv->n_k, imma, nhwc_in,
+               nhwc_out, cores_ok ? "" : " (expected on the tensor cores)",
+               layout_ok ? "" : " (expected NHWC between convs)");
         if (nan_at >= 0) printf(" NaN left at element %ld (output not fully written)", nan_at);
         printf("\n");
     }

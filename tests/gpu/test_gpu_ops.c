@@ -150,6 +150,10 @@ static void c_film_first_layer(gu_graph *b) {
 static void c_conv_sigmoid_last(gu_graph *b) {
     gu_build_conv_act(b, &(gu_conv_layer){2, 16, 19, 1, 3, 1, 0.2f, true}, "Sigmoid");
 }
+/* NHWC between convs (gu_nhwc_chain): batch 2; batch 1 with the deep part
+ * also a graph output (so it and its concat partner stay NCHW). */
+static void c_nhwc_chain(gu_graph *b) { gu_nhwc_chain(b, 2, false); }
+static void c_nhwc_chain_out2(gu_graph *b) { gu_nhwc_chain(b, 1, true); }
 /* The FiLM of the glyph model (gu_film_conv): the CUDA backend reads its
  * scale and shift straight from the projection's output (no Slice or Add
  * kernels). */
@@ -459,6 +463,7 @@ static const op_case g_cases[] = {
     {"conv_wide", c_conv_wide}, {"conv_mt32", c_conv_mt32},
     {"conv_mma_split_s2", c_conv_mma_split_s2}, {"conv_mma_split_1x1", c_conv_mma_split_1x1},
     {"film_first_layer", c_film_first_layer}, {"conv_sigmoid_last", c_conv_sigmoid_last},
+    {"nhwc_chain", c_nhwc_chain}, {"nhwc_chain_out2", c_nhwc_chain_out2},
     {"film_projection_b1", c_film_projection_b1},
     {"film_projection_b3", c_film_projection_b3},
     {"conv_scaled_operands", c_conv_scaled_operands},
@@ -597,14 +602,22 @@ static void run_case(const op_case *oc, gl_graph *g, glint_precision prec, bool 
         if (!(e <= worst)) worst = e;
     }
     const gl_cuda_prepared *pv = cu.prep;
-    bool ok = nan_at < 0 && worst <= tol;
+    /* NHWC only between tensor-core convs (FP16, BF16), not on the simple
+     * path; the nhwc_ cases must have some */
+    int nhwc_in, nhwc_out;
+    gu_nhwc_convs(pv, &nhwc_in, &nhwc_out);
+    const bool tc = !simple && prec != GLINT_PRECISION_FP32;
+    const bool layout_ok = !tc ? nhwc_in + nhwc_out == 0
+                               : strncmp(oc->name, "nhwc_", 5) || (nhwc_in > 0 && nhwc_out > 0);
+    bool ok = nan_at < 0 && worst <= tol && layout_ok;
     if (ok) tl_passed++;
     else tl_failed++;
     failed = !ok;
     printf("%s %-22s %-14s %s %-6s max_rel_err=%.2e (tol %.0e) kernels=%d tensor_core_convs=%d "
-           "open_ms=%.1f run_us=%.0f",
+           "nhwc=%d/%d open_ms=%.1f run_us=%.0f",
            ok ? "PASS" : "FAIL", oc->name, oshape, pname, mode, worst, tol, pv->n_k, pv->n_wmma,
-           (t1 - t0) / 1e3, t2 - t1);
+           nhwc_in, nhwc_out, (t1 - t0) / 1e3, t2 - t1);
+    if (!layout_ok) printf(" (%s NHWC between convs)", tc ? "expected" : "unexpected");
     if (nan_at >= 0)
         printf(" NaN left at output %d element %ld (output not fully written)", nan_out, nan_at);
     printf("\n");

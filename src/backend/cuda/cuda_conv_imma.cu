@@ -9,8 +9,9 @@
  *
  * Activations stay in the engine's float storage between layers: each
  * chunk's input rows are copied by cp.async into a staging area as whole
- * 16-byte vectors (half storage, rows a multiple of 8; else gathered
- * element by element), then quantised as QuantizeLinear would
+ * 16-byte vectors (half storage, rows a multiple of 8; an NHWC input,
+ * cuda_lower_layout.c, is read straight as 8 channels of a position a
+ * load; else gathered element by element), then quantised as QuantizeLinear would
  * (gk_quantize) into the patch, channel-innermost; padding gets the
  * QConv's zero point, so that the sum of code x weight over the whole
  * window less x_zp x (the channel's weight sum) is the reference's exact
@@ -112,7 +113,8 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const gk_tile_src<T> src(p, x, x2, n);
     const int mp = GK_TILE_MP(p.c_out);
     const int xv = tp.ix0 & ~7, shift = tp.ix0 - xv; /* first stored column, patch origin */
-    const bool by_vector = sizeof(T) == 2 && (p.w & 7) == 0 &&
+    const bool nhwc_vectors = gk_nhwc_vectors(src);
+    const bool by_vector = sizeof(T) == 2 && !src.nhwc && (p.w & 7) == 0 &&
                            (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
     const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
 
@@ -166,7 +168,18 @@ conv_imma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 codes = make_uint4(z, z, z, z);
             } else {
                 float v[16];
-                if (by_vector) {
+                if (nhwc_vectors) { /* two vectors of 8 channels; zeros past cn */
+#pragma unroll
+                    for (int hv = 0; hv < 2; hv++) {
+                        uint4 raw = make_uint4(0u, 0u, 0u, 0u);
+                        if (16 * h + 8 * hv < cn)
+                            raw = *reinterpret_cast<const uint4 *>(
+                                src.at(c0 + 16 * h + 8 * hv, iy, ix));
+                        const T *e8 = reinterpret_cast<const T *>(&raw);
+#pragma unroll
+                        for (int u = 0; u < 8; u++) v[8 * hv + u] = gk_ld(e8, u);
+                    }
+                } else if (by_vector) {
                     const T *s = stage + 16 * h * XP + r * RW + shift + col;
 #pragma unroll
                     for (int u = 0; u < 16; u++) v[u] = gk_ld(s, u * XP);

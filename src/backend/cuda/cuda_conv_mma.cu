@@ -17,7 +17,10 @@
  * then one ldmatrix.x4 (each pixel's 16 channels at the tap are 32
  * contiguous bytes), with no im2col table and no packing. The weights are
  * copied by cp.async from their tiled layout ([c][tap][mp]) into [k][MT]
- * rows, and B is read two fragments at a time by ldmatrix.x4.trans.
+ * rows, and B is read two fragments at a time by ldmatrix.x4.trans. An
+ * NHWC input (what one tiled conv hands another, cuda_lower_layout.c)
+ * skips the staging: each position's 16 channels are two 16-byte copies
+ * straight into the patch, a folded upsample only their address.
  *
  * GLINT_CUDA_NO_MMA=1 (read when a plan is prepared) keeps FP16 and BF16 on
  * the SIMT loop, for comparing the two. */
@@ -108,8 +111,9 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
      * lies wholly inside the row or wholly in the padding, and every row
      * starts 16-byte aligned, the tensors being so); otherwise the patch is
      * gathered element by element. */
+    const bool nhwc_vectors = gk_nhwc_vectors(src);
     const bool by_vector =
-        (p.w & 7) == 0 && (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
+        !src.nhwc && (p.w & 7) == 0 && (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
     const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
 
     /* The A fragment of a k step (16 pixels x the 16 channels of one tap) is
@@ -145,7 +149,10 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             gk_copy16(ws + (tap * GM_CK + c) * WP + 8 * v, ok ? wc0 + (size_t)row * mp + 8 * v : w,
                       ok);
         }
-        if (by_vector) {
+        if (nhwc_vectors) {
+            gk_fill_nhwc<2, PATCH, PW>(src, c0, cn, tp.iy0, tp.ix0, xs, gm_patch_at, tid);
+            gk_fill_wait();
+        } else if (by_vector) {
             gk_fill_rows<GM_CK, PH, RV, RW, XP>(src, c0, cn, tp.iy0, xv, stage, tid);
             gk_fill_wait();
             gk_group_sync<KSPLIT>(grp);

@@ -29,14 +29,17 @@ __device__ __forceinline__ gk_tile_pos gk_tile_origin(const gk_conv &p) {
 
 /* Sample n of the conv's logical input: channels [0, c_a) from x and the
  * rest from x2 (a folded concat), each part with its own nearest 2x
- * upsample (read at half the coordinates of a half-size tensor). */
+ * upsample (read at half the coordinates of a half-size tensor), both
+ * parts NCHW or both NHWC (gk_conv.x_nhwc). */
 template <typename T>
 struct gk_tile_src {
     const T *xa, *xb;
-    int c_a, sa, sb, hsa, wsa, hsb, wsb, h, w;
+    int c_a, c_b, sa, sb, hsa, wsa, hsb, wsb, h, w;
+    bool nhwc;
 
     __device__ __forceinline__ gk_tile_src(const gk_conv &p, const T *x, const T *x2, int n) {
         c_a = p.split_arg >= 0 ? p.c_split : p.c_in;
+        c_b = p.c_in - c_a;
         sa = p.up == 2;
         sb = p.up2 == 2;
         hsa = p.h >> sa;
@@ -45,17 +48,62 @@ struct gk_tile_src {
         wsb = p.w >> sb;
         h = p.h;
         w = p.w;
+        nhwc = p.x_nhwc != 0;
         xa = x + (size_t)n * c_a * hsa * wsa;
-        xb = x2 ? x2 + (size_t)n * (p.c_in - c_a) * hsb * wsb : x;
+        xb = x2 ? x2 + (size_t)n * c_b * hsb * wsb : x;
+    }
+    /* Where input channel ci at (iy, ix) lies (inside the input). */
+    __device__ __forceinline__ const T *at(int ci, int iy, int ix) const {
+        const bool in_a = ci < c_a;
+        const int s = in_a ? sa : sb, hs = in_a ? hsa : hsb, ws = in_a ? wsa : wsb;
+        const int c = in_a ? ci : ci - c_a, cs = in_a ? c_a : c_b;
+        const int pix = (iy >> s) * ws + (ix >> s);
+        return (in_a ? xa : xb) + (nhwc ? pix * cs + c : c * hs * ws + pix);
     }
     /* Input channel ci at (iy, ix); false in the padding. */
     __device__ __forceinline__ bool read(int ci, int iy, int ix, T *v) const {
         if (iy < 0 || iy >= h || ix < 0 || ix >= w) return false;
-        *v = ci < c_a ? xa[(ci * hsa + (iy >> sa)) * wsa + (ix >> sa)]
-                      : xb[((ci - c_a) * hsb + (iy >> sb)) * wsb + (ix >> sb)];
+        *v = *at(ci, iy, ix);
         return true;
     }
 };
+
+/* Where output value (n, m, pixel i of plane) of conv p lies, in its NCHW or
+ * NHWC output (gk_conv.y_nhwc). */
+__device__ __forceinline__ size_t gk_out_at(const gk_conv &p, int n, int m, int i, int plane) {
+    return p.y_nhwc ? ((size_t)n * plane + i) * p.c_out + m : ((size_t)n * p.c_out + m) * plane + i;
+}
+
+/* Two 16-bit values as one word, the first in the low half. */
+__device__ __forceinline__ uint32_t gk_bits16(__half v) { return __half_as_ushort(v); }
+__device__ __forceinline__ uint32_t gk_bits16(__nv_bfloat16 v) { return __bfloat16_as_ushort(v); }
+template <typename T>
+__device__ __forceinline__ uint32_t gk_pack2(T lo, T hi) {
+    return gk_bits16(lo) | (gk_bits16(hi) << 16);
+}
+
+/* An NHWC pixel's values r[0 .. PM) for channels m .. m + PM - 1 at y + at,
+ * only the first `count` (those inside c_out): 16-byte stores where the
+ * storage is 16-bit and the run whole and aligned, else one at a time
+ * (the SIMT conv's threads each hold PM channels of one pixel). */
+template <typename T, int PM>
+__device__ __forceinline__ void gk_st_pixel(T *y, size_t at, const float (&r)[PM], int count) {
+    if constexpr (sizeof(T) == 2 && PM % 8 == 0)
+        if (count >= PM && ((uintptr_t)(y + at) & 15) == 0) {
+#pragma unroll
+            for (int q = 0; q < PM / 8; q++) {
+                uint32_t w[4];
+#pragma unroll
+                for (int u = 0; u < 4; u++)
+                    w[u] = gk_pack2(gk_cvt<T>(r[8 * q + 2 * u]), gk_cvt<T>(r[8 * q + 2 * u + 1]));
+                reinterpret_cast<uint4 *>(y + at)[q] = make_uint4(w[0], w[1], w[2], w[3]);
+            }
+            return;
+        }
+#pragma unroll
+    for (int j = 0; j < PM; j++)
+        if (j < count) gk_st(y, at + j, r[j]);
+}
 
 /* Launch-time dispatch of the tiled kernels onto their template instances:
  * f(KS, S) with the kernel size and stride as std::integral_constant
@@ -151,25 +199,30 @@ __device__ __forceinline__ void gk_frag_store(const gk_conv &p, const gk_tile_po
             px[4 * j + v] = pix[v >> 1];
         }
     for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, NF * 4>(p, e, rv, ops, n, mc, px, plane);
+    if constexpr (sizeof(T) == 2)
+        if (p.y_nhwc && (p.c_out & 1) == 0) { /* channels 2t, 2t + 1 side by side: one word */
+#pragma unroll
+            for (int j = 0; j < NF; j++)
+#pragma unroll
+                for (int h = 0; h < 2; h++)
+                    if (ok[h] && m0 + j * 8 + 2 * t < p.c_out)
+                        *reinterpret_cast<uint32_t *>(y + gk_out_at(p, n, mc[4 * j + 2 * h],
+                                                                    pix[h], plane)) =
+                            gk_pack2(gk_cvt<T>(rv[4 * j + 2 * h]), gk_cvt<T>(rv[4 * j + 2 * h + 1]));
+            return;
+        }
 #pragma unroll
     for (int j = 0; j < NF; j++)
 #pragma unroll
         for (int v = 0; v < 4; v++)
             if (ok[v >> 1] && m0 + j * 8 + 2 * t + (v & 1) < p.c_out)
-                gk_st(y, ((size_t)n * p.c_out + mc[4 * j + v]) * plane + px[4 * j + v], rv[4 * j + v]);
+                gk_st(y, gk_out_at(p, n, mc[4 * j + v], px[4 * j + v], plane), rv[4 * j + v]);
 }
 
 /* The tensor-core kernels' building blocks: a group of 4 warps (16 pixels
  * each, an 8x8 tile), 16-bit packing, cp.async copies, ldmatrix loads, the
  * vector fill of an input row and a group's own barrier. */
 #define GK_TC_THREADS 128
-
-__device__ __forceinline__ uint32_t gk_bits16(__half v) { return __half_as_ushort(v); }
-__device__ __forceinline__ uint32_t gk_bits16(__nv_bfloat16 v) { return __bfloat16_as_ushort(v); }
-template <typename T>
-__device__ __forceinline__ uint32_t gk_pack2(T lo, T hi) {
-    return gk_bits16(lo) | (gk_bits16(hi) << 16);
-}
 
 /* A shared-memory address as the cp.async and ldmatrix operands take it. */
 __device__ __forceinline__ unsigned gk_smem(const void *p) {
@@ -205,11 +258,9 @@ __device__ __forceinline__ void gk_ldsm_x4(uint32_t (&r)[4], unsigned at, bool t
 template <typename T>
 __device__ __forceinline__ void gk_fill_vector(const gk_tile_src<T> &src, int ci, bool ok, int iy,
                                                int ix, T *dst) {
-    const bool in_a = ci < src.c_a;
-    const int up = in_a ? src.sa : src.sb, hs = in_a ? src.hsa : src.hsb, ws = in_a ? src.wsa : src.wsb;
-    const T *plane = in_a ? src.xa + (size_t)ci * hs * ws : src.xb + (size_t)(ci - src.c_a) * hs * ws;
+    const int up = ci < src.c_a ? src.sa : src.sb;
     ok = ok && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
-    const T *from = ok ? plane + (size_t)(iy >> up) * ws + (ix >> up) : src.xa;
+    const T *from = ok ? src.at(ci, iy, ix) : src.xa;
     if (!up) {
         gk_copy16(dst, from, ok);
         return;
@@ -232,6 +283,33 @@ __device__ __forceinline__ void gk_fill_rows(const gk_tile_src<T> &src, int c0, 
         const int v = e % RV, cr = e / RV, r = cr % PH, c = cr / PH;
         gk_fill_vector(src, c0 + c, c < cn, iy0 + r, xv + 8 * v, stage + c * XP + r * RW + 8 * v);
     }
+}
+
+/* A chunk's channel-innermost patch straight from an NHWC input (one
+ * group's threads share the work): positions pos of a patch PW wide from
+ * (iy0, ix0), each its input channels c0 .. c0 + 8V - 1 as V 16-byte
+ * vectors, vector h to dst + at(pos, h), by cp.async; zeros in the
+ * padding and past the chunk's cn channels. A folded upsample is only an
+ * address here, and as the parts of a folded concat have multiples of 8
+ * channels (cuda_lower_layout.c), no vector straddles them. */
+template <int V, int PATCH, int PW, typename T, typename At>
+__device__ __forceinline__ void gk_fill_nhwc(const gk_tile_src<T> &src, int c0, int cn, int iy0,
+                                             int ix0, T *dst, At at, int tid) {
+    for (int e = tid; e < V * PATCH; e += GK_TC_THREADS) {
+        const int pos = e / V, h = e - pos * V, r = pos / PW;
+        const int iy = iy0 + r, ix = ix0 + pos - r * PW;
+        const bool ok = 8 * h < cn && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
+        gk_copy16(dst + at(pos, h), ok ? src.at(c0 + 8 * h, iy, ix) : src.xa, ok);
+    }
+}
+
+/* Whether an NHWC input can be read by 16-byte vectors of 8 channels:
+ * 16-bit storage, 16-byte aligned parts of multiples of 8 channels (what
+ * the lowering asks; the element fill takes any other). */
+template <typename T>
+__device__ __forceinline__ bool gk_nhwc_vectors(const gk_tile_src<T> &src) {
+    return sizeof(T) == 2 && src.nhwc && (src.c_a & 7) == 0 && (src.c_b & 7) == 0 &&
+           (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
 }
 
 /* The chunk's cp.async copies have landed (the caller's barrier then makes

@@ -186,9 +186,13 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
     for (int j = 0; j < PM; j++) px[j] = i;
     for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, PM>(p, e, r, ops, n, mc, px, plane);
+    if (p.y_nhwc) {
+        gk_st_pixel<T, PM>(y, gk_out_at(p, n, m0 + grp * PM, i, plane), r, p.c_out - m0 - grp * PM);
+        return;
+    }
 #pragma unroll
     for (int j = 0; j < PM; j++)
-        if (m0 + grp * PM + j < p.c_out) gk_st(y, ((size_t)n * p.c_out + mc[j]) * plane + i, r[j]);
+        if (m0 + grp * PM + j < p.c_out) gk_st(y, gk_out_at(p, n, mc[j], i, plane), r[j]);
 }
 
 template <typename T, int KS, int S, int MT, int PM, bool Q>

@@ -3,7 +3,9 @@
  * and CUDA, so no CUDA types appear here except through void pointers.
  *
  * Layout is NCHW (the plan's layout), so every kernel can be checked against
- * the CPU reference element for element. Float tensors are stored in the
+ * the CPU reference element for element, except the activations that the
+ * tiled convs pass among themselves: those are NHWC (gk_conv.x_nhwc,
+ * y_nhwc; cuda_lower_layout.c says which). Float tensors are stored in the
  * engine's storage type (gk_store): float, half or bfloat16; arithmetic and
  * accumulation are FP32 in every case. */
 #ifndef GL_CUDA_KERNELS_H
@@ -103,6 +105,12 @@ typedef struct gk_conv {
     int q_zp, x_zp;
     int qaux_arg;
     int out_arg;
+    /* The tiled convs (GK_CONV_TILE, _MMA, _IMMA): X (and args[split_arg])
+     * are stored NHWC, channels innermost (x_nhwc), and so is the output
+     * (y_nhwc): a tensor-core conv then fills its channel-innermost patch
+     * straight from memory, 8 channels of a pixel per 16-byte read,
+     * upsampled or not (cuda_lower_layout.c). */
+    int x_nhwc, y_nhwc;
 } gk_conv;
 
 typedef struct gk_convt {

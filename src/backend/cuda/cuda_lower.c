@@ -350,6 +350,7 @@ static glint_status lower_all(gl_cuda_lower *L, gl_err *err) {
         if (!L->skip[si]) st = gl_cuda_lower_step(L, si, err);
     if (!st) group_gemms(L);
     for (int k = 0; !st && k < p->graph->n_outputs; k++) st = add_io(L, false, k, err);
+    if (!st) st = gl_cuda_plan_layouts(L, err);
     if (st) return st;
     size_t off = 0;
     for (int k = 0; k < pp->n_in; k++) {

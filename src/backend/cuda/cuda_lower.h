@@ -62,6 +62,10 @@ glint_status gl_cuda_lower_norm(gl_cuda_lower *L, int si, gl_err *err);
 glint_status gl_cuda_lower_gemm(gl_cuda_lower *L, int si, gl_err *err);
 /* Decides which Resize / Concat producers are folded into convs. */
 void gl_cuda_plan_folds(gl_cuda_lower *L);
+/* Marks the activations the tiled convs pass among themselves NHWC
+ * (gk_conv.x_nhwc, y_nhwc), once every descriptor and io is known
+ * (cuda_lower_layout.c). */
+glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err);
 
 /* Slice step si as a strided read of its input: first element and the
  * input stride of each output axis (cuda_lower_ops.c). */

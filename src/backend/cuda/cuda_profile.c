@@ -64,10 +64,10 @@ glint_status gl_cuda_profile_kernels(void *ctx, const void *prepared, int reps,
             char cfg[32] = "";
             if (d->kind == GK_CONV_TILE || d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA)
                 snprintf(cfg, sizeof cfg, " mt%d/%d ks%d", k->tile_mt, k->tile_pm, k->tile_ksplit);
-            snprintf(t->shape, sizeof t->shape, "%dx%dx%dx%d->%dx%dx%d k%dx%d s%d up%d/%d%s%s%s",
+            snprintf(t->shape, sizeof t->shape, "%dx%dx%dx%d->%dx%dx%d k%dx%d s%d up%d/%d%s%s%s%s%s",
                      k->n, k->c_in, k->h, k->w, k->c_out, k->oh, k->ow, k->kh, k->kw, k->sh,
                      k->up, k->up2, k->split_arg >= 0 ? " concat" : "", k->quant ? " int8" : "",
-                     cfg);
+                     k->x_nhwc ? " in-nhwc" : "", k->y_nhwc ? " out-nhwc" : "", cfg);
             t->flops = 2.0 * k->n * k->c_out * k->oh * k->ow * (double)(k->c_in / k->group) *
                        k->kh * k->kw;
         }

@@ -5,6 +5,7 @@ list(APPEND GLINT_CUDA_SOURCES
   src/backend/cuda/cuda_lower.c
   src/backend/cuda/cuda_lower_ops.c
   src/backend/cuda/cuda_lower_nn.c
+  src/backend/cuda/cuda_lower_layout.c
   src/backend/cuda/cuda_context.c
   src/backend/cuda/cuda_profile.c
   src/backend/cuda/cuda_launch.cu

@@ -1,0 +1,117 @@
+/* Which activations the tiled convolutions hand each other in NHWC
+ * (channels innermost) instead of the plan's NCHW.
+ *
+ * A tensor-core conv multiplies a patch held channel-innermost (each
+ * position's 16 channels side by side, cuda_conv_mma.cu). From NCHW it has
+ * to copy whole input rows to a staging area and transpose them, and a
+ * folded 2x upsample (every U-Net decoder conv) cannot be copied
+ * asynchronously at all: its values are loaded, doubled and stored by the
+ * threads. From NHWC each position's channels are one or two 16-byte
+ * copies straight into place, upsampled or not (and the INT8 one
+ * quantises 8 channels a load). Only the convs know the difference, so
+ * the layout is chosen per tensor: NHWC where every descriptor touching
+ * it is a tiled conv (GK_CONV_TILE, GK_CONV_MMA, GK_CONV_IMMA) that
+ * writes it as its output or reads it as its input (X or the second part
+ * of a folded concat), a tensor-core conv among the readers, it has one
+ * writer, it is no graph input or output, nothing views it, and no
+ * epilogue reads it element by element. The simple path
+ * (GLINT_CUDA_SIMPLE=1) keeps NCHW throughout.
+ * Everything else, and every tensor the host or the CPU reference sees,
+ * stays NCHW. */
+#include "backend/cuda/cuda_lower.h"
+
+/* The kernels that read and write NHWC: the tiled convs (the SIMT loop,
+ * the FP16 / BF16 and the INT8 tensor cores). */
+static bool nhwc_kernel(const gk_desc *d) {
+    return d->kind == GK_CONV_TILE || d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA;
+}
+
+/* Whether descriptor d's argument a may be NHWC: a tiled conv's input, the
+ * second part of its folded concat, or its output. */
+static bool nhwc_role(const gk_desc *d, int a) {
+    const gk_conv *c = &d->u.conv;
+    return nhwc_kernel(d) && (a == 0 || a == c->split_arg || a == c->out_arg);
+}
+
+/* An epilogue operand read at the output's own index (a residual), which
+ * the kernels address as NCHW. */
+static bool has_full_operand(const gk_conv *c) {
+    for (int e = 0; e < c->n_epi; e++)
+        if (c->epi[e].operand >= 0 && c->epi[e].bcast == GL_BCAST_FULL) return true;
+    return false;
+}
+
+/* The tensor-core convs, which alone gain by reading NHWC: the SIMT loop
+ * reads a patch channel by channel, and NHWC's channel stride made its
+ * loads uncoalesced (FP32 batch 32 1.27x slower, H200 2026-12-03). */
+static bool tensor_core(const gk_desc *d) {
+    return d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA;
+}
+
+/* A tensor-core conv reads 8 channels at once: each part of its input
+ * must hold a multiple of 8. */
+static bool parts_of_8(const gk_desc *d) {
+    const gk_conv *c = &d->u.conv;
+    if (d->kind == GK_CONV_TILE) return true;
+    if (c->split_arg < 0) return c->c_in % 8 == 0;
+    return c->c_split % 8 == 0 && (c->c_in - c->c_split) % 8 == 0;
+}
+
+glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
+    gl_cuda_prepared *pp = L->pp;
+    if (L->simple) return GLINT_OK; /* the plain path stays the plan's */
+    const glint_allocator *a = L->plan->alloc;
+    const size_t n = (size_t)GL_MAX(pp->n_t, 1);
+    int *writers = gl_calloc(a, n, sizeof(int));
+    bool *nchw = gl_calloc(a, n, sizeof(bool)), *tc_read = gl_calloc(a, n, sizeof(bool));
+    if (!writers || !nchw || !tc_read) {
+        gl_free(a, writers);
+        gl_free(a, nchw);
+        gl_free(a, tc_read);
+        return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: layout tables");
+    }
+    for (int j = 0; j < pp->n_k; j++) {
+        const gk_desc *d = &pp->k[j];
+        for (int k = 0; k < d->n_args; k++) {
+            const int t = d->args[k];
+            if (t < 0) continue;
+            if (!nhwc_role(d, k)) nchw[t] = true;
+            else if (k == d->u.conv.out_arg) {
+                writers[t]++;
+                if (has_full_operand(&d->u.conv)) nchw[t] = true;
+            } else if (!parts_of_8(d))
+                nchw[t] = true;
+            else if (tensor_core(d))
+                tc_read[t] = true;
+        }
+    }
+    for (int k = 0; k < pp->n_in; k++) nchw[pp->in[k].tensor] = nchw[pp->in[k].staged] = true;
+    for (int k = 0; k < pp->n_out; k++) nchw[pp->out[k].tensor] = nchw[pp->out[k].staged] = true;
+    for (int t = 0; t < pp->n_t; t++)
+        if (pp->t[t].storage != t) nchw[t] = nchw[pp->t[t].storage] = true;
+    for (int t = 0; t < pp->n_t; t++)
+        if (writers[t] != 1 || !tc_read[t]) nchw[t] = true;
+    /* the two parts of a folded concat in one layout, until no part changes */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int j = 0; j < pp->n_k; j++) {
+            const gk_desc *d = &pp->k[j];
+            if (!nhwc_kernel(d) || d->u.conv.split_arg < 0) continue;
+            const int x = d->args[0], x2 = d->args[d->u.conv.split_arg];
+            if (nchw[x] != nchw[x2]) {
+                nchw[x] = nchw[x2] = true;
+                changed = true;
+            }
+        }
+    }
+    for (int j = 0; j < pp->n_k; j++) {
+        gk_desc *d = &pp->k[j];
+        if (!nhwc_kernel(d)) continue;
+        d->u.conv.x_nhwc = !nchw[d->args[0]];
+        d->u.conv.y_nhwc = !nchw[d->args[d->u.conv.out_arg]];
+    }
+    gl_free(a, writers);
+    gl_free(a, nchw);
+    gl_free(a, tc_read);
+    return GLINT_OK;
+}
