@@ -11,11 +11,11 @@
  * chunk's input rows are copied by cp.async into a staging area as whole
  * 16-byte vectors (half storage, rows a multiple of 8; an NHWC input,
  * cuda_lower_layout.c, is read straight as 8 channels of a position a
- * load; else gathered element by element), then quantised as QuantizeLinear would
- * (gk_quantize) into the patch, channel-innermost; padding gets the
- * QConv's zero point, so that the sum of code x weight over the whole
- * window less x_zp x (the channel's weight sum) is the reference's exact
- * sum of (code - x_zp) x weight (gl_qconv_accumulate). Then
+ * load; else gathered element by element), then quantised as
+ * QuantizeLinear would (gk_quantize) into the patch, channel-innermost;
+ * padding gets the QConv's zero point, so that the sum of code x weight
+ * over the whole window less x_zp x (the channel's weight sum) is the
+ * reference's exact sum of (code - x_zp) x weight (gl_qconv_accumulate). Then
  * y = (float)acc * (x_scale * w_scale[m]) + B[m] and the epilogue.
  *
  * GEMM view per group as in cuda_conv_mma.cu (rows: the tile's 64 pixels,
