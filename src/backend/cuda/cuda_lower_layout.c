@@ -13,11 +13,10 @@
  * it is a tiled conv (GK_CONV_TILE, GK_CONV_MMA, GK_CONV_IMMA) that
  * writes it as its output or reads it as its input (X or the second part
  * of a folded concat), a tensor-core conv among the readers, it has one
- * writer, it is no graph input or output, nothing views it, and no
- * epilogue reads it element by element. The simple path
- * (GLINT_CUDA_SIMPLE=1) keeps NCHW throughout.
- * Everything else, and every tensor the host or the CPU reference sees,
- * stays NCHW. */
+ * writer (so no graph input), it is no graph output, nothing views it,
+ * and no epilogue reads it element by element. Everything else, and every
+ * tensor the host or the CPU reference sees, stays NCHW; the simple path
+ * (GLINT_CUDA_SIMPLE=1) keeps NCHW throughout. */
 #include "backend/cuda/cuda_lower.h"
 
 /* The kernels that read and write NHWC: the tiled convs (the SIMT loop,
@@ -85,7 +84,7 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
                 tc_read[t] = true;
         }
     }
-    for (int k = 0; k < pp->n_in; k++) nchw[pp->in[k].tensor] = nchw[pp->in[k].staged] = true;
+    /* (graph inputs have no conv writer: the writer count below drops them) */
     for (int k = 0; k < pp->n_out; k++) nchw[pp->out[k].tensor] = nchw[pp->out[k].staged] = true;
     for (int t = 0; t < pp->n_t; t++)
         if (pp->t[t].storage != t) nchw[t] = nchw[pp->t[t].storage] = true;
