@@ -256,6 +256,29 @@ static inline void gu_nhwc_chain(gu_graph *b, int64_t batch, bool deep_out) {
     if (deep_out) gu_output(b, "d");
 }
 
+/* Three convs over NHWC activations, "x" [batch, 16, 16, 24]: 16 -> 80
+ * channels (tensor cores in FP16, BF16 and INT8), 80 -> 16 (tensor cores:
+ * five 16-channel chunks, more than the pipelined MMA loop keeps in
+ * flight, so its buffers are refilled; split over groups of warps at
+ * small batches), 16 -> 1 into "y" (the SIMT loop's 1-channel blocks,
+ * reading its only input NHWC in 16-bit engines); Relu after the first
+ * two. */
+static inline void gu_nhwc_pipeline(gu_graph *b, int64_t batch) {
+    gu_input(b, "x", 4, (int64_t[]){batch, 16, 16, 24});
+    gu_weight(b, "wa", D_(80, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "wb", D_(16, 80, 3, 3), -0.1f, 0.1f);
+    gu_weight(b, "wc", D_(1, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bb", D_(16), -0.5f, 0.5f);
+    const char *conv_in[][3] = {{"x", "wa", NULL}, {"a", "wb", "bb"}, {"b", "wc", NULL}};
+    const char *conv_out[] = {"ca", "cb", "y"}, *relu_out[] = {"a", "b"};
+    for (int i = 0; i < 3; i++) {
+        int n = gu_node(b, "Conv", conv_in[i], conv_in[i][2] ? 3 : 2, &conv_out[i], 1);
+        gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+        if (i < 2) gu_node(b, "Relu", &conv_out[i], 1, &relu_out[i], 1);
+    }
+    gu_output(b, "y");
+}
+
 /* The FiLM block of the glyph model, as a graph: input "x" [batch, c_in,
  * hw, hw] and style "s" [batch, 12]; a projection of the style, split into
  * a scale (plus one) and a shift per sample and channel; a 3x3 conv to

@@ -55,6 +55,8 @@ static void c_film_chain(gu_graph *b) {
 }
 /* INT8 convs handing each other NHWC activations (gu_nhwc_chain), batch 1. */
 static void c_nhwc_chain(gu_graph *b) { gu_nhwc_chain(b, 1, false); }
+/* The same over 80 channels (gu_nhwc_pipeline), batch 48. */
+static void c_nhwc_pipeline(gu_graph *b) { gu_nhwc_pipeline(b, 48); }
 /* A QDQ graph as quantisation tools export it: uint8 activations (zero
  * point 128, codes shifted to signed on the GPU); no calibration run. */
 static void c_qdq_uint8(gu_graph *b) {
@@ -105,6 +107,7 @@ static const int8_case g_cases[] = {
     {.name = "split2_s2", .conv = {1, 48, 15, 24, 3, 2, 0.2f, true}, .imma = true},
     {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = true, .nhwc = true},
     {.name = "nhwc_chain", .build = c_nhwc_chain, .imma = true, .chain = true, .nhwc = true},
+    {.name = "nhwc_pipeline", .build = c_nhwc_pipeline, .imma = true, .chain = true, .nhwc = true},
     {.name = "qdq_uint8", .build = c_qdq_uint8, .imma = true, .qdq = true},
 };
 

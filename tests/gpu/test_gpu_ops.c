@@ -154,6 +154,11 @@ static void c_conv_sigmoid_last(gu_graph *b) {
  * also a graph output (so it and its concat partner stay NCHW). */
 static void c_nhwc_chain(gu_graph *b) { gu_nhwc_chain(b, 2, false); }
 static void c_nhwc_chain_out2(gu_graph *b) { gu_nhwc_chain(b, 1, true); }
+/* The pipelined tensor-core loop and the SIMT loop's NHWC reads
+ * (gu_nhwc_pipeline): batch 48 (one group of warps a block, four chunks
+ * in flight), batch 2 (split over four groups). */
+static void c_nhwc_pipeline_b48(gu_graph *b) { gu_nhwc_pipeline(b, 48); }
+static void c_nhwc_pipeline_b2(gu_graph *b) { gu_nhwc_pipeline(b, 2); }
 /* The FiLM of the glyph model (gu_film_conv): the CUDA backend reads its
  * scale and shift straight from the projection's output (no Slice or Add
  * kernels). */
@@ -230,10 +235,30 @@ static void c_gemm(gu_graph *b) {
     gu_attr_f(b, n, "beta", 2.0f);
     gu_output(b, "y");
 }
+/* 9,150 outputs of k = 24: 8 lanes an output (a warp per output up to
+ * 8k outputs), the last warp's second half past the end. */
+static void c_gemm_wide(gu_graph *b) {
+    gu_input(b, "a", 2, (int64_t[]){150, 24});
+    gu_weight(b, "w", D_(61, 24), -0.5f, 0.5f);
+    gu_weight(b, "bias", D_(61), -0.5f, 0.5f);
+    int n = gu_node(b, "Gemm", L_("a", "w", "bias"), L_("y"));
+    gu_attr_i(b, n, "transB", 1);
+    gu_output(b, "y");
+}
+/* k = 300: a whole warp per output (8 lanes each only for k up to 256). */
+static void c_gemm_long_k(gu_graph *b) {
+    gu_input(b, "a", 2, (int64_t[]){3, 300});
+    gu_weight(b, "w", D_(10, 300), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(10), -0.5f, 0.5f);
+    int n = gu_node(b, "Gemm", L_("a", "w", "bias"), L_("y"));
+    gu_attr_i(b, n, "transB", 1);
+    gu_output(b, "y");
+}
 /* Three Gemms of one A (one launch on the fast path): transposed and plain
- * B, with and without bias, k = 40 (lanes past k idle). */
+ * B, with and without bias, k = 40; 8,320 outputs, 8 lanes each, so that
+ * a warp straddles the second and third Gemms (after 130 x 24 + 130 x 7). */
 static void c_gemm_group(gu_graph *b) {
-    gu_input(b, "a", 2, (int64_t[]){3, 40});
+    gu_input(b, "a", 2, (int64_t[]){130, 40});
     gu_weight(b, "w0", D_(24, 40), -0.5f, 0.5f);
     gu_weight(b, "b0", D_(24), -0.5f, 0.5f);
     gu_weight(b, "w1", D_(40, 7), -0.5f, 0.5f);
@@ -464,13 +489,14 @@ static const op_case g_cases[] = {
     {"conv_mma_split_s2", c_conv_mma_split_s2}, {"conv_mma_split_1x1", c_conv_mma_split_1x1},
     {"film_first_layer", c_film_first_layer}, {"conv_sigmoid_last", c_conv_sigmoid_last},
     {"nhwc_chain", c_nhwc_chain}, {"nhwc_chain_out2", c_nhwc_chain_out2},
+    {"nhwc_pipeline_b48", c_nhwc_pipeline_b48}, {"nhwc_pipeline_b2", c_nhwc_pipeline_b2},
     {"film_projection_b1", c_film_projection_b1},
     {"film_projection_b3", c_film_projection_b3},
     {"conv_scaled_operands", c_conv_scaled_operands},
     {"relu", c_relu}, {"leaky_relu", c_leaky}, {"sigmoid", c_sigmoid}, {"tanh", c_tanh},
     {"erf", c_erf}, {"exp", c_exp}, {"clip", c_clip}, {"add_bcast", c_add_bc},
     {"mul_film_bcast", c_mul_bc}, {"sub_bcast_last", c_sub_bc}, {"div", c_div}, {"gemm", c_gemm},
-    {"gemm_group", c_gemm_group},
+    {"gemm_wide", c_gemm_wide}, {"gemm_long_k", c_gemm_long_k}, {"gemm_group", c_gemm_group},
     {"matmul", c_matmul}, {"global_avg_pool", c_gap}, {"instance_norm", c_instnorm},
     {"transpose", c_transpose}, {"pad_constant", c_pad_const}, {"pad_reflect", c_pad_reflect},
     {"slice", c_slice}, {"concat_axis2", c_concat_axis2}, {"reshape_relu", c_reshape_relu},
@@ -602,8 +628,8 @@ static void run_case(const op_case *oc, gl_graph *g, glint_precision prec, bool 
         if (!(e <= worst)) worst = e;
     }
     const gl_cuda_prepared *pv = cu.prep;
-    /* NHWC only between tensor-core convs (FP16, BF16), not on the simple
-     * path; the nhwc_ cases must have some */
+    /* NHWC only in 16-bit engines (FP16, BF16), not on the simple path;
+     * the nhwc_ cases must have some */
     int nhwc_in, nhwc_out;
     gu_nhwc_convs(pv, &nhwc_in, &nhwc_out);
     const bool tc = !simple && prec != GLINT_PRECISION_FP32;

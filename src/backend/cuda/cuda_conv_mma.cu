@@ -56,10 +56,13 @@ __device__ __forceinline__ int gm_patch_at(int pos, int h) {
     return gk_patch_row(pos, h) * 8;
 }
 
-/* The shared memory of one group of 4 warps, in elements: a chunk's
- * staging rows (each patch row as the aligned 8-element vectors of the
- * input row that cover it, RV of them), its patch channel-innermost
- * (gm_patch_at) and its weights as [k][MT] rows. */
+/* The shared memory of one group of 4 warps, in elements. A buffer holds
+ * one chunk: its patch channel-innermost (gm_patch_at) and its weights as
+ * [k][MT] rows. An NHWC input is filled by cp.async alone, so a group
+ * keeps `stages` such buffers and has the next chunks in flight while it
+ * multiplies one; any other input goes through a staging area first (each
+ * patch row as the aligned 8-element vectors of the input row that cover
+ * it, RV of them) and the group has one buffer (stages 0). */
 template <typename T, int KS, int S, int MT>
 struct gm_layout {
     static constexpr int PH = GK_TILE_PATCH(KS, S), PW = PH, PATCH = PH * PW;
@@ -67,14 +70,18 @@ struct gm_layout {
     static constexpr int KK = KS * KS, K = GM_CK * KK; /* k = tap * 16 + channel */
     static constexpr int WP = MT + 8;                  /* weight row stride: no bank conflicts */
     static constexpr int STAGE = GM_CK * XP, XS = PATCH * GM_CK, WS = K * WP;
-    static constexpr size_t BYTES = (STAGE + XS + WS) * sizeof(T); /* a multiple of 16 */
+    static constexpr int BUF = XS + WS; /* a multiple of 8: buffers stay 16-byte aligned */
+    /* one group's elements; its staging area (stages 0) first */
+    __host__ __device__ static constexpr int group(int stages) {
+        return stages ? stages * BUF : STAGE + BUF;
+    }
 };
 
 /* Dynamic shared memory of a launch: each group's buffers, which the
  * groups after the first then reuse for their partial sums. */
 template <typename T, int KS, int S, int MT, int KSPLIT>
-constexpr size_t gm_smem_bytes() {
-    const size_t bufs = KSPLIT * gm_layout<T, KS, S, MT>::BYTES;
+constexpr size_t gm_smem_bytes(int stages) {
+    const size_t bufs = (size_t)KSPLIT * gm_layout<T, KS, S, MT>::group(stages) * sizeof(T);
     const size_t sums = (size_t)(KSPLIT - 1) * MT / 2 * GK_TC_THREADS * sizeof(float);
     return bufs > sums ? bufs : sums;
 }
@@ -82,13 +89,20 @@ constexpr size_t gm_smem_bytes() {
 /* KSPLIT groups of 4 warps share a block's output; group grp takes chunks
  * grp, grp + KSPLIT, ... of the input channels and the first group adds
  * the others' sums before the epilogue (for the few blocks of batch-1 and
- * batch-8 layers). */
+ * batch-8 layers). With stages > 0 the input is NHWC and read by vectors
+ * (gk_nhwc_vectors), and each group cycles through that many buffers. */
+/* Blocks per SM the register allocation has to allow: what each instance
+ * had before the pipelined loop, which would otherwise take 10-40% more
+ * registers (the 16-channel blocks 72 -> 80) and lose a block per SM. */
+#define GM_MIN_BLOCKS(mt, ksplit)                                                                  \
+    ((ksplit) == 4 ? 1 : (ksplit) == 2 ? 3 : (mt) == 16 ? 7 : (mt) == 32 ? 6 : (mt) == 48 ? 4 : 3)
+
 template <typename T, int KS, int S, int MT, int KSPLIT>
-__global__ void __launch_bounds__(GK_TC_THREADS * KSPLIT)
+__global__ void __launch_bounds__(GK_TC_THREADS * KSPLIT, GM_MIN_BLOCKS(MT, KSPLIT))
 conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                 const T *__restrict__ x2, const T *__restrict__ w,
                 const T *__restrict__ b, const __grid_constant__ gk_ptrs ops,
-                T *__restrict__ y) {
+                T *__restrict__ y, int stages) {
     static_assert(KSPLIT == 1 || KSPLIT == 2 || KSPLIT == 4, "gk_group_sync has 4 barriers");
     using L = gm_layout<T, KS, S, MT>;
     constexpr int PH = L::PH, PW = L::PW, PATCH = L::PATCH, RV = L::RV, RW = L::RW, XP = L::XP;
@@ -96,9 +110,10 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     constexpr int NF = MT / 8; /* n fragments per warp */
     extern __shared__ __align__(16) unsigned char gm_shared[];
     const int grp = threadIdx.x / GK_TC_THREADS, tid = threadIdx.x % GK_TC_THREADS;
-    T *const stage = reinterpret_cast<T *>(gm_shared + grp * L::BYTES); /* [channel][row][RW] */
-    T *const xs = stage + L::STAGE; /* [position][channel], gm_patch_at */
-    T *const ws = xs + L::XS;       /* [k][MT] */
+    const int nbuf = stages ? stages : 1;
+    /* the group's staging area [channel][row][RW] (stages 0), then its buffers */
+    T *const stage = reinterpret_cast<T *>(gm_shared) + grp * L::group(stages);
+    T *const buf0 = stages ? stage : stage + L::STAGE; /* buffer i at buf0 + i * BUF */
 
     const int lane = tid & 31, warp = tid >> 5;
     const int g = lane >> 2, t = lane & 3;
@@ -111,7 +126,6 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
      * lies wholly inside the row or wholly in the padding, and every row
      * starts 16-byte aligned, the tensors being so); otherwise the patch is
      * gathered element by element. */
-    const bool nhwc_vectors = gk_nhwc_vectors(src);
     const bool by_vector =
         !src.nhwc && (p.w & 7) == 0 && (((uintptr_t)src.xa | (uintptr_t)src.xb) & 15) == 0;
     const auto [p0, p1, base0, base1] = gk_frag_pixels_of<S, PW>(warp, g);
@@ -119,29 +133,27 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     /* The A fragment of a k step (16 pixels x the 16 channels of one tap) is
      * one ldmatrix.x4: lanes 8i .. 8i + 7 name the rows of matrix i, pixels
      * (i & 1) * 8 .. + 7 of the warp at channel half i >> 1. Their shared
-     * addresses per tap, worked out once. */
+     * addresses per tap in buffer 0, worked out once. */
     unsigned a_at[KK];
     {
         const int i = lane >> 3, px = warp * 16 + (i & 1) * 8 + (lane & 7);
         const int pos0 = (px / GK_TILE_EDGE) * S * PW + (px % GK_TILE_EDGE) * S;
 #pragma unroll
         for (int tap = 0; tap < KK; tap++)
-            a_at[tap] = gk_smem(xs + gm_patch_at(pos0 + (tap / KS) * PW + tap % KS, i >> 1));
+            a_at[tap] = gk_smem(buf0 + gm_patch_at(pos0 + (tap / KS) * PW + tap % KS, i >> 1));
     }
     /* B of a k step, two n fragments per ldmatrix.x4.trans: lanes 0-15 name
      * rows k0 .. k0 + 15 at the pair's first 8 channels, lanes 16-31 the same
      * rows at its second 8. */
-    const unsigned b_at = gk_smem(ws + (lane & 15) * WP + (lane >> 4) * 8);
+    const unsigned b_at = gk_smem(buf0 + L::XS + (lane & 15) * WP + (lane >> 4) * 8);
 
-    float acc[NF][4];
-#pragma unroll
-    for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
-
-    for (int c0 = grp * GM_CK; c0 < p.c_in; c0 += GM_CK * KSPLIT) {
-        const int cn = min(GM_CK, p.c_in - c0);
-        gk_group_sync<KSPLIT>(grp); /* the previous chunk has been read */
-        /* weights [c][tap][mp] in memory (rows read in order) -> ws[tap * 16 + c];
-         * zeros for channels past the chunk and columns past mp */
+    /* Chunk q of this group (input channels c0 .. c0 + 15) into buffer bi:
+     * weights [c][tap][mp] in memory (rows read in order) -> ws[tap * 16 + c],
+     * zeros for channels past the chunk and columns past mp; then the patch.
+     * Only the NHWC fill is left in flight; the others end with a barrier. */
+    auto fill = [&](int q, int bi) {
+        const int c0 = (grp + q * KSPLIT) * GM_CK, cn = min(GM_CK, p.c_in - c0);
+        T *const xs = buf0 + bi * L::BUF, *const ws = xs + L::XS;
         const T *wc0 = w + (size_t)c0 * KK * mp + m0;
         for (int e = tid; e < K * (MT / 8); e += GK_TC_THREADS) {
             const int v = e % (MT / 8), row = e / (MT / 8), c = row / KK, tap = row - c * KK;
@@ -149,9 +161,8 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
             gk_copy16(ws + (tap * GM_CK + c) * WP + 8 * v, ok ? wc0 + (size_t)row * mp + 8 * v : w,
                       ok);
         }
-        if (nhwc_vectors) {
+        if (stages) {
             gk_fill_nhwc<2, PATCH, PW>(src, c0, cn, tp.iy0, tp.ix0, xs, gm_patch_at, tid);
-            gk_fill_wait();
         } else if (by_vector) {
             gk_fill_rows<GM_CK, PH, RV, RW, XP>(src, c0, cn, tp.iy0, xv, stage, tid);
             gk_fill_wait();
@@ -177,20 +188,40 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                     make_uint4(gk_pack2(v[0], v[1]), gk_pack2(v[2], v[3]), gk_pack2(v[4], v[5]),
                                gk_pack2(v[6], v[7]));
             }
-            gk_fill_wait();
         }
-        gk_group_sync<KSPLIT>(grp);
+        gk_fill_commit();
+    };
+
+    float acc[NF][4];
+#pragma unroll
+    for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
+
+    /* The group's chunks: the first nbuf in flight at once, then each
+     * buffer refilled with the chunk nbuf further on as soon as it has
+     * been multiplied (one barrier per chunk while nothing is refilled). */
+    const int chunks = (p.c_in - grp * GM_CK + GM_CK * KSPLIT - 1) / (GM_CK * KSPLIT);
+    int issued = 0;
+    for (; issued < nbuf && issued < chunks; issued++) fill(issued, issued);
+    for (int q = 0, bq = 0; q < chunks; q++, bq = bq + 1 == nbuf ? 0 : bq + 1) {
+        gk_fill_pending(issued - q - 1);
+        gk_group_sync<KSPLIT>(grp); /* chunk q is in place for the whole group */
+        const unsigned off = (unsigned)(bq * L::BUF * sizeof(T)); /* its buffer, q % nbuf */
 #pragma unroll
         for (int tap = 0; tap < KK; tap++) {
             uint32_t a[4];
-            gk_ldsm_x4(a, a_at[tap], false);
+            gk_ldsm_x4(a, a_at[tap] + off, false);
 #pragma unroll
             for (int j = 0; j < NF; j += 2) {
                 uint32_t bq[4];
-                gk_ldsm_x4(bq, b_at + 2 * (tap * GM_CK * WP + j * 8), true);
+                gk_ldsm_x4(bq, b_at + off + 2 * (tap * GM_CK * WP + j * 8), true);
                 mma_16816<T>(acc[j], a, bq[0], bq[1]);
                 mma_16816<T>(acc[j + 1], a, bq[2], bq[3]);
             }
+        }
+        if (issued < chunks) {
+            gk_group_sync<KSPLIT>(grp); /* buffer bq has been read */
+            fill(issued, bq);           /* issued = q + nbuf */
+            issued++;
         }
     }
 
@@ -209,17 +240,38 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     gk_frag_store<T, NF>(p, tp, ops, n, m0, t, p0, p1, r, y);
 }
 
+/* Buffers per group for an NHWC input read by vectors (the kernel's
+ * gk_nhwc_vectors, worked out here from the same facts): as many as the
+ * group has chunks, up to GM_STAGES, in at most 48 KB of shared memory a
+ * block, so that a batch-32 layer keeps its 7 blocks per SM, or 112 KB a
+ * split block (mma_pick splits only launches of under two blocks per
+ * SM); 0 for any other input (one buffer behind a staging area). */
+#define GM_STAGES 4
+#define GM_STAGE_BYTES(ksplit) ((ksplit) > 1 ? 112 * 1024 : 48 * 1024)
+template <typename T, int KS, int S, int MT, int KSPLIT>
+static int mma_stages(const gk_conv &p, const void *x, const void *x2) {
+    const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
+    if (!p.x_nhwc || (c_a & 7) || (c_b & 7) || (((uintptr_t)x | (uintptr_t)x2) & 15)) return 0;
+    const int chunks = (p.c_in + GM_CK * KSPLIT - 1) / (GM_CK * KSPLIT);
+    const size_t per = (size_t)KSPLIT * gm_layout<T, KS, S, MT>::BUF * sizeof(T);
+    int stages = chunks < GM_STAGES ? chunks : GM_STAGES;
+    while (stages > 1 && stages * per > GM_STAGE_BYTES(KSPLIT)) stages--;
+    return stages;
+}
+
 /* One instance's launch; blocks over 48 KB of shared memory have to be
  * allowed it first. */
 template <typename T, int KS, int S, int MT, int KSPLIT>
 static void launch_mma_instance(dim3 grid, const gk_conv &p, void *const *ptrs, const gk_ptrs &ops,
                                 cudaStream_t s) {
-    constexpr size_t bytes = gm_smem_bytes<T, KS, S, MT, KSPLIT>();
+    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
+    const int stages = mma_stages<T, KS, S, MT, KSPLIT>(p, ptrs[0], x2);
+    const size_t bytes = gm_smem_bytes<T, KS, S, MT, KSPLIT>(stages);
     auto kernel = conv_mma_kernel<T, KS, S, MT, KSPLIT>;
     if (!gk_allow_smem(kernel, bytes)) return;
-    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
     kernel<<<grid, GK_TC_THREADS * KSPLIT, bytes, s>>>(p, (const T *)ptrs[0], x2, (const T *)ptrs[1],
-                                                    (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg]);
+                                                    (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg],
+                                                    stages);
 }
 
 template <typename T>

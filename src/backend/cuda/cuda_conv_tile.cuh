@@ -318,6 +318,23 @@ __device__ __forceinline__ void gk_fill_wait() {
     asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
 }
 
+/* The thread's cp.async copies issued so far form one group, which
+ * gk_fill_pending can then wait for apart from those issued later. */
+__device__ __forceinline__ void gk_fill_commit() {
+    asm volatile("cp.async.commit_group;\n" ::: "memory");
+}
+
+/* All of the thread's committed groups but the last `pending` (0-3, newest
+ * first) have landed: a pipelined loop's wait for its oldest chunk. */
+__device__ __forceinline__ void gk_fill_pending(int pending) {
+    switch (pending) {
+    case 0: asm volatile("cp.async.wait_group 0;\n" ::: "memory"); break;
+    case 1: asm volatile("cp.async.wait_group 1;\n" ::: "memory"); break;
+    case 2: asm volatile("cp.async.wait_group 2;\n" ::: "memory"); break;
+    default: asm volatile("cp.async.wait_group 3;\n" ::: "memory"); break;
+    }
+}
+
 /* Barrier of one group's 128 threads, so that the groups of a split block
  * go through their chunks independently: named barrier 1 + grp, its id an
  * immediate (a register id would reserve all 16 of the block's barriers). */

@@ -6,11 +6,12 @@
  * A block computes an 8x8 tile of output pixels of one image for MT output
  * channels. It walks the input channels in chunks of CK: the chunk's input
  * patch (the tile's receptive field, padding as zeros, the folded upsample
- * and concat applied while loading) and its weights (which the engine
- * keeps as [c][tap][m], cuda_backend.c) go to shared memory; then each
- * thread accumulates PM output channels of one pixel, reading one input
- * value and PM/4 four-wide weight vectors (the same address across the
- * warp: a broadcast) per tap. Every index that depends on the chunk is
+ * and concat applied while loading; an NHWC input 8 channels a load) and
+ * its weights (which the engine keeps as [c][tap][m], cuda_backend.c) go
+ * to shared memory; then each thread accumulates PM output channels of
+ * one pixel, reading one input value and PM/4 four-wide weight vectors
+ * (the same address across the warp: a broadcast) per tap, or one weight
+ * in the 1-channel blocks of a last layer. Every index that depends on the chunk is
  * worked out at load time, once per element; the multiply-add loop is
  * fully unrolled over the taps.
  *
@@ -39,12 +40,53 @@
 
 #define GT_TILE GK_TILE_EDGE
 #define GT_PIX (GT_TILE * GT_TILE)
-#define GT_BATCH 8 /* global loads in flight per thread while filling a chunk */
+#define GT_BATCH 8  /* global loads in flight per thread while filling a chunk */
+#define GT_VBATCH 4 /* the same for 16-byte loads (NHWC) */
 
 /* Q: a QConv (gk_conv.quant). The patch holds each input's code minus the
  * zero point (padding 0) and the weights their int8 codes, both as the
  * floats they equal, so the sums are the exact integer ones (every partial
  * sum under 2^24) and the epilogue scales them by x_scale * w_scale[m]. */
+/* The patch of chunk c0 from an NHWC input of 16-bit values read by
+ * vectors (gk_nhwc_vectors): nv vectors of 8 channels, vector e = channels
+ * 8h .. 8h + 7 (h = e / PATCH) of position e % PATCH, consecutive threads
+ * at consecutive positions (their shared stores conflict-free), up to
+ * GT_VBATCH loads in flight a thread; zeros in the padding. Q: the values
+ * as their codes minus the zero point (the kernel's patch for QConvs). */
+template <bool Q, int PATCH, int PW, typename T>
+__device__ __forceinline__ void gt_fill_vectors(const gk_conv &p, const gk_tile_src<T> &src,
+                                                int c0, int nv, const gk_tile_pos &tp,
+                                                float *xs, int tid, int nthreads) {
+    for (int e0 = tid; e0 < nv; e0 += GT_VBATCH * nthreads) {
+        uint4 v[GT_VBATCH];
+        unsigned inside = 0; /* bit u set when v[u] was read (not padding) */
+#pragma unroll
+        for (int u = 0; u < GT_VBATCH; u++) {
+            const int e = e0 + u * nthreads, h = e / PATCH, r = e - h * PATCH;
+            const int iy = tp.iy0 + r / PW, ix = tp.ix0 + r % PW;
+            const bool in = e < nv && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
+            v[u] = in ? *reinterpret_cast<const uint4 *>(src.at(c0 + 8 * h, iy, ix))
+                      : make_uint4(0u, 0u, 0u, 0u);
+            inside |= (unsigned)in << u;
+        }
+#pragma unroll
+        for (int u = 0; u < GT_VBATCH; u++) {
+            const int e = e0 + u * nthreads, h = e / PATCH, r = e - h * PATCH;
+            if (e >= nv) break;
+            const T *hv = reinterpret_cast<const T *>(&v[u]);
+#pragma unroll
+            for (int k = 0; k < 8; k++) {
+                float f = gk_ld(hv, k);
+                if constexpr (Q)
+                    f = (inside >> u & 1u)
+                            ? (float)(gk_quantize(f, p.q_scale, p.q_inv, p.q_zp) - p.x_zp)
+                            : 0.0f;
+                xs[(8 * h + k) * PATCH + r] = f;
+            }
+        }
+    }
+}
+
 template <typename T, int KS, int S, int MT, int PM, bool Q>
 __global__ void __launch_bounds__(GT_PIX * (MT / PM) * GK_TILE_KSPLIT_CAP(MT))
 conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
@@ -74,6 +116,11 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
     const int m0 = blockIdx.y * MT, n = blockIdx.z;
     const gk_tile_src<T> src(p, x, x2, n);
     const int mp = GK_TILE_MP(p.c_out);
+    /* An NHWC input of 16-bit values and parts of 8 channels (every chunk
+     * then a multiple of 8 channels) is read by 16-byte vectors; any other
+     * element by element, consecutive threads at consecutive positions of
+     * one channel. */
+    const bool by_vector = gk_nhwc_vectors(src);
 
     float acc[PM];
 #pragma unroll
@@ -93,28 +140,34 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         TW wzero;
         if constexpr (Q) wzero = 0;
         else wzero = zero;
-        for (int e0 = tid; e0 < xn; e0 += GT_BATCH * nthreads) {
-            T v[GT_BATCH];
-            unsigned inside = 0; /* Q: bit u set when v[u] was read (not padding) */
+        if (by_vector) /* NHWC, 16-bit: 8 channels of a position a load */
+            gt_fill_vectors<Q, PATCH, PW>(p, src, c0, xn / 8, tp, xs, tid, nthreads);
+        else
+            for (int e0 = tid; e0 < xn; e0 += GT_BATCH * nthreads) {
+                T v[GT_BATCH];
+                unsigned inside = 0; /* Q: bit u set when v[u] was read (not padding) */
 #pragma unroll
-            for (int u = 0; u < GT_BATCH; u++) {
-                const int e = e0 + u * nthreads, c = e / PATCH, r = e - c * PATCH;
-                const bool in = e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]);
-                if (!in) v[u] = zero;
-                if constexpr (Q) inside |= (unsigned)in << u;
-            }
+                for (int u = 0; u < GT_BATCH; u++) {
+                    const int e = e0 + u * nthreads, c = e / PATCH, r = e - c * PATCH;
+                    const bool in =
+                        e < xn && src.read(c0 + c, tp.iy0 + r / PW, tp.ix0 + r % PW, &v[u]);
+                    if (!in) v[u] = zero;
+                    if constexpr (Q) inside |= (unsigned)in << u;
+                }
 #pragma unroll
-            for (int u = 0; u < GT_BATCH; u++) {
-                if (e0 + u * nthreads >= xn) break;
-                if constexpr (Q)
-                    xs[e0 + u * nthreads] =
-                        (inside >> u & 1u)
-                            ? (float)(gk_quantize(gk_ld(v, u), p.q_scale, p.q_inv, p.q_zp) - p.x_zp)
-                            : 0.0f;
-                else
-                    xs[e0 + u * nthreads] = gk_ld(v, u);
+                for (int u = 0; u < GT_BATCH; u++) {
+                    if (e0 + u * nthreads >= xn) break;
+                    if constexpr (Q)
+                        xs[e0 + u * nthreads] =
+                            (inside >> u & 1u)
+                                ? (float)(gk_quantize(gk_ld(v, u), p.q_scale, p.q_inv,
+                                                      p.q_zp) -
+                                          p.x_zp)
+                                : 0.0f;
+                    else
+                        xs[e0 + u * nthreads] = gk_ld(v, u);
+                }
             }
-        }
         /* Weights as stored by the engine (cuda_backend.c): rows of
          * (c, tap), each mp output channels; this block's MT are contiguous. */
         const int wn = cn * KK * MT;
@@ -139,14 +192,20 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
                 for (int kx = 0; kx < KS; kx++) {
                     const float xv = xc[ky * PW + kx];
-                    const float4 *w4 = reinterpret_cast<const float4 *>(wc + (ky * KS + kx) * MT);
+                    if constexpr (PM % 4 != 0) { /* the 1-channel blocks */
 #pragma unroll
-                    for (int q = 0; q < PM / 4; q++) {
-                        const float4 wv = w4[q];
-                        acc[4 * q + 0] += xv * wv.x;
-                        acc[4 * q + 1] += xv * wv.y;
-                        acc[4 * q + 2] += xv * wv.z;
-                        acc[4 * q + 3] += xv * wv.w;
+                        for (int j = 0; j < PM; j++) acc[j] += xv * wc[(ky * KS + kx) * MT + j];
+                    } else {
+                        const float4 *w4 =
+                            reinterpret_cast<const float4 *>(wc + (ky * KS + kx) * MT);
+#pragma unroll
+                        for (int q = 0; q < PM / 4; q++) {
+                            const float4 wv = w4[q];
+                            acc[4 * q + 0] += xv * wv.x;
+                            acc[4 * q + 1] += xv * wv.y;
+                            acc[4 * q + 2] += xv * wv.z;
+                            acc[4 * q + 3] += xv * wv.w;
+                        }
                     }
                 }
         }
@@ -210,6 +269,7 @@ static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStr
 template <typename T, int KS, int S, bool Q>
 static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
     switch (p.tile_mt * 100 + p.tile_pm) {
+    case 101: launch_cfg<T, KS, S, 1, 1, Q>(p, ptrs, x2, s); break;
     case 404: launch_cfg<T, KS, S, 4, 4, Q>(p, ptrs, x2, s); break;
     case 1608: launch_cfg<T, KS, S, 16, 8, Q>(p, ptrs, x2, s); break;
     case 3216: launch_cfg<T, KS, S, 32, 16, Q>(p, ptrs, x2, s); break;

@@ -12,7 +12,8 @@
  * the layout is chosen per tensor: NHWC where every descriptor touching
  * it is a tiled conv (GK_CONV_TILE, GK_CONV_MMA, GK_CONV_IMMA) that
  * writes it as its output or reads it as its input (X or the second part
- * of a folded concat), a tensor-core conv among the readers, it has one
+ * of a folded concat), a reader among them that loads NHWC by vectors (a
+ * tensor-core conv, or the SIMT one in a 16-bit engine), it has one
  * writer (so no graph input), it is no graph output, nothing views it,
  * and no epilogue reads it element by element. Everything else, and every
  * tensor the host or the CPU reference sees, stays NCHW; the simple path
@@ -40,20 +41,23 @@ static bool has_full_operand(const gk_conv *c) {
     return false;
 }
 
-/* The tensor-core convs, which alone gain by reading NHWC: the SIMT loop
- * reads a patch channel by channel, and NHWC's channel stride made its
- * loads uncoalesced (FP32 batch 32 1.27x slower, H200 2026-12-03). */
-static bool tensor_core(const gk_desc *d) {
-    return d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA;
-}
-
-/* A tensor-core conv reads 8 channels at once: each part of its input
- * must hold a multiple of 8. */
+/* Whether each part of a conv's input holds a multiple of 8 channels, as
+ * the vector reads of NHWC (8 channels a load) need. */
 static bool parts_of_8(const gk_desc *d) {
     const gk_conv *c = &d->u.conv;
-    if (d->kind == GK_CONV_TILE) return true;
     if (c->split_arg < 0) return c->c_in % 8 == 0;
     return c->c_split % 8 == 0 && (c->c_in - c->c_split) % 8 == 0;
+}
+
+/* The readers that gain by NHWC: the tensor-core convs, and the SIMT loop
+ * where values are 16-bit (it then loads a position's 8 channels at once;
+ * FP32 it reads channel by channel, and NHWC's channel stride made those
+ * loads uncoalesced: FP32 batch 32 1.27x slower, H200 2026-12-03). A
+ * tensor-core conv needs the parts of 8; the SIMT loop reads any NHWC
+ * input, by elements where they are not. */
+static bool vector_reader(const gl_cuda_lower *L, const gk_desc *d) {
+    if (!parts_of_8(d)) return false;
+    return d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA || L->store != GK_STORE_F32;
 }
 
 glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
@@ -62,11 +66,11 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
     const glint_allocator *a = L->plan->alloc;
     const size_t n = (size_t)GL_MAX(pp->n_t, 1);
     int *writers = gl_calloc(a, n, sizeof(int));
-    bool *nchw = gl_calloc(a, n, sizeof(bool)), *tc_read = gl_calloc(a, n, sizeof(bool));
-    if (!writers || !nchw || !tc_read) {
+    bool *nchw = gl_calloc(a, n, sizeof(bool)), *fast_read = gl_calloc(a, n, sizeof(bool));
+    if (!writers || !nchw || !fast_read) {
         gl_free(a, writers);
         gl_free(a, nchw);
-        gl_free(a, tc_read);
+        gl_free(a, fast_read);
         return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: layout tables");
     }
     for (int j = 0; j < pp->n_k; j++) {
@@ -78,10 +82,10 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
             else if (k == d->u.conv.out_arg) {
                 writers[t]++;
                 if (has_full_operand(&d->u.conv)) nchw[t] = true;
-            } else if (!parts_of_8(d))
-                nchw[t] = true;
-            else if (tensor_core(d))
-                tc_read[t] = true;
+            } else if (vector_reader(L, d))
+                fast_read[t] = true;
+            else if (d->kind != GK_CONV_TILE)
+                nchw[t] = true; /* a tensor-core conv with parts not of 8 */
         }
     }
     /* (graph inputs have no conv writer: the writer count below drops them) */
@@ -89,7 +93,7 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
     for (int t = 0; t < pp->n_t; t++)
         if (pp->t[t].storage != t) nchw[t] = nchw[pp->t[t].storage] = true;
     for (int t = 0; t < pp->n_t; t++)
-        if (writers[t] != 1 || !tc_read[t]) nchw[t] = true;
+        if (writers[t] != 1 || !fast_read[t]) nchw[t] = true;
     /* the two parts of a folded concat in one layout, until no part changes */
     for (bool changed = true; changed;) {
         changed = false;
@@ -111,6 +115,6 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
     }
     gl_free(a, writers);
     gl_free(a, nchw);
-    gl_free(a, tc_read);
+    gl_free(a, fast_read);
     return GLINT_OK;
 }

@@ -367,7 +367,7 @@ static int64_t tile_count(const gk_conv *c) {
 static void tile_pick(gk_conv *c, int sm_count) {
     const int sms = sm_count > 0 ? sm_count : 132;
     const int64_t tiles = tile_count(c);
-    int mt = 4, pm = 4;
+    int mt = c->c_out == 1 ? 1 : 4, pm = mt; /* a last layer's one channel: no idle lanes */
     if (c->c_out > 4 && tiles * ((c->c_out + 15) / 16) >= sms / 2) {
         mt = 16;
         pm = 8;

@@ -1,72 +1,93 @@
-/* Kernels with reductions: Gemm / MatMul (one warp per output, for the
- * small style MLP), GlobalAveragePool and Instance/Group normalization (one
+/* Kernels with reductions: Gemm / MatMul (8 or 32 lanes per output, for
+ * the small style MLP), GlobalAveragePool and Instance/Group normalization (one
  * block per reduced group, two passes in FP32). */
 #include "backend/cuda/cuda_device.cuh"
 
-/* Output (i, j) of p = alpha * op(A) op(B) + beta * bias, computed by one
- * warp, its lanes splitting k (coalesced reads of a row of A and, with
- * trans_b, of B), then a shuffle sum; lane 0 stores it at c[i * n + j]. */
-template <typename T>
-__device__ __forceinline__ void gemm_warp_output(const gk_gemm &p, const T *a, const T *b,
-                                                 const T *bias, T *c, int i, int j, int lane) {
+/* Output (i, j) of p = alpha * op(A) op(B) + beta * bias, computed by LPO
+ * consecutive lanes of a warp (lane = 0 .. LPO - 1 among them), which
+ * split k (coalesced reads of a row of A and, with trans_b, of B), then a
+ * shuffle sum; the first stores it at c[i * n + j] when `valid`. Every
+ * lane of the warp comes to the shuffles, valid or not. */
+template <typename T, int LPO>
+__device__ __forceinline__ void gemm_lanes_output(const gk_gemm &p, const T *a, const T *b,
+                                                  const T *bias, T *c, int i, int j, int lane,
+                                                  bool valid) {
     float acc = 0.0f;
-    for (int k = lane; k < p.k; k += 32) {
-        float av = p.trans_a ? gk_ld(a, (int64_t)k * p.lda + i) : gk_ld(a, (int64_t)i * p.lda + k);
-        float bv = p.trans_b ? gk_ld(b, (int64_t)j * p.ldb + k) : gk_ld(b, (int64_t)k * p.ldb + j);
-        acc += av * bv;
+    if (valid) {
+#pragma unroll 4
+        for (int k = lane; k < p.k; k += LPO) {
+            float av =
+                p.trans_a ? gk_ld(a, (int64_t)k * p.lda + i) : gk_ld(a, (int64_t)i * p.lda + k);
+            float bv =
+                p.trans_b ? gk_ld(b, (int64_t)j * p.ldb + k) : gk_ld(b, (int64_t)k * p.ldb + j);
+            acc += av * bv;
+        }
     }
-    for (int o = 16; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
-    if (lane == 0) {
+    for (int o = LPO / 2; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+    if (lane == 0 && valid) {
         float v = p.alpha * acc;
         if (bias) v += p.beta * gk_ld(bias, i * p.bias_sm + j * p.bias_sn);
         gk_st(c, (int64_t)i * p.n + j, v);
     }
 }
 
-/* One warp per output element (gemm_warp_output): the FiLM projections
- * are a few thousand outputs of k = 64, which one thread per output,
- * walking k alone, took ~5-10 us for (H200 profile, 2026-12-02). */
-template <typename T>
+/* Lanes per output: a whole warp, unless a warp per output would fill
+ * more than an H200 (8k outputs: the FiLM projections of batch 32 took
+ * 7.9 us so, H200 2026-12-03) and k is short: then 8, a warp making 4
+ * outputs (4.8 us; at batch 1, 512 outputs, 8 lanes took 3.4 us against
+ * a warp's 2.75). */
+static inline int gemm_lanes(int64_t outputs, int k) {
+    return outputs >= 8192 && k <= 256 ? 8 : 32;
+}
+
+/* The outputs of one Gemm, numbered (batch, i, j), 32 / LPO a warp. */
+template <typename T, int LPO>
 __global__ void gemm_kernel(gk_gemm p, const T *a, const T *b, const T *bias, T *c) {
     const int64_t count = (int64_t)p.batch * p.m * p.n;
     const int lane = threadIdx.x & 31;
-    const int64_t warps = ((int64_t)gridDim.x * blockDim.x) >> 5;
-    for (int64_t idx = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) >> 5; idx < count;
-         idx += warps) {
-        int j = (int)(idx % p.n);
-        int64_t t = idx / p.n;
-        int i = (int)(t % p.m);
-        int bt = (int)(t / p.m);
-        gemm_warp_output(p, a + bt * p.stride_a, b + bt * p.stride_b, p.has_bias ? bias : nullptr,
-                         c + bt * p.stride_c, i, j, lane);
+    const int64_t groups = ((int64_t)gridDim.x * blockDim.x) / LPO;
+    for (int64_t w = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32 * (32 / LPO);
+         w < count; w += groups) {
+        const int64_t idx = w + lane / LPO;
+        const bool valid = idx < count;
+        const int64_t at = valid ? idx : 0;
+        const int j = (int)(at % p.n);
+        const int64_t t = at / p.n;
+        const int i = (int)(t % p.m), bt = (int)(t / p.m);
+        gemm_lanes_output<T, LPO>(p, a + bt * p.stride_a, b + bt * p.stride_b,
+                                  p.has_bias ? bias : nullptr, c + bt * p.stride_c, i, j,
+                                  lane % LPO, valid);
     }
 }
 
-/* GK_GEMM_GROUP: the Gemms of one A in one launch, warps numbered over
- * all of their outputs (batch 1 each). */
+/* GK_GEMM_GROUP: the Gemms of one A in one launch, their outputs numbered
+ * one after the other (batch 1 each), 32 / LPO a warp. */
 struct gemm_group_ptrs {
     const void *b[GK_GEMM_GROUP_MAX], *bias[GK_GEMM_GROUP_MAX];
     void *c[GK_GEMM_GROUP_MAX];
 };
 
-template <typename T>
+template <typename T, int LPO>
 __global__ void gemm_group_kernel(const __grid_constant__ gk_gemm_group g, const T *a,
                                   const __grid_constant__ gemm_group_ptrs q) {
     const int lane = threadIdx.x & 31;
     int64_t total = 0;
     for (int s = 0; s < g.count; s++) total += (int64_t)g.sub[s].m * g.sub[s].n;
-    const int64_t warps = ((int64_t)gridDim.x * blockDim.x) >> 5;
-    for (int64_t idx = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) >> 5; idx < total;
-         idx += warps) {
+    const int64_t groups = ((int64_t)gridDim.x * blockDim.x) / LPO;
+    for (int64_t w = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32 * (32 / LPO);
+         w < total; w += groups) {
+        const int64_t idx = w + lane / LPO;
+        const bool valid = idx < total;
         int s = 0;
-        int64_t r = idx;
+        int64_t r = valid ? idx : 0;
         while (r >= (int64_t)g.sub[s].m * g.sub[s].n) {
             r -= (int64_t)g.sub[s].m * g.sub[s].n;
             s++;
         }
         const gk_gemm &p = g.sub[s];
-        gemm_warp_output(p, a, (const T *)q.b[s], p.has_bias ? (const T *)q.bias[s] : nullptr,
-                         (T *)q.c[s], (int)(r / p.n), (int)(r % p.n), lane);
+        gemm_lanes_output<T, LPO>(p, a, (const T *)q.b[s],
+                                  p.has_bias ? (const T *)q.bias[s] : nullptr, (T *)q.c[s],
+                                  (int)(r / p.n), (int)(r % p.n), lane % LPO, valid);
     }
 }
 
@@ -130,22 +151,32 @@ static cudaError_t launch(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     switch (d->kind) {
     case GK_GEMM: {
         const gk_gemm &p = d->u.gemm;
-        gemm_kernel<T><<<gk_blocks((int64_t)p.batch * p.m * p.n * 32), GK_THREADS, 0, s>>>(
-            p, (const T *)ptrs[0], (const T *)ptrs[1], p.has_bias ? (const T *)ptrs[2] : nullptr,
-            (T *)out);
+        const int64_t count = (int64_t)p.batch * p.m * p.n;
+        const T *a = (const T *)ptrs[0], *b = (const T *)ptrs[1];
+        const T *bias = p.has_bias ? (const T *)ptrs[2] : nullptr;
+        if (gemm_lanes(count, p.k) == 8)
+            gemm_kernel<T, 8><<<gk_blocks(count * 8), GK_THREADS, 0, s>>>(p, a, b, bias, (T *)out);
+        else
+            gemm_kernel<T, 32><<<gk_blocks(count * 32), GK_THREADS, 0, s>>>(p, a, b, bias, (T *)out);
         break;
     }
     case GK_GEMM_GROUP: {
         const gk_gemm_group &g = d->u.gemm_group;
         gemm_group_ptrs q;
         int64_t total = 0;
+        int k_max = 0;
         for (int i = 0; i < g.count; i++) {
             q.b[i] = ptrs[1 + 3 * i];
             q.bias[i] = ptrs[2 + 3 * i];
             q.c[i] = ptrs[3 + 3 * i];
             total += (int64_t)g.sub[i].m * g.sub[i].n;
+            k_max = g.sub[i].k > k_max ? g.sub[i].k : k_max;
         }
-        gemm_group_kernel<T><<<gk_blocks(total * 32), GK_THREADS, 0, s>>>(g, (const T *)ptrs[0], q);
+        const T *a = (const T *)ptrs[0];
+        if (gemm_lanes(total, k_max) == 8)
+            gemm_group_kernel<T, 8><<<gk_blocks(total * 8), GK_THREADS, 0, s>>>(g, a, q);
+        else
+            gemm_group_kernel<T, 32><<<gk_blocks(total * 32), GK_THREADS, 0, s>>>(g, a, q);
         break;
     }
     case GK_GAP:
