@@ -91,11 +91,13 @@ constexpr size_t gm_smem_bytes(int stages) {
  * the others' sums before the epilogue (for the few blocks of batch-1 and
  * batch-8 layers). With stages > 0 the input is NHWC and read by vectors
  * (gk_nhwc_vectors), and each group cycles through that many buffers. */
-/* Blocks per SM the register allocation has to allow: what each instance
- * had before the pipelined loop, which would otherwise take 10-40% more
- * registers (the 16-channel blocks 72 -> 80) and lose a block per SM. */
+/* Blocks per SM the register allocation has to allow: the 16-channel
+ * blocks of a batch-32 64x64 layer keep 7 (72 registers; left alone the
+ * compiler takes 80 and the layer loses a block per SM), the wider ones
+ * 5 or 3, which still hold every block of such a layer at once (a
+ * 32-channel block 102 registers: at 80 it spilled 40-48 bytes). */
 #define GM_MIN_BLOCKS(mt, ksplit)                                                                  \
-    ((ksplit) == 4 ? 1 : (ksplit) == 2 ? 3 : (mt) == 16 ? 7 : (mt) == 32 ? 6 : (mt) == 48 ? 4 : 3)
+    ((ksplit) == 4 ? 1 : (ksplit) == 2 ? 3 : (mt) == 16 ? 7 : (mt) == 32 ? 5 : 3)
 
 template <typename T, int KS, int S, int MT, int KSPLIT>
 __global__ void __launch_bounds__(GK_TC_THREADS * KSPLIT, GM_MIN_BLOCKS(MT, KSPLIT))
@@ -147,22 +149,38 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
      * rows at its second 8. */
     const unsigned b_at = gk_smem(buf0 + L::XS + (lane & 15) * WP + (lane >> 4) * 8);
 
+    /* A chunk's weights, [c][tap][mp] in memory (rows read in order) ->
+     * ws[tap * 16 + c]: 16-byte copies, the same ones in every chunk but for
+     * the chunk's first row, so each thread's are worked out once: where
+     * copy i reads, from the chunk's first row (-1 past mp), and writes. */
+    constexpr int NW = (K * (MT / 8) + GK_TC_THREADS - 1) / GK_TC_THREADS;
+    int w_from[NW], w_to[NW];
+#pragma unroll
+    for (int i = 0; i < NW; i++) {
+        const int e = tid + i * GK_TC_THREADS;
+        const int v = e % (MT / 8), row = e / (MT / 8), c = row / KK, tap = row - c * KK;
+        w_from[i] = e < K * (MT / 8) && m0 + 8 * v < mp ? row * mp + 8 * v : -1;
+        w_to[i] = (tap * GM_CK + c) * WP + 8 * v;
+    }
+    const gk_nhwc_fill<2, PATCH, PW, T> nhwc(src, tp.iy0, tp.ix0, tid);
+
     /* Chunk q of this group (input channels c0 .. c0 + 15) into buffer bi:
-     * weights [c][tap][mp] in memory (rows read in order) -> ws[tap * 16 + c],
-     * zeros for channels past the chunk and columns past mp; then the patch.
-     * Only the NHWC fill is left in flight; the others end with a barrier. */
+     * the weights, zeros for channels past the chunk (rows past cn * KK) and
+     * columns past mp; then the patch. Only the NHWC fill is left in
+     * flight; the others end with a barrier. */
     auto fill = [&](int q, int bi) {
         const int c0 = (grp + q * KSPLIT) * GM_CK, cn = min(GM_CK, p.c_in - c0);
         T *const xs = buf0 + bi * L::BUF, *const ws = xs + L::XS;
         const T *wc0 = w + (size_t)c0 * KK * mp + m0;
-        for (int e = tid; e < K * (MT / 8); e += GK_TC_THREADS) {
-            const int v = e % (MT / 8), row = e / (MT / 8), c = row / KK, tap = row - c * KK;
-            const bool ok = c < cn && m0 + 8 * v < mp;
-            gk_copy16(ws + (tap * GM_CK + c) * WP + 8 * v, ok ? wc0 + (size_t)row * mp + 8 * v : w,
-                      ok);
+        const int w_end = cn * KK * mp;
+#pragma unroll
+        for (int i = 0; i < NW; i++) {
+            if (tid + i * GK_TC_THREADS >= K * (MT / 8)) break;
+            const bool ok = w_from[i] >= 0 && w_from[i] < w_end;
+            gk_copy16(ws + w_to[i], ok ? wc0 + w_from[i] : w, ok);
         }
         if (stages) {
-            gk_fill_nhwc<2, PATCH, PW>(src, c0, cn, tp.iy0, tp.ix0, xs, gm_patch_at, tid);
+            nhwc.chunk(src, c0, cn, xs, gm_patch_at, tid);
         } else if (by_vector) {
             gk_fill_rows<GM_CK, PH, RV, RW, XP>(src, c0, cn, tp.iy0, xv, stage, tid);
             gk_fill_wait();

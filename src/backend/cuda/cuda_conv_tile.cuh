@@ -285,23 +285,49 @@ __device__ __forceinline__ void gk_fill_rows(const gk_tile_src<T> &src, int c0, 
     }
 }
 
-/* A chunk's channel-innermost patch straight from an NHWC input (one
- * group's threads share the work): positions pos of a patch PW wide from
- * (iy0, ix0), each its input channels c0 .. c0 + 8V - 1 as V 16-byte
- * vectors, vector h to dst + at(pos, h), by cp.async; zeros in the
- * padding and past the chunk's cn channels. A folded upsample is only an
- * address here, and as the parts of a folded concat have multiples of 8
- * channels (cuda_lower_layout.c), no vector straddles them. */
-template <int V, int PATCH, int PW, typename T, typename At>
-__device__ __forceinline__ void gk_fill_nhwc(const gk_tile_src<T> &src, int c0, int cn, int iy0,
-                                             int ix0, T *dst, At at, int tid) {
-    for (int e = tid; e < V * PATCH; e += GK_TC_THREADS) {
-        const int pos = e / V, h = e - pos * V, r = pos / PW;
-        const int iy = iy0 + r, ix = ix0 + pos - r * PW;
-        const bool ok = 8 * h < cn && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
-        gk_copy16(dst + at(pos, h), ok ? src.at(c0 + 8 * h, iy, ix) : src.xa, ok);
+/* A block's channel-innermost patches straight from an NHWC input, chunk
+ * after chunk (one group's threads share the work): positions pos of a
+ * patch PW wide from (iy0, ix0), each its input channels c0 .. c0 + 8V - 1
+ * as V 16-byte vectors, vector h to dst + at(pos, h), by cp.async; zeros
+ * in the padding and past a chunk's cn channels. A thread's copies are the
+ * same positions in every chunk, so where each one's pixel lies in either
+ * part of the input (or that it is padding) is worked out once, when the
+ * block starts; a chunk's copy is then a select and an add. A folded
+ * upsample is only an address here, and as the parts of a folded concat
+ * have multiples of 8 channels (cuda_lower_layout.c), no vector straddles
+ * them. */
+template <int V, int PATCH, int PW, typename T>
+struct gk_nhwc_fill {
+    static constexpr int N = (V * PATCH + GK_TC_THREADS - 1) / GK_TC_THREADS; /* copies a thread */
+    int at_a[N], at_b[N]; /* the copy's pixel in part a, part b (in elements); -1: padding */
+
+    __device__ __forceinline__ gk_nhwc_fill(const gk_tile_src<T> &src, int iy0, int ix0, int tid) {
+#pragma unroll
+        for (int i = 0; i < N; i++) {
+            const int e = tid + i * GK_TC_THREADS, pos = e / V, r = pos / PW;
+            const int iy = iy0 + r, ix = ix0 + pos - r * PW;
+            const bool in = e < V * PATCH && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
+            at_a[i] = in ? ((iy >> src.sa) * src.wsa + (ix >> src.sa)) * src.c_a : -1;
+            at_b[i] = in ? ((iy >> src.sb) * src.wsb + (ix >> src.sb)) * src.c_b : -1;
+        }
     }
-}
+    /* The copies of chunk c0 (cn channels) into dst. */
+    template <typename At>
+    __device__ __forceinline__ void chunk(const gk_tile_src<T> &src, int c0, int cn, T *dst, At at,
+                                          int tid) const {
+#pragma unroll
+        for (int i = 0; i < N; i++) {
+            const int e = tid + i * GK_TC_THREADS, pos = e / V, h = e - pos * V;
+            if (e >= V * PATCH) break;
+            const int ch = c0 + 8 * h;
+            const bool in_a = ch < src.c_a;
+            const int px = in_a ? at_a[i] : at_b[i];
+            const bool ok = px >= 0 && 8 * h < cn;
+            const T *from = in_a ? src.xa + px + ch : src.xb + px + (ch - src.c_a);
+            gk_copy16(dst + at(pos, h), ok ? from : src.xa, ok);
+        }
+    }
+};
 
 /* Whether an NHWC input can be read by 16-byte vectors of 8 channels:
  * 16-bit storage, 16-byte aligned parts of multiples of 8 channels (what
