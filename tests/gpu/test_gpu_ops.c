@@ -235,25 +235,20 @@ static void c_gemm(gu_graph *b) {
     gu_attr_f(b, n, "beta", 2.0f);
     gu_output(b, "y");
 }
+/* y = a w^T + bias, a [m, k], w [n, k] in [-lim, lim]. */
+static void gemm_bt(gu_graph *b, int64_t m, int64_t k, int64_t n, float lim) {
+    gu_input(b, "a", 2, (int64_t[]){m, k});
+    gu_weight(b, "w", D_(n, k), -lim, lim);
+    gu_weight(b, "bias", D_(n), -0.5f, 0.5f);
+    int g = gu_node(b, "Gemm", L_("a", "w", "bias"), L_("y"));
+    gu_attr_i(b, g, "transB", 1);
+    gu_output(b, "y");
+}
 /* 9,150 outputs of k = 24: 8 lanes an output (a warp per output up to
  * 8k outputs), the last warp's second half past the end. */
-static void c_gemm_wide(gu_graph *b) {
-    gu_input(b, "a", 2, (int64_t[]){150, 24});
-    gu_weight(b, "w", D_(61, 24), -0.5f, 0.5f);
-    gu_weight(b, "bias", D_(61), -0.5f, 0.5f);
-    int n = gu_node(b, "Gemm", L_("a", "w", "bias"), L_("y"));
-    gu_attr_i(b, n, "transB", 1);
-    gu_output(b, "y");
-}
+static void c_gemm_wide(gu_graph *b) { gemm_bt(b, 150, 24, 61, 0.5f); }
 /* k = 300: a whole warp per output (8 lanes each only for k up to 256). */
-static void c_gemm_long_k(gu_graph *b) {
-    gu_input(b, "a", 2, (int64_t[]){3, 300});
-    gu_weight(b, "w", D_(10, 300), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(10), -0.5f, 0.5f);
-    int n = gu_node(b, "Gemm", L_("a", "w", "bias"), L_("y"));
-    gu_attr_i(b, n, "transB", 1);
-    gu_output(b, "y");
-}
+static void c_gemm_long_k(gu_graph *b) { gemm_bt(b, 3, 300, 10, 0.2f); }
 /* Three Gemms of one A (one launch on the fast path): transposed and plain
  * B, with and without bias, k = 40; 8,320 outputs, 8 lanes each, so that
  * a warp straddles the second and third Gemms (after 130 x 24 + 130 x 7). */

@@ -20,7 +20,9 @@
  * rows, and B is read two fragments at a time by ldmatrix.x4.trans. An
  * NHWC input (what one tiled conv hands another, cuda_lower_layout.c)
  * skips the staging: each position's 16 channels are two 16-byte copies
- * straight into the patch, a folded upsample only their address.
+ * straight into the patch, a folded upsample only their address. Such a
+ * fill is cp.async alone, so it is pipelined: a group keeps up to 4
+ * chunk buffers and multiplies one while the next are in flight.
  *
  * GLINT_CUDA_NO_MMA=1 (read when a plan is prepared) keeps FP16 and BF16 on
  * the SIMT loop, for comparing the two. */
@@ -86,11 +88,6 @@ constexpr size_t gm_smem_bytes(int stages) {
     return bufs > sums ? bufs : sums;
 }
 
-/* KSPLIT groups of 4 warps share a block's output; group grp takes chunks
- * grp, grp + KSPLIT, ... of the input channels and the first group adds
- * the others' sums before the epilogue (for the few blocks of batch-1 and
- * batch-8 layers). With stages > 0 the input is NHWC and read by vectors
- * (gk_nhwc_vectors), and each group cycles through that many buffers. */
 /* Blocks per SM the register allocation has to allow: the 16-channel
  * blocks of a batch-32 64x64 layer keep 7 (72 registers; left alone the
  * compiler takes 80 and the layer loses a block per SM), the wider ones
@@ -99,6 +96,11 @@ constexpr size_t gm_smem_bytes(int stages) {
 #define GM_MIN_BLOCKS(mt, ksplit)                                                                  \
     ((ksplit) == 4 ? 1 : (ksplit) == 2 ? 3 : (mt) == 16 ? 7 : (mt) == 32 ? 5 : 3)
 
+/* KSPLIT groups of 4 warps share a block's output; group grp takes chunks
+ * grp, grp + KSPLIT, ... of the input channels and the first group adds
+ * the others' sums before the epilogue (for the few blocks of batch-1 and
+ * batch-8 layers). With stages > 0 the input is NHWC and read by vectors
+ * (gk_nhwc_vectors), and each group cycles through that many buffers. */
 template <typename T, int KS, int S, int MT, int KSPLIT>
 __global__ void __launch_bounds__(GK_TC_THREADS * KSPLIT, GM_MIN_BLOCKS(MT, KSPLIT))
 conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,

@@ -11,9 +11,9 @@
  * to shared memory; then each thread accumulates PM output channels of
  * one pixel, reading one input value and PM/4 four-wide weight vectors
  * (the same address across the warp: a broadcast) per tap, or one weight
- * in the 1-channel blocks of a last layer. Every index that depends on the chunk is
- * worked out at load time, once per element; the multiply-add loop is
- * fully unrolled over the taps.
+ * in the 1-channel blocks of a last layer. Every index that depends on
+ * the chunk is worked out at load time, once per element; the
+ * multiply-add loop is fully unrolled over the taps.
  *
  * Small launches (batch 1) split the input channels of a chunk over
  * `ksplit` thread groups, which add their partial sums through shared
@@ -43,10 +43,6 @@
 #define GT_BATCH 8  /* global loads in flight per thread while filling a chunk */
 #define GT_VBATCH 4 /* the same for 16-byte loads (NHWC) */
 
-/* Q: a QConv (gk_conv.quant). The patch holds each input's code minus the
- * zero point (padding 0) and the weights their int8 codes, both as the
- * floats they equal, so the sums are the exact integer ones (every partial
- * sum under 2^24) and the epilogue scales them by x_scale * w_scale[m]. */
 /* The patch of chunk c0 from an NHWC input of 16-bit values read by
  * vectors (gk_nhwc_vectors): nv vectors of 8 channels, vector e = channels
  * 8h .. 8h + 7 (h = e / PATCH) of position e % PATCH, consecutive threads
@@ -87,6 +83,10 @@ __device__ __forceinline__ void gt_fill_vectors(const gk_conv &p, const gk_tile_
     }
 }
 
+/* Q: a QConv (gk_conv.quant). The patch holds each input's code minus the
+ * zero point (padding 0) and the weights their int8 codes, both as the
+ * floats they equal, so the sums are the exact integer ones (every partial
+ * sum under 2^24) and the epilogue scales them by x_scale * w_scale[m]. */
 template <typename T, int KS, int S, int MT, int PM, bool Q>
 __global__ void __launch_bounds__(GT_PIX * (MT / PM) * GK_TILE_KSPLIT_CAP(MT))
 conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
