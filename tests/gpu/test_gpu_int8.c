@@ -15,11 +15,15 @@
  *   fp32 simple  the same on the SIMT loop alone (GLINT_CUDA_SIMPLE=1);
  *   int8 fast    what an INT8 engine runs: half storage (inputs drawn on the
  *                half grid, so the codes are the reference's), max error
- *                <= 1e-2 of the rms, FP16's per-operator bound; a chain of
- *                two int8 convs <= 5e-2: the second quantises the first's
- *                output after its rounding to half, so a value that close
- *                to a code boundary takes the neighbouring code (H200, one
- *                run: 1.8e-2).
+ *                <= 1e-2 of the rms, FP16's per-operator bound; a chain
+ *                <= 5e-2 per int8 conv in series that quantises another's
+ *                output: it does so after that output's rounding to half,
+ *                so a value that close to a code boundary takes the
+ *                neighbouring code, and the flips of each such conv add
+ *                (H200: two convs, one run, 1.8e-2; nhwc_chain, three in
+ *                series, 2.8e-2 to 6.1e-2 over 20 runs, 3 of them past the
+ *                5e-2 it first had, before and after the eleventh
+ *                session's kernels alike).
  * Cases marked `imma` must run on the INT8 tensor cores in fast mode.
  * One line per run, then the totals. GLINT_GPU_INT8_DRY=1 runs only the
  * calibration, planning and reference half (no GPU needed). */
@@ -79,7 +83,7 @@ typedef struct int8_case {
     gu_conv_layer conv;
     bool imma;      /* fast mode must use the INT8 tensor cores */
     bool qdq;       /* scales from the graph's QDQ pairs, not calibration */
-    bool chain;     /* an int8 conv reads another's output */
+    int chain;      /* int8 convs in series that quantise another's output */
     bool nhwc;      /* fast mode must hand NHWC activations between convs */
 } int8_case;
 
@@ -105,9 +109,9 @@ static const int8_case g_cases[] = {
     {.name = "split4_1x1", .conv = {1, 112, 8, 40, 1, 1, 0.2f, true}, .imma = true},
     /* split over 2: a 15-wide input (no whole-vector rows), stride 2 */
     {.name = "split2_s2", .conv = {1, 48, 15, 24, 3, 2, 0.2f, true}, .imma = true},
-    {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = true, .nhwc = true},
-    {.name = "nhwc_chain", .build = c_nhwc_chain, .imma = true, .chain = true, .nhwc = true},
-    {.name = "nhwc_pipeline", .build = c_nhwc_pipeline, .imma = true, .chain = true, .nhwc = true},
+    {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = 1, .nhwc = true},
+    {.name = "nhwc_chain", .build = c_nhwc_chain, .imma = true, .chain = 3, .nhwc = true},
+    {.name = "nhwc_pipeline", .build = c_nhwc_pipeline, .imma = true, .chain = 2, .nhwc = true},
     {.name = "qdq_uint8", .build = c_qdq_uint8, .imma = true, .qdq = true},
 };
 
@@ -149,7 +153,7 @@ static void run(const int8_case *ic, const gl_graph *g, const gl_plan *plan, flo
     const char *mode = simple ? "simple" : "fast";
     const char *pname = prec == GLINT_PRECISION_INT8 ? "int8/f16" : "int8/f32";
     const double tol = prec != GLINT_PRECISION_INT8 ? (ic->chain ? 2e-2 : 2e-6)
-                       : ic->chain                  ? 5e-2
+                       : ic->chain                  ? 5e-2 * ic->chain
                                                     : 1e-2;
     float *got[MAX_IO] = {0};
     for (int i = 0; i < g->n_outputs; i++) {
