@@ -250,7 +250,7 @@ bool gk_conv_wmma_ok(const gk_conv *c);
  * channels, the input patch and the weights in shared memory (floats). */
 #define GK_TILE_EDGE 8
 /* Most thread groups a block of mt channels splits its input channels over:
- * 8 for the 4-channel blocks of batch-1 layers, 4 for 16, none wider (the
+ * 8 for the 1- and 4-channel blocks of batch-1 layers, 4 for 16, none wider (the
  * block stays within 512 threads and the wide blocks keep their registers). */
 #define GK_TILE_KSPLIT_CAP(mt) ((mt) <= 4 ? 8 : (mt) <= 16 ? 4 : 1)
 #define GK_TILE_PATCH(ks, s) ((GK_TILE_EDGE - 1) * (s) + (ks))

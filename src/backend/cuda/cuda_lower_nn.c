@@ -360,14 +360,16 @@ static int64_t tile_count(const gk_conv *c) {
  * Launches of fewer than half an SM's worth of 16-channel blocks
  * therefore take blocks of 4 output channels; the others take 16 channels
  * a block (8 a thread), or 32-64 (16 a thread) when that still fills the
- * GPU several times. Then the input channels are split over up to 8 (4)
+ * GPU several times. A conv of one output channel always takes blocks of
+ * 1, where 4 idled 3 lanes in 4 (with the NHWC vector reads, the glyph
+ * model's last layer went 19.5 -> 11.7 us at batch 32, H200). Then the input channels are split over up to 8 (4)
  * thread groups until there are about two blocks' worth of groups per SM.
  * (4-channel blocks for every launch under two blocks per SM made the
  * batch-32 8x8 layers 2-3x slower: each block loads the whole patch.) */
 static void tile_pick(gk_conv *c, int sm_count) {
     const int sms = sm_count > 0 ? sm_count : 132;
     const int64_t tiles = tile_count(c);
-    int mt = c->c_out == 1 ? 1 : 4, pm = mt; /* a last layer's one channel: no idle lanes */
+    int mt = c->c_out == 1 ? 1 : 4, pm = mt;
     if (c->c_out > 4 && tiles * ((c->c_out + 15) / 16) >= sms / 2) {
         mt = 16;
         pm = 8;
