@@ -393,6 +393,18 @@ static inline void gu_nhwc_convs(const gl_cuda_prepared *pv, int *in, int *out) 
             *out += pv->k[j].u.conv.y_nhwc != 0;
         }
 }
+
+/* How many INT8 tensor-core convs read int8 codes (gk_conv.x_codes) and
+ * how many convs write them (y_codes). */
+static inline void gu_code_convs(const gl_cuda_prepared *pv, int *readers, int *writers) {
+    *readers = *writers = 0;
+    for (int j = 0; j < pv->n_k; j++)
+        if (pv->k[j].kind == GK_CONV_TILE || pv->k[j].kind == GK_CONV_MMA ||
+            pv->k[j].kind == GK_CONV_IMMA) {
+            *readers += pv->k[j].u.conv.x_codes != 0;
+            *writers += pv->k[j].u.conv.y_codes != 0;
+        }
+}
 #endif
 
 static inline void gu_cuda_close(gu_cuda *c) {

@@ -2,7 +2,7 @@
  * random inputs with NaN-poisoned outputs. Each case is a small graph,
  * calibrated on random samples (every layer kept in int8), planned and
  * rewritten as an INT8 engine on CUDA plans it (QuantizeLinear + QConv,
- * float between layers), then run three ways:
+ * float between layers in the plan), then run three ways:
  *   fp32 fast    float storage: the int32 sums must be exact, so the output
  *                equals the reference's to float rounding (max error <= 2e-6
  *                of the output rms; one unit of the accumulator is 1e-5 to
@@ -23,7 +23,11 @@
  *                (H200: two convs, one run, 1.8e-2; nhwc_chain, three in
  *                series, 2.8e-2 to 6.1e-2 over 20 runs, 3 of them past the
  *                5e-2 it first had, before and after the eleventh
- *                session's kernels alike).
+ *                session's kernels alike). Where a conv's readers are all
+ *                INT8 tensor-core convs it writes their codes instead,
+ *                quantised from the float result as the reference does
+ *                (gk_conv.y_codes, cuda_lower_layout.c): the `codes`
+ *                cases must read them there, and only there.
  * Cases marked `imma` must run on the INT8 tensor cores in fast mode.
  * One line per run, then the totals. GLINT_GPU_INT8_DRY=1 runs only the
  * calibration, planning and reference half (no GPU needed). */
@@ -57,8 +61,13 @@ static void c_film_chain(gu_graph *b) {
     gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
     gu_output(b, "y");
 }
-/* INT8 convs handing each other NHWC activations (gu_nhwc_chain), batch 1. */
+/* INT8 convs handing each other NHWC activations (gu_nhwc_chain), batch 1
+ * (input channels split over groups of warps) and 40, every one as int8
+ * codes: the first conv's output, read by a stride-2 conv and a decoder
+ * concat, as two variants; the decoder's, read by a tensor-core conv and
+ * the SIMT loop's 1-channel conv, as one. */
 static void c_nhwc_chain(gu_graph *b) { gu_nhwc_chain(b, 1, false); }
+static void c_nhwc_chain_b40(gu_graph *b) { gu_nhwc_chain(b, 40, false); }
 /* The same over 80 channels (gu_nhwc_pipeline), batch 48. */
 static void c_nhwc_pipeline(gu_graph *b) { gu_nhwc_pipeline(b, 48); }
 /* A QDQ graph as quantisation tools export it: uint8 activations (zero
@@ -85,6 +94,7 @@ typedef struct int8_case {
     bool qdq;       /* scales from the graph's QDQ pairs, not calibration */
     int chain;      /* int8 convs in series that quantise another's output */
     bool nhwc;      /* fast mode must hand NHWC activations between convs */
+    int codes;      /* INT8 engines: convs that must read int8 codes (gk_conv.x_codes) */
 } int8_case;
 
 /* (Launches of fewer blocks than two per SM split their input channels
@@ -109,9 +119,14 @@ static const int8_case g_cases[] = {
     {.name = "split4_1x1", .conv = {1, 112, 8, 40, 1, 1, 0.2f, true}, .imma = true},
     /* split over 2: a 15-wide input (no whole-vector rows), stride 2 */
     {.name = "split2_s2", .conv = {1, 48, 15, 24, 3, 2, 0.2f, true}, .imma = true},
-    {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = 1, .nhwc = true},
-    {.name = "nhwc_chain", .build = c_nhwc_chain, .imma = true, .chain = 3, .nhwc = true},
-    {.name = "nhwc_pipeline", .build = c_nhwc_pipeline, .imma = true, .chain = 2, .nhwc = true},
+    {.name = "film_chain", .build = c_film_chain, .imma = true, .chain = 1, .nhwc = true,
+     .codes = 1},
+    {.name = "nhwc_chain", .build = c_nhwc_chain, .imma = true, .chain = 3, .nhwc = true,
+     .codes = 4},
+    {.name = "nhwc_chain_b40", .build = c_nhwc_chain_b40, .imma = true, .chain = 3, .nhwc = true,
+     .codes = 4},
+    {.name = "nhwc_pipeline", .build = c_nhwc_pipeline, .imma = true, .chain = 2, .nhwc = true,
+     .codes = 2},
     {.name = "qdq_uint8", .build = c_qdq_uint8, .imma = true, .qdq = true},
 };
 
@@ -187,14 +202,19 @@ static void run(const int8_case *ic, const gl_graph *g, const gl_plan *plan, flo
         int nhwc_in, nhwc_out;
         gu_nhwc_convs(pv, &nhwc_in, &nhwc_out);
         bool layout_ok = simple ? nhwc_in + nhwc_out == 0 : !ic->nhwc || nhwc_in > 0;
-        bool ok = nan_at < 0 && worst <= tol && cores_ok && layout_ok;
+        int code_in, code_out;
+        gu_code_convs(pv, &code_in, &code_out);
+        const int codes_want = prec == GLINT_PRECISION_INT8 && !simple ? ic->codes : 0;
+        bool codes_ok = code_in == codes_want && (code_in > 0) == (code_out > 0);
+        bool ok = nan_at < 0 && worst <= tol && cores_ok && layout_ok && codes_ok;
         if (ok) tl_passed++;
         else tl_failed++;
         printf("%s %-18s %s %-6s max_rel_err=%.2e (tol %.0e) kernels=%d int8_tensor_core_convs=%d "
-               "nhwc=%d/%d%s%s",
+               "nhwc=%d/%d codes=%d/%d%s%s",
                ok ? "PASS" : "FAIL", ic->name, pname, mode, worst, tol, pv->n_k, imma, nhwc_in,
-               nhwc_out, cores_ok ? "" : " (expected on the tensor cores)",
+               nhwc_out, code_in, code_out, cores_ok ? "" : " (expected on the tensor cores)",
                layout_ok ? "" : " (expected NHWC between convs)");
+        if (!codes_ok) printf(" (expected %d convs reading int8 codes)", codes_want);
         if (nan_at >= 0) printf(" NaN left at element %ld (output not fully written)", nan_at);
         printf("\n");
     }

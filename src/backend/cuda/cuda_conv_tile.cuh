@@ -105,6 +105,55 @@ __device__ __forceinline__ void gk_st_pixel(T *y, size_t at, const float (&r)[PM
         if (j < count) gk_st(y, at + j, r[j]);
 }
 
+/* INT8 activations in memory (gk_conv.y_codes): a pixel's values r[0 ..
+ * PM) for channels from y + at, only the first `count`, as each variant's
+ * int8 codes (variant k at byte k * numel of the output): 4 to a word
+ * where the run is whole and aligned, 2 to a 16-bit store for PM = 2, else
+ * byte by byte. */
+template <int PM>
+__device__ __forceinline__ void gk_st_codes(const gk_conv &p, int8_t *y, size_t at,
+                                            const float (&r)[PM], int count) {
+    const size_t numel = (size_t)p.n * p.c_out * p.oh * p.ow;
+    for (int k = 0; k < p.y_codes; k++) {
+        uint32_t c[PM];
+#pragma unroll
+        for (int j = 0; j < PM; j++)
+            c[j] = (uint32_t)gk_quantize(r[j], p.y_scale[k], p.y_inv[k], p.y_zp[k]) & 0xffu;
+        int8_t *yk = y + k * numel + at;
+        if constexpr (PM % 4 == 0)
+            if (count >= PM && ((uintptr_t)yk & 3) == 0) {
+#pragma unroll
+                for (int q = 0; q < PM / 4; q++)
+                    reinterpret_cast<uint32_t *>(yk)[q] =
+                        c[4 * q] | c[4 * q + 1] << 8 | c[4 * q + 2] << 16 | c[4 * q + 3] << 24;
+                continue;
+            }
+        if constexpr (PM == 2)
+            if (count >= 2 && ((uintptr_t)yk & 1) == 0) {
+                *reinterpret_cast<uint16_t *>(yk) = (uint16_t)(c[0] | c[1] << 8);
+                continue;
+            }
+#pragma unroll
+        for (int j = 0; j < PM; j++)
+            if (j < count) yk[j] = (int8_t)c[j];
+    }
+}
+
+/* An input of int8 codes (gk_conv.x_codes), on the host: whether the
+ * kernels can read it as the lowering promised (NHWC, 16-byte aligned
+ * parts of multiples of 16 channels, variant 0 or 1 of each), and where
+ * variant `var` of a part of c channels, upsampled by `up`, lies: var
+ * whole parts of codes on from x. */
+static inline bool gk_codes_ok(const gk_conv &p, const void *x, const void *x2) {
+    const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
+    return p.x_nhwc && (c_a & 15) == 0 && (c_b & 15) == 0 &&
+           (((uintptr_t)x | (uintptr_t)x2) & 15) == 0 && (p.x_var == 0 || p.x_var == 1) &&
+           (p.x2_var == 0 || p.x2_var == 1);
+}
+static inline const void *gk_code_part(const gk_conv &p, const void *x, int var, int c, int up) {
+    return x ? (const int8_t *)x + (size_t)var * p.n * c * (p.h / up) * (p.w / up) : nullptr;
+}
+
 /* Launch-time dispatch of the tiled kernels onto their template instances:
  * f(KS, S) with the kernel size and stride as std::integral_constant
  * (1x1 or 3x3, stride 1 or 2: what gk_conv_tile_ok admits), then the
@@ -199,6 +248,18 @@ __device__ __forceinline__ void gk_frag_store(const gk_conv &p, const gk_tile_po
             px[4 * j + v] = pix[v >> 1];
         }
     for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, NF * 4>(p, e, rv, ops, n, mc, px, plane);
+    if constexpr (std::is_same_v<T, __half>)
+        if (p.y_codes) { /* NHWC, c_out a multiple of 16 (cuda_lower_layout.c) */
+#pragma unroll
+            for (int j = 0; j < NF; j++)
+#pragma unroll
+                for (int h = 0; h < 2; h++)
+                    if (ok[h] && m0 + j * 8 + 2 * t < p.c_out)
+                        gk_st_codes<2>(p, reinterpret_cast<int8_t *>(y),
+                                       gk_out_at(p, n, mc[4 * j + 2 * h], pix[h], plane),
+                                       {rv[4 * j + 2 * h], rv[4 * j + 2 * h + 1]}, 2);
+            return;
+        }
     if constexpr (sizeof(T) == 2)
         if (p.y_nhwc && (p.c_out & 1) == 0) { /* channels 2t, 2t + 1 side by side: one word */
 #pragma unroll
@@ -287,17 +348,20 @@ __device__ __forceinline__ void gk_fill_rows(const gk_tile_src<T> &src, int c0, 
 
 /* A block's channel-innermost patches straight from an NHWC input, chunk
  * after chunk (one group's threads share the work): positions pos of a
- * patch PW wide from (iy0, ix0), each its input channels c0 .. c0 + 8V - 1
- * as V 16-byte vectors, vector h to dst + at(pos, h), by cp.async; zeros
- * in the padding and past a chunk's cn channels. A thread's copies are the
- * same positions in every chunk, so where each one's pixel lies in either
- * part of the input (or that it is padding) is worked out once, when the
- * block starts; a chunk's copy is then a select and an add. A folded
- * upsample is only an address here, and as the parts of a folded concat
- * have multiples of 8 channels (cuda_lower_layout.c), no vector straddles
- * them. */
+ * patch PW wide from (iy0, ix0), each its input channels c0 .. c0 + EV * V
+ * - 1 as V 16-byte vectors of EV channels (8 halves or 16 int8 codes),
+ * vector h to dst + at(pos, h), by cp.async; zeros past a chunk's cn
+ * channels, and in the padding the 4-byte pattern `pad` (zeros for
+ * halves, the zero point's code for codes) stored by the thread. A
+ * thread's copies are the same positions in every chunk, so where each
+ * one's pixel lies in either part of the input (or that it is padding) is
+ * worked out once, when the block starts; a chunk's copy is then a select
+ * and an add. A folded upsample is only an address here, and as the parts
+ * of a folded concat have multiples of EV channels (cuda_lower_layout.c),
+ * no vector straddles them. */
 template <int V, int PATCH, int PW, typename T>
 struct gk_nhwc_fill {
+    static constexpr int EV = 16 / sizeof(T);                                 /* channels a vector */
     static constexpr int N = (V * PATCH + GK_TC_THREADS - 1) / GK_TC_THREADS; /* copies a thread */
     int at_a[N], at_b[N]; /* the copy's pixel in part a, part b (in elements); -1: padding */
 
@@ -314,15 +378,19 @@ struct gk_nhwc_fill {
     /* The copies of chunk c0 (cn channels) into dst. */
     template <typename At>
     __device__ __forceinline__ void chunk(const gk_tile_src<T> &src, int c0, int cn, T *dst, At at,
-                                          int tid) const {
+                                          int tid, uint32_t pad = 0) const {
 #pragma unroll
         for (int i = 0; i < N; i++) {
             const int e = tid + i * GK_TC_THREADS, pos = e / V, h = e - pos * V;
             if (e >= V * PATCH) break;
-            const int ch = c0 + 8 * h;
+            const int ch = c0 + EV * h;
             const bool in_a = ch < src.c_a;
             const int px = in_a ? at_a[i] : at_b[i];
-            const bool ok = px >= 0 && 8 * h < cn;
+            if (pad != 0 && px < 0) {
+                *reinterpret_cast<uint4 *>(dst + at(pos, h)) = make_uint4(pad, pad, pad, pad);
+                continue;
+            }
+            const bool ok = px >= 0 && EV * h < cn;
             const T *from = in_a ? src.xa + px + ch : src.xb + px + (ch - src.c_a);
             gk_copy16(dst + at(pos, h), ok ? from : src.xa, ok);
         }

@@ -23,7 +23,9 @@
  * The lowering (cuda_lower_nn.c, tile_pick) picks MT, PM and ksplit per
  * layer; GK_TILE_* and gk_tile_smem_bytes in cuda_kernels.h hold the
  * arithmetic that both sides need. QConvs (gk_conv.quant) run the same
- * loop on their codes (the Q instances).
+ * loop on their codes (the Q instances): quantised while loading, or in
+ * half-storage engines read as int8 codes that the conv before wrote
+ * (gk_conv.x_codes); any conv's epilogue may write such codes (y_codes).
  *
  * This header holds the kernel and its launchers as templates; each
  * storage type's instances are compiled in a file of their own
@@ -43,16 +45,20 @@
 #define GT_BATCH 8  /* global loads in flight per thread while filling a chunk */
 #define GT_VBATCH 4 /* the same for 16-byte loads (NHWC) */
 
-/* The patch of chunk c0 from an NHWC input of 16-bit values read by
- * vectors (gk_nhwc_vectors): nv vectors of 8 channels, vector e = channels
- * 8h .. 8h + 7 (h = e / PATCH) of position e % PATCH, consecutive threads
- * at consecutive positions (their shared stores conflict-free), up to
- * GT_VBATCH loads in flight a thread; zeros in the padding. Q: the values
- * as their codes minus the zero point (the kernel's patch for QConvs). */
+/* The patch of chunk c0 from an NHWC input read by 16-byte vectors: of
+ * 16-bit values (gk_nhwc_vectors), 8 channels a vector, or of int8 codes
+ * (gk_conv.x_codes), 16; nv vectors, vector e = channels EV * h .. of
+ * position e % PATCH (h = e / PATCH), consecutive threads at consecutive
+ * positions (their shared stores conflict-free), up to GT_VBATCH loads in
+ * flight a thread; zeros in the padding. Q: the values as their codes
+ * minus the zero point (the kernel's patch for QConvs), quantised here
+ * unless they are codes already. */
 template <bool Q, int PATCH, int PW, typename T>
 __device__ __forceinline__ void gt_fill_vectors(const gk_conv &p, const gk_tile_src<T> &src,
                                                 int c0, int nv, const gk_tile_pos &tp,
                                                 float *xs, int tid, int nthreads) {
+    constexpr int EV = 16 / sizeof(T);
+    constexpr bool CODES = std::is_same_v<T, int8_t>;
     for (int e0 = tid; e0 < nv; e0 += GT_VBATCH * nthreads) {
         uint4 v[GT_VBATCH];
         unsigned inside = 0; /* bit u set when v[u] was read (not padding) */
@@ -61,7 +67,7 @@ __device__ __forceinline__ void gt_fill_vectors(const gk_conv &p, const gk_tile_
             const int e = e0 + u * nthreads, h = e / PATCH, r = e - h * PATCH;
             const int iy = tp.iy0 + r / PW, ix = tp.ix0 + r % PW;
             const bool in = e < nv && iy >= 0 && iy < src.h && ix >= 0 && ix < src.w;
-            v[u] = in ? *reinterpret_cast<const uint4 *>(src.at(c0 + 8 * h, iy, ix))
+            v[u] = in ? *reinterpret_cast<const uint4 *>(src.at(c0 + EV * h, iy, ix))
                       : make_uint4(0u, 0u, 0u, 0u);
             inside |= (unsigned)in << u;
         }
@@ -70,14 +76,15 @@ __device__ __forceinline__ void gt_fill_vectors(const gk_conv &p, const gk_tile_
             const int e = e0 + u * nthreads, h = e / PATCH, r = e - h * PATCH;
             if (e >= nv) break;
             const T *hv = reinterpret_cast<const T *>(&v[u]);
+            const bool in = inside >> u & 1u;
 #pragma unroll
-            for (int k = 0; k < 8; k++) {
-                float f = gk_ld(hv, k);
-                if constexpr (Q)
-                    f = (inside >> u & 1u)
-                            ? (float)(gk_quantize(f, p.q_scale, p.q_inv, p.q_zp) - p.x_zp)
-                            : 0.0f;
-                xs[(8 * h + k) * PATCH + r] = f;
+            for (int k = 0; k < EV; k++) {
+                float f;
+                if constexpr (CODES) f = in ? (float)(hv[k] - p.x_zp) : 0.0f;
+                else f = gk_ld(hv, k);
+                if constexpr (Q && !CODES)
+                    f = in ? (float)(gk_quantize(f, p.q_scale, p.q_inv, p.q_zp) - p.x_zp) : 0.0f;
+                xs[(EV * h + k) * PATCH + r] = f;
             }
         }
     }
@@ -121,6 +128,10 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
      * element by element, consecutive threads at consecutive positions of
      * one channel. */
     const bool by_vector = gk_nhwc_vectors(src);
+    /* The QConvs of half-storage engines may read int8 codes instead
+     * (gk_conv.x_codes: NHWC, parts and chunks of multiples of 16 channels). */
+    constexpr bool CODES_OK = Q && std::is_same_v<T, __half>;
+    const bool codes_in = CODES_OK && p.x_codes;
 
     float acc[PM];
 #pragma unroll
@@ -140,7 +151,13 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
         TW wzero;
         if constexpr (Q) wzero = 0;
         else wzero = zero;
-        if (by_vector) /* NHWC, 16-bit: 8 channels of a position a load */
+        if (codes_in) { /* int8 codes, NHWC: 16 channels of a position a load */
+            if constexpr (CODES_OK) {
+                const gk_tile_src<int8_t> codes(p, reinterpret_cast<const int8_t *>(x),
+                                                reinterpret_cast<const int8_t *>(x2), n);
+                gt_fill_vectors<Q, PATCH, PW>(p, codes, c0, xn / 16, tp, xs, tid, nthreads);
+            }
+        } else if (by_vector) /* NHWC, 16-bit: 8 channels of a position a load */
             gt_fill_vectors<Q, PATCH, PW>(p, src, c0, xn / 8, tp, xs, tid, nthreads);
         else
             for (int e0 = tid; e0 < xn; e0 += GT_BATCH * nthreads) {
@@ -245,6 +262,12 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
     for (int j = 0; j < PM; j++) px[j] = i;
     for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, PM>(p, e, r, ops, n, mc, px, plane);
+    if constexpr (std::is_same_v<T, __half>)
+        if (p.y_codes) { /* NHWC (cuda_lower_layout.c) */
+            gk_st_codes<PM>(p, reinterpret_cast<int8_t *>(y),
+                            gk_out_at(p, n, m0 + grp * PM, i, plane), r, p.c_out - m0 - grp * PM);
+            return;
+        }
     if (p.y_nhwc) {
         gk_st_pixel<T, PM>(y, gk_out_at(p, n, m0 + grp * PM, i, plane), r, p.c_out - m0 - grp * PM);
         return;
@@ -255,29 +278,40 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 }
 
 template <typename T, int KS, int S, int MT, int PM, bool Q>
-static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
+static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x, const T *x2,
+                       cudaStream_t s) {
     dim3 grid((unsigned)(((p.oh + GT_TILE - 1) / GT_TILE) * ((p.ow + GT_TILE - 1) / GT_TILE)),
               (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
     unsigned threads = (unsigned)(GT_PIX * (MT / PM) * p.tile_ksplit);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
     conv_tile_kernel<T, KS, S, MT, PM, Q><<<grid, threads, gk_tile_smem_bytes(&p), s>>>(
-        p, (const T *)ptrs[0], x2, (const std::conditional_t<Q, int8_t, T> *)ptrs[1],
-        (const T *)ptrs[2], ops, (T *)ptrs[p.out_arg]);
+        p, x, x2, (const std::conditional_t<Q, int8_t, T> *)ptrs[1], (const T *)ptrs[2], ops,
+        (T *)ptrs[p.out_arg]);
 }
 
 template <typename T, int KS, int S, bool Q>
-static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x2, cudaStream_t s) {
+static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x, const T *x2,
+                             cudaStream_t s) {
     switch (p.tile_mt * 100 + p.tile_pm) {
-    case 101: launch_cfg<T, KS, S, 1, 1, Q>(p, ptrs, x2, s); break;
-    case 404: launch_cfg<T, KS, S, 4, 4, Q>(p, ptrs, x2, s); break;
-    case 1608: launch_cfg<T, KS, S, 16, 8, Q>(p, ptrs, x2, s); break;
-    case 3216: launch_cfg<T, KS, S, 32, 16, Q>(p, ptrs, x2, s); break;
-    case 4816: launch_cfg<T, KS, S, 48, 16, Q>(p, ptrs, x2, s); break;
-    case 6416: launch_cfg<T, KS, S, 64, 16, Q>(p, ptrs, x2, s); break;
+    case 101: launch_cfg<T, KS, S, 1, 1, Q>(p, ptrs, x, x2, s); break;
+    case 404: launch_cfg<T, KS, S, 4, 4, Q>(p, ptrs, x, x2, s); break;
+    case 1608: launch_cfg<T, KS, S, 16, 8, Q>(p, ptrs, x, x2, s); break;
+    case 3216: launch_cfg<T, KS, S, 32, 16, Q>(p, ptrs, x, x2, s); break;
+    case 4816: launch_cfg<T, KS, S, 48, 16, Q>(p, ptrs, x, x2, s); break;
+    case 6416: launch_cfg<T, KS, S, 64, 16, Q>(p, ptrs, x, x2, s); break;
     default: return cudaErrorInvalidValue;
     }
     return cudaGetLastError();
+}
+
+/* Whether a QConv can read its input as int8 codes here: on top of
+ * gk_codes_ok, half storage and chunks of multiples of 16 channels. */
+template <typename T, bool Q>
+static bool gt_codes_ok(const gk_conv &p, const void *x, const void *x2) {
+    const int ck = GK_TILE_CK(p.kh, p.sh, p.tile_mt) < p.c_in ? GK_TILE_CK(p.kh, p.sh, p.tile_mt)
+                                                                : p.c_in;
+    return Q && std::is_same_v<T, __half> && ck % 16 == 0 && gk_codes_ok(p, x, x2);
 }
 
 template <typename T, bool Q>
@@ -285,10 +319,16 @@ static cudaError_t gk_launch_tile(const gk_desc *d, void *const *ptrs, cudaStrea
     const gk_conv &p = d->u.conv;
     if (!gk_conv_tile_ok(&p) || p.tile_ksplit < 1 || p.tile_ksplit > GK_TILE_KSPLIT_CAP(p.tile_mt))
         return cudaErrorInvalidValue;
+    const void *x = ptrs[0], *x2 = p.split_arg >= 0 ? ptrs[p.split_arg] : nullptr;
+    if (p.x_codes) { /* each part's variant */
+        if (!gt_codes_ok<T, Q>(p, x, x2)) return cudaErrorInvalidValue;
+        const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in;
+        x = gk_code_part(p, x, p.x_var, c_a, p.up);
+        x2 = gk_code_part(p, x2, p.x2_var, p.c_in - c_a, p.up2);
+    }
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
-    const T *x2 = p.split_arg >= 0 ? (const T *)ptrs[p.split_arg] : nullptr;
     return gk_tile_by_shape(p, [&](auto ks, auto st) {
-        return launch_ks<T, ks(), st(), Q>(p, ptrs, x2, s);
+        return launch_ks<T, ks(), st(), Q>(p, ptrs, (const T *)x, (const T *)x2, s);
     });
 }
 

@@ -111,6 +111,19 @@ typedef struct gk_conv {
      * straight from memory, 8 channels of a pixel per 16-byte read,
      * upsampled or not (cuda_lower_layout.c). */
     int x_nhwc, y_nhwc;
+    /* INT8 activations in memory (cuda_lower_layout.c), in half-storage
+     * engines: a tensor that only QConvs read holds int8
+     * codes, NHWC, instead of halves; one variant per distinct quantisation
+     * among its readers (at most two, the bytes of its half storage), the
+     * k-th at byte k * numel. y_codes: how many variants this conv's
+     * epilogue writes, variant k as QuantizeLinear(y, y_scale[k],
+     * y_zp[k]) computes it from the float result. x_codes (a QConv): X
+     * and the split part are such codes, already this conv's own
+     * quantisation (q_scale, q_zp), variant x_var and x2_var of each. */
+    int y_codes;
+    float y_scale[2], y_inv[2];
+    int y_zp[2];
+    int x_codes, x_var, x2_var;
 } gk_conv;
 
 typedef struct gk_convt {

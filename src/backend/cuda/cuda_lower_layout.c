@@ -17,7 +17,9 @@
  * writer (so no graph input), it is no graph output, nothing views it,
  * and no epilogue reads it element by element. Everything else, and every
  * tensor the host or the CPU reference sees, stays NCHW; the simple path
- * (GLINT_CUDA_SIMPLE=1) keeps NCHW throughout. */
+ * (GLINT_CUDA_SIMPLE=1) keeps NCHW throughout. In an INT8 engine, the NHWC
+ * tensors that only INT8 tensor-core convs read then hold int8 codes
+ * (plan_codes, below). */
 #include "backend/cuda/cuda_lower.h"
 
 /* The kernels that read and write NHWC: the tiled convs (the SIMT loop,
@@ -58,6 +60,104 @@ static bool parts_of_8(const gk_desc *d) {
 static bool vector_reader(const gl_cuda_lower *L, const gk_desc *d) {
     if (!parts_of_8(d)) return false;
     return d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA || L->store != GK_STORE_F32;
+}
+
+/* INT8 activations in memory. An INT8 tensor-core conv that reads an
+ * activation quantises it as it loads it; when every reader of a tensor is
+ * such a conv (or a SIMT QConv that can read codes), the conv that writes it can quantise it instead, in its
+ * epilogue, from the float result (what the CPU reference's chained QConvs
+ * do, op_qconv.c), and its readers copy the codes straight into their
+ * patches: a byte a value moved instead of two, no quantising in the
+ * readers' loops. Readers that quantise differently (a U-Net's skip
+ * tensor: its downsampling conv's scale and the decoder concat's) each
+ * get a variant of their own, up to the two that the tensor's half
+ * storage holds. A tensor holds codes (gk_conv.y_codes, x_codes) when it
+ * is NHWC in a half-storage engine, written by one tiled conv with a
+ * multiple of 16 output channels, read only as X or a concat part by
+ * QConvs that can (codes_reader: a 16-byte load holds 16 codes) and whose
+ * input is all codes, in at most two quantisations. */
+#define CODE_VARIANTS 2
+
+typedef struct code_variants {
+    int n;
+    float scale[CODE_VARIANTS];
+    int zp[CODE_VARIANTS];
+} code_variants;
+
+/* The variant of reader quantisation (scale, zp) in v, added if new; -1
+ * when v is full. */
+static int code_variant(code_variants *v, float scale, int zp) {
+    for (int k = 0; k < v->n; k++)
+        if (v->scale[k] == scale && v->zp[k] == zp) return k;
+    if (v->n == CODE_VARIANTS) return -1;
+    v->scale[v->n] = scale;
+    v->zp[v->n] = zp;
+    return v->n++;
+}
+
+/* The convs that read codes (tiled conv d, reading as X or a concat part):
+ * QConvs on the INT8 tensor cores, or on the SIMT loop when its chunks are
+ * multiples of 16 channels (a last layer's), NHWC, input parts of
+ * multiples of 16 channels. */
+static bool codes_reader(const gk_desc *d) {
+    const gk_conv *c = &d->u.conv;
+    if (!c->quant || !c->x_nhwc) return false;
+    const int ck = GL_MIN(GK_TILE_CK(c->kh, c->sh, c->tile_mt), c->c_in);
+    if (d->kind != GK_CONV_IMMA && (d->kind != GK_CONV_TILE || ck % 16 != 0)) return false;
+    const int c_a = c->split_arg >= 0 ? c->c_split : c->c_in;
+    return c_a % 16 == 0 && (c->c_in - c_a) % 16 == 0;
+}
+
+static void plan_codes(gl_cuda_lower *L, bool *codes, code_variants *var) {
+    gl_cuda_prepared *pp = L->pp;
+    for (int j = 0; j < pp->n_k; j++) { /* written by a tiled conv, NHWC */
+        const gk_desc *d = &pp->k[j];
+        const gk_conv *c = &d->u.conv;
+        if (nhwc_kernel(d) && c->y_nhwc && c->c_out % 16 == 0) codes[d->args[c->out_arg]] = true;
+    }
+    for (int j = 0; j < pp->n_k; j++) { /* read only by INT8 tensor-core convs */
+        const gk_desc *d = &pp->k[j];
+        for (int k = 0; k < d->n_args; k++) {
+            const int t = d->args[k];
+            if (t < 0 || (nhwc_kernel(d) && k == d->u.conv.out_arg)) continue;
+            if (!nhwc_role(d, k) || !codes_reader(d) ||
+                code_variant(&var[t], d->u.conv.q_scale, d->u.conv.q_zp) < 0)
+                codes[t] = false;
+        }
+    }
+    /* a reader takes codes for all of its input or none, until no part changes */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int j = 0; j < pp->n_k; j++) {
+            const gk_desc *d = &pp->k[j];
+            if (!nhwc_kernel(d) || d->u.conv.split_arg < 0) continue;
+            const int x = d->args[0], x2 = d->args[d->u.conv.split_arg];
+            if (codes[x] != codes[x2]) {
+                codes[x] = codes[x2] = false;
+                changed = true;
+            }
+        }
+    }
+    for (int j = 0; j < pp->n_k; j++) {
+        gk_desc *d = &pp->k[j];
+        if (!nhwc_kernel(d)) continue;
+        gk_conv *c = &d->u.conv;
+        const int y = d->args[c->out_arg];
+        if (codes[y]) {
+            c->y_codes = var[y].n;
+            for (int k = 0; k < var[y].n; k++) {
+                c->y_scale[k] = var[y].scale[k];
+                c->y_inv[k] = 1.0f / var[y].scale[k]; /* as qconv_input makes q_inv */
+                c->y_zp[k] = var[y].zp[k];
+            }
+        }
+        if (codes[d->args[0]]) { /* a codes_reader, as every reader of codes */
+            c->x_codes = 1;
+            c->x_var = code_variant(&var[d->args[0]], c->q_scale, c->q_zp);
+            if (c->split_arg >= 0)
+                c->x2_var = code_variant(&var[d->args[c->split_arg]], c->q_scale, c->q_zp);
+        }
+    }
 }
 
 glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
@@ -113,8 +213,17 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
         d->u.conv.x_nhwc = !nchw[d->args[0]];
         d->u.conv.y_nhwc = !nchw[d->args[d->u.conv.out_arg]];
     }
+    glint_status st = GLINT_OK;
+    if (L->store == GK_STORE_F16) {
+        code_variants *var = gl_calloc(a, n, sizeof *var);
+        bool *codes = gl_calloc(a, n, sizeof(bool));
+        if (var && codes) plan_codes(L, codes, var);
+        else st = gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: code tables");
+        gl_free(a, var);
+        gl_free(a, codes);
+    }
     gl_free(a, writers);
     gl_free(a, nchw);
     gl_free(a, fast_read);
-    return GLINT_OK;
+    return st;
 }
