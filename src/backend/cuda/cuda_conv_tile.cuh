@@ -1,5 +1,5 @@
 /* What the tiled convolution kernels (cuda_conv_tile_kernel.cuh, SIMT;
- * cuda_conv_mma.cu and cuda_conv_imma.cu, tensor cores) share: where a
+ * cuda_conv_mma.cu and cuda_conv_imma.cuh, tensor cores) share: where a
  * block's output tile and its input patch lie, how the patch loader reads
  * the conv's input, and the tensor-core kernels' epilogue and building
  * blocks (cp.async, ldmatrix, the vector fill, split-block barriers and

@@ -53,7 +53,7 @@ typedef enum gk_kind {
     GK_BATCHNORM,
     GK_GEMM_GROUP,    /* several Gemms sharing A, one launch (cuda_lower.c) */
     GK_CONV_MMA,      /* GK_CONV_TILE's blocks on FP16 / BF16 tensor cores (cuda_conv_mma.cu) */
-    GK_CONV_IMMA      /* a QConv (gk_conv.quant) on INT8 tensor cores (cuda_conv_imma.cu) */
+    GK_CONV_IMMA      /* a QConv (gk_conv.quant) on INT8 tensor cores (cuda_conv_imma.cuh) */
 } gk_kind;
 
 typedef enum gk_unary_op {
@@ -277,7 +277,7 @@ bool gk_conv_wmma_ok(const gk_conv *c);
  * ([c][tap][m], kept by the engine): c_out rounded up to 16. */
 #define GK_TILE_MP(c_out) (((c_out) + 15) / 16 * 16)
 #define GK_TILE_PAD4(n) (((n) + 3) / 4 * 4)
-/* The INT8 tensor-core conv (cuda_conv_imma.cu): chunks of 32 input
+/* The INT8 tensor-core conv (cuda_conv_imma.cuh): chunks of 32 input
  * channels, or 16 for layers of no more (32 would pad half of k); a
  * chunk's k (taps x channels) padded to the m16n8k32 step. Its weights
  * lie as [chunk][c_out rounded to 16][k] codes. */

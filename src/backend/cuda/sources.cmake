@@ -17,6 +17,8 @@ list(APPEND GLINT_CUDA_SOURCES
   src/backend/cuda/cuda_conv_tile_q.cu
   src/backend/cuda/cuda_conv_mma.cu
   src/backend/cuda/cuda_conv_imma.cu
+  src/backend/cuda/cuda_conv_imma_codes.cu
+  src/backend/cuda/cuda_conv_imma_f32.cu
   src/backend/cuda/cuda_eltwise.cu
   src/backend/cuda/cuda_layout.cu
   src/backend/cuda/cuda_reduce.cu)
@@ -28,6 +30,7 @@ if(GLINT_WERROR)
     src/backend/cuda/cuda_conv_tile_f16.cu src/backend/cuda/cuda_conv_tile_bf16.cu
     src/backend/cuda/cuda_conv_tile_q.cu
     src/backend/cuda/cuda_conv_mma.cu src/backend/cuda/cuda_conv_imma.cu
+    src/backend/cuda/cuda_conv_imma_codes.cu src/backend/cuda/cuda_conv_imma_f32.cu
     src/backend/cuda/cuda_eltwise.cu
     src/backend/cuda/cuda_layout.cu src/backend/cuda/cuda_reduce.cu
     PROPERTIES COMPILE_OPTIONS "--Werror=all-warnings;-Xcompiler=-Wall")
