@@ -247,34 +247,23 @@ conv_imma_kernel(const __grid_constant__ gk_conv p,
 #pragma unroll
     for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0;
 
-    /* The group's chunks, pipelined as in cuda_conv_mma.cu: the first nbuf
-     * in flight at once, then each buffer refilled with the chunk nbuf
-     * further on as soon as it has been multiplied. */
+    /* The group's chunks, up to nbuf in flight (gk_chunk_loop). */
     const int chunks = (p.c_in - grp * CK + CK * KSPLIT - 1) / (CK * KSPLIT);
-    int issued = 0;
-    for (; issued < nbuf && issued < chunks; issued++) fill(issued, issued);
-    for (int q = 0, bq = 0; q < chunks; q++, bq = bq + 1 == nbuf ? 0 : bq + 1) {
-        gk_fill_pending(issued - q - 1);
-        gk_group_sync<KSPLIT>(grp); /* chunk q is in place for the whole group */
-        const unsigned off = (unsigned)(bq * L::BUF); /* its buffer, q % nbuf */
+    gk_chunk_loop<KSPLIT>(chunks, nbuf, grp, fill, [&](int bq) {
+        const unsigned off = (unsigned)(bq * L::BUF);
 #pragma unroll
         for (int s = 0; s < STEPS; s++) {
             uint32_t a[4];
             gk_ldsm_x4(a, a_at[s] + off, false);
 #pragma unroll
             for (int j = 0; j < NF; j += 2) {
-                uint32_t bq4[4];
-                gk_ldsm_x4(bq4, b_at + off + j * 8 * KP + 32 * s, false);
-                imma_16832(acc[j], a, bq4[0], bq4[1]);
-                imma_16832(acc[j + 1], a, bq4[2], bq4[3]);
+                uint32_t b4[4];
+                gk_ldsm_x4(b4, b_at + off + j * 8 * KP + 32 * s, false);
+                imma_16832(acc[j], a, b4[0], b4[1]);
+                imma_16832(acc[j + 1], a, b4[2], b4[3]);
             }
         }
-        if (issued < chunks) {
-            gk_group_sync<KSPLIT>(grp); /* buffer bq has been read */
-            fill(issued, bq);           /* issued = q + nbuf */
-            issued++;
-        }
-    }
+    });
 
     if (!gk_split_sum<KSPLIT>(acc, reinterpret_cast<int *>(gi_shared), grp, tid)) return;
 
@@ -295,20 +284,13 @@ conv_imma_kernel(const __grid_constant__ gk_conv p,
     gk_frag_store<T, NF>(p, tp, ops, n, m0, t, p0, p1, r, y);
 }
 
-/* Buffers per group for an input of codes: as many as the group has
- * chunks, up to GI_STAGES, in at most 48 KB of shared memory a block, or
- * 112 KB a split block (as the FP16 kernel's, cuda_conv_mma.cu); 0 for a
- * float input (one buffer). */
-#define GI_STAGES 4
-#define GI_STAGE_BYTES(ksplit) ((ksplit) > 1 ? 112 * 1024 : 48 * 1024)
+/* Buffers per group for an input of codes: gk_tc_stages; 0 for a float
+ * input (one buffer). */
 template <typename T, int KS, int S, int MT, int CK, int KSPLIT>
 static int imma_stages(const gk_conv &p) {
     if (!p.x_codes) return 0;
-    const int chunks = (p.c_in + CK * KSPLIT - 1) / (CK * KSPLIT);
-    const size_t per = (size_t)KSPLIT * gi_layout<T, KS, S, MT, CK>::BUF;
-    int stages = chunks < GI_STAGES ? chunks : GI_STAGES;
-    while (stages > 1 && stages * per > GI_STAGE_BYTES(KSPLIT)) stages--;
-    return stages;
+    return gk_tc_stages((p.c_in + CK - 1) / CK, KSPLIT,
+                        (size_t)KSPLIT * gi_layout<T, KS, S, MT, CK>::BUF);
 }
 
 /* One instance's launch; blocks over 48 KB of shared memory have to be

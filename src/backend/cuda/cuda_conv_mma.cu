@@ -216,34 +216,23 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 #pragma unroll
     for (int j = 0; j < NF; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
 
-    /* The group's chunks: the first nbuf in flight at once, then each
-     * buffer refilled with the chunk nbuf further on as soon as it has
-     * been multiplied (one barrier per chunk while nothing is refilled). */
+    /* The group's chunks, up to nbuf in flight (gk_chunk_loop). */
     const int chunks = (p.c_in - grp * GM_CK + GM_CK * KSPLIT - 1) / (GM_CK * KSPLIT);
-    int issued = 0;
-    for (; issued < nbuf && issued < chunks; issued++) fill(issued, issued);
-    for (int q = 0, bq = 0; q < chunks; q++, bq = bq + 1 == nbuf ? 0 : bq + 1) {
-        gk_fill_pending(issued - q - 1);
-        gk_group_sync<KSPLIT>(grp); /* chunk q is in place for the whole group */
-        const unsigned off = (unsigned)(bq * L::BUF * sizeof(T)); /* its buffer, q % nbuf */
+    gk_chunk_loop<KSPLIT>(chunks, nbuf, grp, fill, [&](int bq) {
+        const unsigned off = (unsigned)(bq * L::BUF * sizeof(T));
 #pragma unroll
         for (int tap = 0; tap < KK; tap++) {
             uint32_t a[4];
             gk_ldsm_x4(a, a_at[tap] + off, false);
 #pragma unroll
             for (int j = 0; j < NF; j += 2) {
-                uint32_t bq[4];
-                gk_ldsm_x4(bq, b_at + off + 2 * (tap * GM_CK * WP + j * 8), true);
-                mma_16816<T>(acc[j], a, bq[0], bq[1]);
-                mma_16816<T>(acc[j + 1], a, bq[2], bq[3]);
+                uint32_t b4[4];
+                gk_ldsm_x4(b4, b_at + off + 2 * (tap * GM_CK * WP + j * 8), true);
+                mma_16816<T>(acc[j], a, b4[0], b4[1]);
+                mma_16816<T>(acc[j + 1], a, b4[2], b4[3]);
             }
         }
-        if (issued < chunks) {
-            gk_group_sync<KSPLIT>(grp); /* buffer bq has been read */
-            fill(issued, bq);           /* issued = q + nbuf */
-            issued++;
-        }
-    }
+    });
 
     if (!gk_split_sum<KSPLIT>(acc, reinterpret_cast<float *>(gm_shared), grp, tid)) return;
 
@@ -261,22 +250,14 @@ conv_mma_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 }
 
 /* Buffers per group for an NHWC input read by vectors (the kernel's
- * gk_nhwc_vectors, worked out here from the same facts): as many as the
- * group has chunks, up to GM_STAGES, in at most 48 KB of shared memory a
- * block, so that a batch-32 layer keeps its 7 blocks per SM, or 112 KB a
- * split block (mma_pick splits only launches of under two blocks per
- * SM); 0 for any other input (one buffer behind a staging area). */
-#define GM_STAGES 4
-#define GM_STAGE_BYTES(ksplit) ((ksplit) > 1 ? 112 * 1024 : 48 * 1024)
+ * gk_nhwc_vectors, worked out here from the same facts): gk_tc_stages;
+ * 0 for any other input (one buffer behind a staging area). */
 template <typename T, int KS, int S, int MT, int KSPLIT>
 static int mma_stages(const gk_conv &p, const void *x, const void *x2) {
     const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
     if (!p.x_nhwc || (c_a & 7) || (c_b & 7) || (((uintptr_t)x | (uintptr_t)x2) & 15)) return 0;
-    const int chunks = (p.c_in + GM_CK * KSPLIT - 1) / (GM_CK * KSPLIT);
-    const size_t per = (size_t)KSPLIT * gm_layout<T, KS, S, MT>::BUF * sizeof(T);
-    int stages = chunks < GM_STAGES ? chunks : GM_STAGES;
-    while (stages > 1 && stages * per > GM_STAGE_BYTES(KSPLIT)) stages--;
-    return stages;
+    return gk_tc_stages((p.c_in + GM_CK - 1) / GM_CK, KSPLIT,
+                        (size_t)KSPLIT * gm_layout<T, KS, S, MT>::BUF * sizeof(T));
 }
 
 /* One instance's launch; blocks over 48 KB of shared memory have to be

@@ -446,6 +446,30 @@ __device__ __forceinline__ void gk_group_sync(int grp) {
     }
 }
 
+/* The tensor-core kernels' loop over a group's `chunks` chunks of input
+ * channels, through nbuf buffers: the first nbuf filled at once
+ * (fill(q, buffer)), then for each chunk its copies awaited, a group
+ * barrier, multiply(buffer), and, while chunks remain, a barrier (the
+ * buffer has been read) and its refill with the chunk nbuf further on:
+ * one barrier a chunk while nothing is refilled. A fill that ends with
+ * nothing in flight (nbuf 1) makes the plain loop. */
+template <int KSPLIT, typename Fill, typename Multiply>
+__device__ __forceinline__ void gk_chunk_loop(int chunks, int nbuf, int grp, Fill fill,
+                                              Multiply multiply) {
+    int issued = 0;
+    for (; issued < nbuf && issued < chunks; issued++) fill(issued, issued);
+    for (int q = 0, bq = 0; q < chunks; q++, bq = bq + 1 == nbuf ? 0 : bq + 1) {
+        gk_fill_pending(issued - q - 1);
+        gk_group_sync<KSPLIT>(grp); /* chunk q is in place for the whole group */
+        multiply(bq);               /* its buffer, q % nbuf */
+        if (issued < chunks) {
+            gk_group_sync<KSPLIT>(grp); /* buffer bq has been read */
+            fill(issued, bq);           /* issued = q + nbuf */
+            issued++;
+        }
+    }
+}
+
 /* The end of a split block's k loop (KSPLIT groups, cuda_conv_mma.cu):
  * the groups after the first leave their sums in shared memory (sums:
  * room for (KSPLIT - 1) * NF * 4 values per thread, the groups' buffers
@@ -471,6 +495,20 @@ __device__ __forceinline__ bool gk_split_sum(A (&acc)[NF][4], A *sums, int grp, 
             for (int v = 0; v < 4; v++)
                 acc[j][v] += sums[((o * NF + j) * 4 + v) * GK_TC_THREADS + tid];
     return true;
+}
+
+/* Chunk buffers per group of a pipelined tensor-core conv (gk_chunk_loop),
+ * on the host: as many as the group has chunks (a block's input channels
+ * in `chunks` chunks split over ksplit groups), up to 4, in at most 48 KB
+ * of shared memory a block (`per`: the bytes of one buffer in each of the
+ * block's groups), so that a batch-32 layer keeps its 7 blocks per SM, or
+ * 112 KB a split block (the lowering splits only launches of under two
+ * blocks per SM). */
+static inline int gk_tc_stages(int chunks, int ksplit, size_t per) {
+    const size_t budget = ksplit > 1 ? 112 * 1024 : 48 * 1024;
+    int stages = (chunks + ksplit - 1) / ksplit < 4 ? (chunks + ksplit - 1) / ksplit : 4;
+    while (stages > 1 && stages * per > budget) stages--;
+    return stages;
 }
 
 /* Lets kernel take `bytes` of dynamic shared memory (over 48 KB needs

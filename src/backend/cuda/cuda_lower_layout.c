@@ -62,6 +62,24 @@ static bool vector_reader(const gl_cuda_lower *L, const gk_desc *d) {
     return d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA || L->store != GK_STORE_F32;
 }
 
+/* The two parts of every tiled conv's folded concat get the same per-tensor
+ * flag: where they differ, both become `to`, until no part changes (a
+ * tensor can be a part of several concats). */
+static void concat_parts_agree(const gl_cuda_prepared *pp, bool *flag, bool to) {
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (int j = 0; j < pp->n_k; j++) {
+            const gk_desc *d = &pp->k[j];
+            if (!nhwc_kernel(d) || d->u.conv.split_arg < 0) continue;
+            const int x = d->args[0], x2 = d->args[d->u.conv.split_arg];
+            if (flag[x] != flag[x2]) {
+                flag[x] = flag[x2] = to;
+                changed = true;
+            }
+        }
+    }
+}
+
 /* INT8 activations in memory. An INT8 tensor-core conv that reads an
  * activation quantises it as it loads it; when every reader of a tensor is
  * such a conv (or a SIMT QConv that can read codes), the conv that writes it can quantise it instead, in its
@@ -125,19 +143,7 @@ static void plan_codes(gl_cuda_lower *L, bool *codes, code_variants *var) {
                 codes[t] = false;
         }
     }
-    /* a reader takes codes for all of its input or none, until no part changes */
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (int j = 0; j < pp->n_k; j++) {
-            const gk_desc *d = &pp->k[j];
-            if (!nhwc_kernel(d) || d->u.conv.split_arg < 0) continue;
-            const int x = d->args[0], x2 = d->args[d->u.conv.split_arg];
-            if (codes[x] != codes[x2]) {
-                codes[x] = codes[x2] = false;
-                changed = true;
-            }
-        }
-    }
+    concat_parts_agree(pp, codes, false); /* a reader takes codes for all its input or none */
     for (int j = 0; j < pp->n_k; j++) {
         gk_desc *d = &pp->k[j];
         if (!nhwc_kernel(d)) continue;
@@ -194,19 +200,7 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
         if (pp->t[t].storage != t) nchw[t] = nchw[pp->t[t].storage] = true;
     for (int t = 0; t < pp->n_t; t++)
         if (writers[t] != 1 || !fast_read[t]) nchw[t] = true;
-    /* the two parts of a folded concat in one layout, until no part changes */
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (int j = 0; j < pp->n_k; j++) {
-            const gk_desc *d = &pp->k[j];
-            if (!nhwc_kernel(d) || d->u.conv.split_arg < 0) continue;
-            const int x = d->args[0], x2 = d->args[d->u.conv.split_arg];
-            if (nchw[x] != nchw[x2]) {
-                nchw[x] = nchw[x2] = true;
-                changed = true;
-            }
-        }
-    }
+    concat_parts_agree(pp, nchw, true); /* the two parts of a folded concat in one layout */
     for (int j = 0; j < pp->n_k; j++) {
         gk_desc *d = &pp->k[j];
         if (!nhwc_kernel(d)) continue;
