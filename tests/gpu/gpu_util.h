@@ -380,15 +380,17 @@ static inline glint_status gu_cuda_open(gu_cuda *c, const gl_graph *g, const gl_
     return st;
 }
 
-/* How many of a prepared plan's tiled convs read an NHWC input and write an
- * NHWC output (gk_conv.x_nhwc, y_nhwc; cuda_lower_layout.c). Needs
- * backend/cuda/cuda_internal.h. */
+/* Prepared plans' tiled convs (needs backend/cuda/cuda_internal.h): which
+ * descriptors they are, and how many read an NHWC input and write an NHWC
+ * output (gk_conv.x_nhwc, y_nhwc; cuda_lower_layout.c). */
 #ifdef GL_CUDA_INTERNAL_H
+static inline bool gu_tiled_conv(const gk_desc *d) {
+    return d->kind == GK_CONV_TILE || d->kind == GK_CONV_MMA || d->kind == GK_CONV_IMMA;
+}
 static inline void gu_nhwc_convs(const gl_cuda_prepared *pv, int *in, int *out) {
     *in = *out = 0;
     for (int j = 0; j < pv->n_k; j++)
-        if (pv->k[j].kind == GK_CONV_TILE || pv->k[j].kind == GK_CONV_MMA ||
-            pv->k[j].kind == GK_CONV_IMMA) {
+        if (gu_tiled_conv(&pv->k[j])) {
             *in += pv->k[j].u.conv.x_nhwc != 0;
             *out += pv->k[j].u.conv.y_nhwc != 0;
         }
@@ -399,8 +401,7 @@ static inline void gu_nhwc_convs(const gl_cuda_prepared *pv, int *in, int *out) 
 static inline void gu_code_convs(const gl_cuda_prepared *pv, int *readers, int *writers) {
     *readers = *writers = 0;
     for (int j = 0; j < pv->n_k; j++)
-        if (pv->k[j].kind == GK_CONV_TILE || pv->k[j].kind == GK_CONV_MMA ||
-            pv->k[j].kind == GK_CONV_IMMA) {
+        if (gu_tiled_conv(&pv->k[j])) {
             *readers += pv->k[j].u.conv.x_codes != 0;
             *writers += pv->k[j].u.conv.y_codes != 0;
         }

@@ -315,12 +315,7 @@ static cudaError_t launch_imma(const gk_desc *d, void *const *ptrs, cudaStream_t
     if (!p.quant || !gk_conv_tile_ok(&p) || !gk_tc_block_ok(p)) return cudaErrorInvalidValue;
     if ((uintptr_t)ptrs[1] & 15) return cudaErrorInvalidValue; /* cp.async of weight rows */
     const void *x = ptrs[0], *x2 = p.split_arg >= 0 ? ptrs[p.split_arg] : nullptr;
-    if (CODES) { /* each part's variant */
-        if (!gk_codes_ok(p, x, x2)) return cudaErrorInvalidValue;
-        const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in;
-        x = gk_code_part(p, x, p.x_var, c_a, p.up);
-        x2 = gk_code_part(p, x2, p.x2_var, p.c_in - c_a, p.up2);
-    }
+    if (CODES && !gk_code_inputs(p, &x, &x2)) return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     dim3 grid((unsigned)(((p.oh + GI_TILE - 1) / GI_TILE) * ((p.ow + GI_TILE - 1) / GI_TILE)),
               (unsigned)((p.c_out + p.tile_mt - 1) / p.tile_mt), (unsigned)p.n);

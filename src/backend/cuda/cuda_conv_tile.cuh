@@ -139,19 +139,20 @@ __device__ __forceinline__ void gk_st_codes(const gk_conv &p, int8_t *y, size_t 
     }
 }
 
-/* An input of int8 codes (gk_conv.x_codes), on the host: whether the
+/* An input of int8 codes (gk_conv.x_codes), on the host: false unless the
  * kernels can read it as the lowering promised (NHWC, 16-byte aligned
- * parts of multiples of 16 channels, variant 0 or 1 of each), and where
- * variant `var` of a part of c channels, upsampled by `up`, lies: var
- * whole parts of codes on from x. */
-static inline bool gk_codes_ok(const gk_conv &p, const void *x, const void *x2) {
+ * parts of multiples of 16 channels, variant 0 or 1 of each); else *x and
+ * *x2 (NULL without a concat) move to the variants the conv reads, each
+ * x_var / x2_var whole parts of codes on. */
+static inline bool gk_code_inputs(const gk_conv &p, const void **x, const void **x2) {
     const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in, c_b = p.c_in - c_a;
-    return p.x_nhwc && (c_a & 15) == 0 && (c_b & 15) == 0 &&
-           (((uintptr_t)x | (uintptr_t)x2) & 15) == 0 && (p.x_var == 0 || p.x_var == 1) &&
-           (p.x2_var == 0 || p.x2_var == 1);
-}
-static inline const void *gk_code_part(const gk_conv &p, const void *x, int var, int c, int up) {
-    return x ? (const int8_t *)x + (size_t)var * p.n * c * (p.h / up) * (p.w / up) : nullptr;
+    if (!p.x_nhwc || (c_a & 15) || (c_b & 15) || (((uintptr_t)*x | (uintptr_t)*x2) & 15) ||
+        p.x_var < 0 || p.x_var > 1 || p.x2_var < 0 || p.x2_var > 1)
+        return false;
+    *x = (const int8_t *)*x + (size_t)p.x_var * p.n * c_a * (p.h / p.up) * (p.w / p.up);
+    if (*x2)
+        *x2 = (const int8_t *)*x2 + (size_t)p.x2_var * p.n * c_b * (p.h / p.up2) * (p.w / p.up2);
+    return true;
 }
 
 /* Launch-time dispatch of the tiled kernels onto their template instances:
@@ -506,7 +507,8 @@ __device__ __forceinline__ bool gk_split_sum(A (&acc)[NF][4], A *sums, int grp, 
  * blocks per SM). */
 static inline int gk_tc_stages(int chunks, int ksplit, size_t per) {
     const size_t budget = ksplit > 1 ? 112 * 1024 : 48 * 1024;
-    int stages = (chunks + ksplit - 1) / ksplit < 4 ? (chunks + ksplit - 1) / ksplit : 4;
+    const int per_group = (chunks + ksplit - 1) / ksplit;
+    int stages = per_group < 4 ? per_group : 4;
     while (stages > 1 && stages * per > budget) stages--;
     return stages;
 }

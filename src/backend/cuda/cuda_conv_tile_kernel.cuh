@@ -305,27 +305,16 @@ static cudaError_t launch_ks(const gk_conv &p, void *const *ptrs, const T *x, co
     return cudaGetLastError();
 }
 
-/* Whether a QConv can read its input as int8 codes here: on top of
- * gk_codes_ok, half storage and chunks of multiples of 16 channels. */
-template <typename T, bool Q>
-static bool gt_codes_ok(const gk_conv &p, const void *x, const void *x2) {
-    const int ck = GK_TILE_CK(p.kh, p.sh, p.tile_mt) < p.c_in ? GK_TILE_CK(p.kh, p.sh, p.tile_mt)
-                                                                : p.c_in;
-    return Q && std::is_same_v<T, __half> && ck % 16 == 0 && gk_codes_ok(p, x, x2);
-}
-
 template <typename T, bool Q>
 static cudaError_t gk_launch_tile(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     const gk_conv &p = d->u.conv;
     if (!gk_conv_tile_ok(&p) || p.tile_ksplit < 1 || p.tile_ksplit > GK_TILE_KSPLIT_CAP(p.tile_mt))
         return cudaErrorInvalidValue;
     const void *x = ptrs[0], *x2 = p.split_arg >= 0 ? ptrs[p.split_arg] : nullptr;
-    if (p.x_codes) { /* each part's variant */
-        if (!gt_codes_ok<T, Q>(p, x, x2)) return cudaErrorInvalidValue;
-        const int c_a = p.split_arg >= 0 ? p.c_split : p.c_in;
-        x = gk_code_part(p, x, p.x_var, c_a, p.up);
-        x2 = gk_code_part(p, x2, p.x2_var, p.c_in - c_a, p.up2);
-    }
+    /* codes: QConvs of half storage, chunks of multiples of 16 channels */
+    if (p.x_codes && !(Q && std::is_same_v<T, __half> && gk_tile_chunk(&p) % 16 == 0 &&
+                       gk_code_inputs(p, &x, &x2)))
+        return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
     return gk_tile_by_shape(p, [&](auto ks, auto st) {
         return launch_ks<T, ks(), st(), Q>(p, ptrs, (const T *)x, (const T *)x2, s);

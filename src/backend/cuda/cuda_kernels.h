@@ -283,12 +283,17 @@ bool gk_conv_wmma_ok(const gk_conv *c);
  * lie as [chunk][c_out rounded to 16][k] codes. */
 #define GK_IMMA_CK(c_in) ((c_in) <= 16 ? 16 : 32)
 #define GK_IMMA_K(ks, ck) (((ks) * (ks) * (ck) + 31) / 32 * 32)
+/* The input channels of a tiled-conv launch's chunks: min(CK, c_in). */
+static inline int gk_tile_chunk(const gk_conv *c) {
+    const int ck = GK_TILE_CK(c->kh, c->sh, c->tile_mt);
+    return ck < c->c_in ? ck : c->c_in;
+}
 /* Dynamic shared memory of a tiled-conv launch: the patch and weights of a
- * chunk of min(CK, c_in) channels, or the partial sums of the thread
+ * chunk of gk_tile_chunk channels, or the partial sums of the thread
  * groups after the first, whichever is larger. */
 static inline unsigned gk_tile_smem_bytes(const gk_conv *c) {
     const int ks = c->kh, s = c->sh, mt = c->tile_mt;
-    const int ck = GK_TILE_CK(ks, s, mt) < c->c_in ? GK_TILE_CK(ks, s, mt) : c->c_in;
+    const int ck = gk_tile_chunk(c);
     const int patch = GK_TILE_PATCH(ks, s) * GK_TILE_PATCH(ks, s);
     const int chunk = GK_TILE_PAD4(ck * patch) + ck * ks * ks * mt;
     const int sums = (c->tile_ksplit - 1) * GK_TILE_EDGE * GK_TILE_EDGE * mt;

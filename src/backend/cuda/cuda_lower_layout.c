@@ -18,8 +18,7 @@
  * and no epilogue reads it element by element. Everything else, and every
  * tensor the host or the CPU reference sees, stays NCHW; the simple path
  * (GLINT_CUDA_SIMPLE=1) keeps NCHW throughout. In an INT8 engine, the NHWC
- * tensors that only INT8 tensor-core convs read then hold int8 codes
- * (plan_codes, below). */
+ * tensors that only QConvs read then hold int8 codes (plan_codes, below). */
 #include "backend/cuda/cuda_lower.h"
 
 /* The kernels that read and write NHWC: the tiled convs (the SIMT loop,
@@ -80,12 +79,12 @@ static void concat_parts_agree(const gl_cuda_prepared *pp, bool *flag, bool to) 
     }
 }
 
-/* INT8 activations in memory. An INT8 tensor-core conv that reads an
- * activation quantises it as it loads it; when every reader of a tensor is
- * such a conv (or a SIMT QConv that can read codes), the conv that writes it can quantise it instead, in its
- * epilogue, from the float result (what the CPU reference's chained QConvs
- * do, op_qconv.c), and its readers copy the codes straight into their
- * patches: a byte a value moved instead of two, no quantising in the
+/* INT8 activations in memory. A QConv that reads an activation quantises
+ * it as it loads it; when every reader of a tensor is a QConv that can
+ * read codes instead (codes_reader), the conv that writes it can quantise
+ * it in its epilogue, from the float result (what the CPU reference's
+ * chained QConvs do, op_qconv.c), and its readers copy the codes straight
+ * into their patches: a byte a value moved instead of two, no quantising in the
  * readers' loops. Readers that quantise differently (a U-Net's skip
  * tensor: its downsampling conv's scale and the decoder concat's) each
  * get a variant of their own, up to the two that the tensor's half
@@ -120,8 +119,8 @@ static int code_variant(code_variants *v, float scale, int zp) {
 static bool codes_reader(const gk_desc *d) {
     const gk_conv *c = &d->u.conv;
     if (!c->quant || !c->x_nhwc) return false;
-    const int ck = GL_MIN(GK_TILE_CK(c->kh, c->sh, c->tile_mt), c->c_in);
-    if (d->kind != GK_CONV_IMMA && (d->kind != GK_CONV_TILE || ck % 16 != 0)) return false;
+    if (d->kind != GK_CONV_IMMA && (d->kind != GK_CONV_TILE || gk_tile_chunk(c) % 16 != 0))
+        return false;
     const int c_a = c->split_arg >= 0 ? c->c_split : c->c_in;
     return c_a % 16 == 0 && (c->c_in - c_a) % 16 == 0;
 }
@@ -133,7 +132,7 @@ static void plan_codes(gl_cuda_lower *L, bool *codes, code_variants *var) {
         const gk_conv *c = &d->u.conv;
         if (nhwc_kernel(d) && c->y_nhwc && c->c_out % 16 == 0) codes[d->args[c->out_arg]] = true;
     }
-    for (int j = 0; j < pp->n_k; j++) { /* read only by INT8 tensor-core convs */
+    for (int j = 0; j < pp->n_k; j++) { /* read only by QConvs that read codes */
         const gk_desc *d = &pp->k[j];
         for (int k = 0; k < d->n_args; k++) {
             const int t = d->args[k];
