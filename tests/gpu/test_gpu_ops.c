@@ -154,6 +154,12 @@ static void c_conv_sigmoid_last(gu_graph *b) {
  * also a graph output (so it and its concat partner stay NCHW). */
 static void c_nhwc_chain(gu_graph *b) { gu_nhwc_chain(b, 2, false); }
 static void c_nhwc_chain_out2(gu_graph *b) { gu_nhwc_chain(b, 1, true); }
+/* Batch 100: 1,200 tiles for the 20x28 convs, more than one round of the
+ * SMs for the 16-channel tensor-core blocks (7 a block per SM on an H100
+ * or H200), so the decoder conv (3 chunks) and the one after it take
+ * blocks that keep their weights over several tiles (cuda_conv_mma.cuh,
+ * mma_grid), 2 tiles each but one. */
+static void c_nhwc_chain_b100(gu_graph *b) { gu_nhwc_chain(b, 100, false); }
 /* The pipelined tensor-core loop and the SIMT loop's NHWC reads
  * (gu_nhwc_pipeline): batch 48 (one group of warps a block, four chunks
  * in flight), batch 2 (split over four groups). */
@@ -484,6 +490,7 @@ static const op_case g_cases[] = {
     {"conv_mma_split_s2", c_conv_mma_split_s2}, {"conv_mma_split_1x1", c_conv_mma_split_1x1},
     {"film_first_layer", c_film_first_layer}, {"conv_sigmoid_last", c_conv_sigmoid_last},
     {"nhwc_chain", c_nhwc_chain}, {"nhwc_chain_out2", c_nhwc_chain_out2},
+    {"nhwc_chain_b100", c_nhwc_chain_b100},
     {"nhwc_pipeline_b48", c_nhwc_pipeline_b48}, {"nhwc_pipeline_b2", c_nhwc_pipeline_b2},
     {"film_projection_b1", c_film_projection_b1},
     {"film_projection_b3", c_film_projection_b3},

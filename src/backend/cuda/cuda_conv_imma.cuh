@@ -1,6 +1,6 @@
 /* INT8 convolution on tensor cores (mma.sync m16n8k32, s8 x s8 -> s32): a
  * glint::QConv (gk_conv.quant) with the blocks of the FP16 tensor-core
- * conv (cuda_conv_mma.cu): an 8x8 output tile x MT channels per group of 4
+ * conv (cuda_conv_mma.cuh): an 8x8 output tile x MT channels per group of 4
  * warps, chunks of input channels through shared memory, the folded
  * upsample / concat addressing and the fused epilogue, and for the few
  * blocks of small batches the input channels split over 2 or 4 groups.
@@ -24,7 +24,7 @@
  * w_scale[m]) + B[m], the epilogue, and the store: floats, or the codes
  * of the convs that read the output (gk_conv.y_codes).
  *
- * GEMM view per group as in cuda_conv_mma.cu (rows: the tile's 64 pixels,
+ * GEMM view per group as in cuda_conv_mma.cuh (rows: the tile's 64 pixels,
  * 16 per warp; columns: the block's MT channels); k runs tap-major,
  * k = tap * CK + c over a chunk of CK input channels (GK_IMMA_CK: 16 or
  * 32), padded to a multiple of 32 with zero weights. A k step's A fragment

@@ -1,5 +1,5 @@
 /* What the tiled convolution kernels (cuda_conv_tile_kernel.cuh, SIMT;
- * cuda_conv_mma.cu and cuda_conv_imma.cuh, tensor cores) share: where a
+ * cuda_conv_mma.cuh and cuda_conv_imma.cuh, tensor cores) share: where a
  * block's output tile and its input patch lie, how the patch loader reads
  * the conv's input, and the tensor-core kernels' epilogue and building
  * blocks (cp.async, ldmatrix, the vector fill, split-block barriers and
@@ -11,20 +11,28 @@
 
 #include "backend/cuda/cuda_device.cuh"
 
-/* Block (blockIdx.x = tile, y = channel block, z = sample): its output
- * tile's first row and column, and its input patch's (padding included). */
+/* An output tile of a sample's plane (tiles numbered row by row): its
+ * first row and column, and its input patch's (padding included). */
 struct gk_tile_pos {
     int oy0, ox0, iy0, ix0;
 };
-__device__ __forceinline__ gk_tile_pos gk_tile_origin(const gk_conv &p) {
+__host__ __device__ __forceinline__ int gk_tiles_xy(const gk_conv &p) {
+    return ((p.oh + GK_TILE_EDGE - 1) / GK_TILE_EDGE) * ((p.ow + GK_TILE_EDGE - 1) / GK_TILE_EDGE);
+}
+__device__ __forceinline__ gk_tile_pos gk_tile_origin_at(const gk_conv &p, int tile) {
     const int tiles_x = (p.ow + GK_TILE_EDGE - 1) / GK_TILE_EDGE;
-    const int ty = blockIdx.x / tiles_x, tx = blockIdx.x - ty * tiles_x;
+    const int ty = tile / tiles_x, tx = tile - ty * tiles_x;
     gk_tile_pos t;
     t.oy0 = ty * GK_TILE_EDGE;
     t.ox0 = tx * GK_TILE_EDGE;
     t.iy0 = t.oy0 * p.sh - p.ph;
     t.ix0 = t.ox0 * p.sw - p.pw;
     return t;
+}
+/* The tile of a block of the tiled kernels' usual grid (blockIdx.x = tile,
+ * y = channel block, z = sample). */
+__device__ __forceinline__ gk_tile_pos gk_tile_origin(const gk_conv &p) {
+    return gk_tile_origin_at(p, blockIdx.x);
 }
 
 /* Sample n of the conv's logical input: channels [0, c_a) from x and the
@@ -471,7 +479,7 @@ __device__ __forceinline__ void gk_chunk_loop(int chunks, int nbuf, int grp, Fil
     }
 }
 
-/* The end of a split block's k loop (KSPLIT groups, cuda_conv_mma.cu):
+/* The end of a split block's k loop (KSPLIT groups, cuda_conv_mma.cuh):
  * the groups after the first leave their sums in shared memory (sums:
  * room for (KSPLIT - 1) * NF * 4 values per thread, the groups' buffers
  * being done with) and the first adds them in group order, so that the

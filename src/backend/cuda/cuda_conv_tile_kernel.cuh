@@ -1,7 +1,7 @@
 /* The tiled direct convolution (NCHW, FP32 arithmetic, float, half or bfloat16 storage):
  * the fast path for group-1, 1x1 and 3x3, stride 1 or 2, undilated
  * convolutions, the whole of a FiLM U-Net. (FP16 and BF16 launches with blocks of
- * 16+ channels take the same blocks on tensor cores, cuda_conv_mma.cu.)
+ * 16+ channels take the same blocks on tensor cores, cuda_conv_mma.cuh.)
  *
  * A block computes an 8x8 tile of output pixels of one image for MT output
  * channels. It walks the input channels in chunks of CK: the chunk's input

@@ -52,7 +52,7 @@ typedef enum gk_kind {
     GK_PAD,
     GK_BATCHNORM,
     GK_GEMM_GROUP,    /* several Gemms sharing A, one launch (cuda_lower.c) */
-    GK_CONV_MMA,      /* GK_CONV_TILE's blocks on FP16 / BF16 tensor cores (cuda_conv_mma.cu) */
+    GK_CONV_MMA,      /* GK_CONV_TILE's blocks on FP16 / BF16 tensor cores (cuda_conv_mma.cuh) */
     GK_CONV_IMMA      /* a QConv (gk_conv.quant) on INT8 tensor cores (cuda_conv_imma.cuh) */
 } gk_kind;
 

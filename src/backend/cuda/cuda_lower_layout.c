@@ -2,7 +2,7 @@
  * (channels innermost) instead of the plan's NCHW.
  *
  * A tensor-core conv multiplies a patch held channel-innermost (each
- * position's 16 channels side by side, cuda_conv_mma.cu). From NCHW it has
+ * position's 16 channels side by side, cuda_conv_mma.cuh). From NCHW it has
  * to copy whole input rows to a staging area and transpose them, and a
  * folded 2x upsample (every U-Net decoder conv) cannot be copied
  * asynchronously at all: its values are loaded, doubled and stored by the

@@ -406,7 +406,7 @@ static void tc_widen(gk_conv *c, int sm_count) {
         }
 }
 
-/* Tensor-core launch shape (cuda_conv_mma.cu, cuda_conv_imma.cuh): blocks
+/* Tensor-core launch shape (cuda_conv_mma.cuh, cuda_conv_imma.cuh): blocks
  * of 16 channels, their input channels (chunks of ck) split over 2 or 4
  * groups of warps while the launch has fewer than two blocks per SM
  * (batch 1 and 8), else widened as tc_widen says. */
@@ -424,7 +424,7 @@ static void mma_pick(gk_conv *c, int sm_count, int ck) {
 
 /* Whether a tiled convolution runs on the tensor cores: a QConv on the
  * INT8 ones (cuda_conv_imma.cuh), a float one in an FP16 / BF16 engine on
- * theirs (cuda_conv_mma.cu), when it reads 16+ input channels (a chunk's k
+ * theirs (cuda_conv_mma.cuh), when it reads 16+ input channels (a chunk's k
  * is 16 channels) into more than 4 (a block's 16; the narrower layers keep
  * the SIMT loop's 4-channel blocks). */
 static bool conv_on_tensor_cores(const gl_cuda_lower *L, const gk_conv *c, bool quant) {

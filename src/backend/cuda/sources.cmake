@@ -16,6 +16,7 @@ list(APPEND GLINT_CUDA_SOURCES
   src/backend/cuda/cuda_conv_tile_bf16.cu
   src/backend/cuda/cuda_conv_tile_q.cu
   src/backend/cuda/cuda_conv_mma.cu
+  src/backend/cuda/cuda_conv_mma_resident.cu
   src/backend/cuda/cuda_conv_imma.cu
   src/backend/cuda/cuda_conv_imma_codes.cu
   src/backend/cuda/cuda_conv_imma_f32.cu
@@ -29,7 +30,8 @@ if(GLINT_WERROR)
     src/backend/cuda/cuda_conv_wmma.cu src/backend/cuda/cuda_conv_tile.cu
     src/backend/cuda/cuda_conv_tile_f16.cu src/backend/cuda/cuda_conv_tile_bf16.cu
     src/backend/cuda/cuda_conv_tile_q.cu
-    src/backend/cuda/cuda_conv_mma.cu src/backend/cuda/cuda_conv_imma.cu
+    src/backend/cuda/cuda_conv_mma.cu src/backend/cuda/cuda_conv_mma_resident.cu
+    src/backend/cuda/cuda_conv_imma.cu
     src/backend/cuda/cuda_conv_imma_codes.cu src/backend/cuda/cuda_conv_imma_f32.cu
     src/backend/cuda/cuda_eltwise.cu
     src/backend/cuda/cuda_layout.cu src/backend/cuda/cuda_reduce.cu
