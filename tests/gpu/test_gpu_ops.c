@@ -158,7 +158,9 @@ static void c_nhwc_chain_out2(gu_graph *b) { gu_nhwc_chain(b, 1, true); }
  * SMs for the 16-channel tensor-core blocks (7 a block per SM on an H100
  * or H200), so the decoder conv (3 chunks) and the one after it take
  * blocks that keep their weights over several tiles (cuda_conv_mma.cuh,
- * mma_grid), 2 tiles each but one. */
+ * mma_grid), 2 tiles each. (A last block with fewer tiles than the others:
+ * the glyph model's dec0 at batch 32 in test_gpu_model, 2,048 tiles on
+ * 683 blocks.) */
 static void c_nhwc_chain_b100(gu_graph *b) { gu_nhwc_chain(b, 100, false); }
 /* The pipelined tensor-core loop and the SIMT loop's NHWC reads
  * (gu_nhwc_pipeline): batch 48 (one group of warps a block, four chunks
