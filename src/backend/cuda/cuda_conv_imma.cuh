@@ -45,8 +45,6 @@
 
 #include "backend/cuda/cuda_conv_tile.cuh"
 
-#define GI_TILE GK_TILE_EDGE
-
 /* d += a * b on one m16n8k32 tile of signed bytes, four to a register. */
 __device__ __forceinline__ void imma_16832(int (&d)[4], const uint32_t (&a)[4], uint32_t b0,
                                            uint32_t b1) {
@@ -317,8 +315,7 @@ static cudaError_t launch_imma(const gk_desc *d, void *const *ptrs, cudaStream_t
     const void *x = ptrs[0], *x2 = p.split_arg >= 0 ? ptrs[p.split_arg] : nullptr;
     if (CODES && !gk_code_inputs(p, &x, &x2)) return cudaErrorInvalidValue;
     if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.c_out == 0) return cudaSuccess;
-    dim3 grid((unsigned)(((p.oh + GI_TILE - 1) / GI_TILE) * ((p.ow + GI_TILE - 1) / GI_TILE)),
-              (unsigned)((p.c_out + p.tile_mt - 1) / p.tile_mt), (unsigned)p.n);
+    const dim3 grid = gk_tile_grid(p, p.tile_mt);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
     return gk_tile_by_shape(p, [&](auto ks, auto st) {

@@ -356,8 +356,8 @@ static inline bool mma_resident(const gk_conv &p, const void *const *ptrs) {
  * dec0 at batch 32, 2,048 tiles on 924 block slots of an H200). */
 template <typename K>
 static dim3 mma_grid(K kernel, const gk_conv &p, bool resident, size_t bytes) {
-    const int tiles = gk_tiles_xy(p) * p.n, channel_blocks = (p.c_out + p.tile_mt - 1) / p.tile_mt;
-    const dim3 one((unsigned)gk_tiles_xy(p), (unsigned)channel_blocks, (unsigned)p.n);
+    const dim3 one = gk_tile_grid(p, p.tile_mt);
+    const int tiles = gk_tiles_xy(p) * p.n, channel_blocks = (int)one.y;
     if (!resident) return one;
     int dev = 0, sms = 0, per_sm = 0;
     if (cudaGetDevice(&dev) != cudaSuccess ||

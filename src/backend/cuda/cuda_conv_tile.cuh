@@ -29,8 +29,11 @@ __device__ __forceinline__ gk_tile_pos gk_tile_origin_at(const gk_conv &p, int t
     t.ix0 = t.ox0 * p.sw - p.pw;
     return t;
 }
-/* The tile of a block of the tiled kernels' usual grid (blockIdx.x = tile,
- * y = channel block, z = sample). */
+/* The tiled kernels' usual grid: blockIdx.x = tile, y = channel block of
+ * mt channels, z = sample; and the tile of a block of it. */
+static inline dim3 gk_tile_grid(const gk_conv &p, int mt) {
+    return dim3((unsigned)gk_tiles_xy(p), (unsigned)((p.c_out + mt - 1) / mt), (unsigned)p.n);
+}
 __device__ __forceinline__ gk_tile_pos gk_tile_origin(const gk_conv &p) {
     return gk_tile_origin_at(p, blockIdx.x);
 }

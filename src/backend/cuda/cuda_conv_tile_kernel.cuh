@@ -280,8 +280,7 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
 template <typename T, int KS, int S, int MT, int PM, bool Q>
 static void launch_cfg(const gk_conv &p, void *const *ptrs, const T *x, const T *x2,
                        cudaStream_t s) {
-    dim3 grid((unsigned)(((p.oh + GT_TILE - 1) / GT_TILE) * ((p.ow + GT_TILE - 1) / GT_TILE)),
-              (unsigned)((p.c_out + MT - 1) / MT), (unsigned)p.n);
+    const dim3 grid = gk_tile_grid(p, MT);
     unsigned threads = (unsigned)(GT_PIX * (MT / PM) * p.tile_ksplit);
     gk_ptrs ops;
     for (int i = 0; i < GK_MAX_ARGS; i++) ops.p[i] = ptrs[i];
