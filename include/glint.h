@@ -347,7 +347,7 @@ GLINT_API glint_status glint_run(glint_context *context, const glint_tensor *inp
                                  size_t output_count);
 
 /* Host memory for the inputs and outputs of glint_run. On a CUDA engine it
- * is page-locked, so runs copy straight from and to it by DMA, skipping
+ * is page-locked and mapped, so the GPU reads and writes it directly, skipping
  * the host copies into and out of the context's staging buffers; memory
  * the caller page-locked itself (cudaHostAlloc, or cudaHostRegister while
  * the engine's device was current) takes the same path. On a CPU engine it
@@ -445,8 +445,8 @@ GLINT_API size_t glint_telemetry_snapshot_prometheus(const glint_telemetry_snaps
  * (up to max_batch samples along dim 0), runs it, and copies each sample's
  * slice of the outputs back to the request that asked. Completion order is
  * free; results always go to their own request. Batches are stacked in
- * memory from glint_host_alloc (page-locked on CUDA), so a batch's copies
- * to and from the GPU go by DMA.
+ * memory from glint_host_alloc (page-locked on CUDA), so the GPU reads and
+ * writes a batch in place.
  *
  *     glint_batcher_options bo;
  *     glint_batcher_options_init(&bo);

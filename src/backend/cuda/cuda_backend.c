@@ -345,8 +345,8 @@ static void cuda_memory(void *state, glint_memory_info *info) {
 #define GL_CUDA_HOST_PAGE 4096
 
 /* glint_host_alloc on CUDA: whole pages from the engine's allocator,
- * page-locked with cudaHostRegister, so that runs DMA straight from and to
- * them. Registered rather than taken from cudaHostAlloc: the device reset
+ * page-locked and mapped with cudaHostRegister, so that runs read and
+ * write them straight from the GPU (gk_host_io). Registered rather than taken from cudaHostAlloc: the device reset
  * that recovers from a real device loss (gl_cuda_engine_recover) frees
  * every cudaHostAlloc block of the process, which would leave the caller
  * holding dead pointers; registered memory stays valid and merely stops
@@ -358,8 +358,9 @@ static glint_status cuda_host_alloc(void *state, size_t bytes, void **ptr, gl_er
     void *p = size >= bytes ? gl_aligned_alloc(eng->alloc, size, GL_CUDA_HOST_PAGE) : NULL;
     if (!p) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "out of host memory");
     glint_status st = gl_cuda_check(eng, cudaSetDevice(eng->device), err, "cudaSetDevice");
-    if (!st) st = gl_cuda_check(eng, cudaHostRegister(p, size, cudaHostRegisterPortable), err,
-                                "cudaHostRegister"); /* out of memory when it cannot page-lock */
+    if (!st) st = gl_cuda_check(
+                 eng, cudaHostRegister(p, size, cudaHostRegisterPortable | cudaHostRegisterMapped),
+                 err, "cudaHostRegister"); /* out of memory when it cannot page-lock */
     if (st) gl_aligned_free(eng->alloc, p);
     else *ptr = p;
     return st;

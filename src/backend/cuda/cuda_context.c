@@ -1,11 +1,12 @@
 /* Contexts of the CUDA backend: one stream, one device arena (sized for the
- * largest bound plan), pinned staging, and per bound plan a CUDA graph that
- * holds the input copies, every kernel and the output copies. The run path
- * copies into pinned staging, replays the graph, waits, and copies out; it
- * allocates nothing. A caller's buffer that is page-locked itself
- * (glint_host_alloc, cudaHostAlloc, cudaHostRegister) skips staging: the
- * graph's copy node of that tensor is pointed at it, and only when the
- * pointer differs from the last run's does that cost an update.
+ * largest bound plan), pinned staging, and per bound plan a CUDA graph of
+ * its kernels, the first of which read the inputs from host memory and the
+ * last write the outputs to it (gk_host_io). The run path copies into
+ * pinned staging, replays the graph, waits, and copies out; it allocates
+ * nothing. A caller's buffer that is page-locked itself (glint_host_alloc,
+ * cudaHostAlloc, cudaHostRegister) skips staging: the graph's host I/O
+ * kernel of that tensor is pointed at it, and only when the pointer
+ * differs from the last run's does that cost an update.
  * GLINT_CUDA_NO_GRAPH=1 launches kernel by kernel instead (the same kernels
  * in the same order, for comparison). */
 #include <stdio.h>
@@ -14,7 +15,7 @@
 #include "backend/cuda/cuda_internal.h"
 
 const char *gl_cuda_kind_name(gk_kind k) {
-    static const char *n[] = {"copy", "cast_in", "cast_out", "conv", "conv_wmma", "conv_tile",
+    static const char *n[] = {"copy", "host_in", "host_out", "conv", "conv_wmma", "conv_tile",
                               "conv_transpose",
                               "unary", "binary", "resize", "concat", "gather", "gemm",
                               "global_avg_pool", "norm", "pad", "batchnorm", "gemm_group",
@@ -27,29 +28,39 @@ static const gl_cuda_io *io_of(const gl_cuda_prepared *pp, int k) {
     return k < pp->n_in ? &pp->in[k] : &pp->out[k - pp->n_in];
 }
 
-/* The staging end of copy k. */
+/* The staging end of copy k, and the device's address of it. */
 static void *staging(const gl_cuda_ctx *c, const gl_cuda_prepared *pp, int k) {
     return k < pp->n_in ? c->stage_in + pp->in[k].stage_offset
                         : c->stage_out + pp->out[k - pp->n_in].stage_offset;
 }
+static void *staging_dev(const gl_cuda_ctx *c, const gl_cuda_prepared *pp, int k) {
+    return k < pp->n_in ? c->stage_in_dev + pp->in[k].stage_offset
+                        : c->stage_out_dev + pp->out[k - pp->n_in].stage_offset;
+}
+
+/* Copy k of a host I/O descriptor. */
+static int copy_index(const gl_cuda_prepared *pp, const gk_desc *d) {
+    return d->kind == GK_HOST_IN ? d->u.host.io : pp->n_in + d->u.host.io;
+}
+
+void gl_cuda_desc_ptrs(gl_cuda_ctx *c, const gl_cuda_prepared *pp, const gk_desc *d,
+                       const gl_cuda_copy *copy) {
+    for (int a = 0; a < GK_MAX_ARGS; a++)
+        c->ptr_scratch[a] = a < d->n_args ? gl_cuda_ptr(pp, d->args[a], c->arena) : NULL;
+    if (d->kind == GK_HOST_IN || d->kind == GK_HOST_OUT) {
+        const int k = copy_index(pp, d);
+        c->ptr_scratch[d->kind == GK_HOST_IN ? 0 : 1] = copy ? copy[k].dev : staging_dev(c, pp, k);
+    }
+}
 
 /* Enqueues one whole run of pp on the context's stream. The host end of
- * copy k is copy[k].host, or staging when copy is NULL. */
+ * copy k is copy[k].dev, or staging when copy is NULL. */
 static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, const gl_cuda_copy *copy,
                             gl_err *err) {
     gl_cuda_engine *eng = c->eng;
-    for (int i = 0; i < pp->n_in; i++) {
-        const gl_cuda_io *io = &pp->in[i];
-        if (!io->host_bytes) continue; /* an empty tensor: no copy node */
-        cudaError_t e = cudaMemcpyAsync(gl_cuda_ptr(pp, io->staged, c->arena),
-                                        copy ? copy[i].host : staging(c, pp, i), io->host_bytes,
-                                        cudaMemcpyHostToDevice, c->stream);
-        if (e) return gl_cuda_check(eng, e, err, "cudaMemcpyAsync(input, host to device)");
-    }
     for (int j = 0; j < pp->n_k; j++) {
         const gk_desc *d = &pp->k[j];
-        for (int a = 0; a < GK_MAX_ARGS; a++)
-            c->ptr_scratch[a] = a < d->n_args ? gl_cuda_ptr(pp, d->args[a], c->arena) : NULL;
+        gl_cuda_desc_ptrs(c, pp, d, copy);
         cudaError_t e = (cudaError_t)gk_launch(d, c->ptr_scratch, eng->store, c->stream);
         if (e) {
             char what[256], label[160] = "staging";
@@ -58,15 +69,6 @@ static glint_status enqueue(gl_cuda_ctx *c, const gl_cuda_prepared *pp, const gl
                      label);
             return gl_cuda_check(eng, e, err, what);
         }
-    }
-    for (int i = 0; i < pp->n_out; i++) {
-        const gl_cuda_io *io = &pp->out[i];
-        if (!io->host_bytes) continue;
-        const int k = pp->n_in + i;
-        cudaError_t e = cudaMemcpyAsync(copy ? copy[k].host : staging(c, pp, k),
-                                        gl_cuda_ptr(pp, io->staged, c->arena), io->host_bytes,
-                                        cudaMemcpyDeviceToHost, c->stream);
-        if (e) return gl_cuda_check(eng, e, err, "cudaMemcpyAsync(output, device to host)");
     }
     return GLINT_OK;
 }
@@ -86,16 +88,21 @@ static void destroy_exec(gl_cuda_ctx *c, gl_cuda_binding *b) {
     b->graph = NULL;
 }
 
-/* Finds the memcpy node of each copy in b's freshly captured graph by its
- * host end, the staging address it was captured with, and sets every
- * node's host end to staging. A copy whose node is not found (or whose
- * query fails) keeps node NULL and always goes through staging. */
+/* Finds the host I/O kernel node of each copy in b's freshly captured
+ * graph by its host end, the staging address it was captured with, and
+ * keeps its parameters for re-pointing. A copy whose node is not found (or
+ * whose query fails) keeps node NULL and always goes through staging. */
 static void find_copy_nodes(gl_cuda_ctx *c, gl_cuda_binding *b) {
     const gl_cuda_prepared *pp = b->pp;
     const int n_io = pp->n_in + pp->n_out;
     int wanted = 0, found = 0;
     for (int k = 0; k < n_io; k++) {
-        b->copy[k] = (gl_cuda_copy){NULL, staging(c, pp, k), NULL};
+        gl_cuda_copy *cp = &b->copy[k];
+        memset(cp, 0, sizeof *cp);
+        cp->host = staging(c, pp, k);
+        cp->dev = staging_dev(c, pp, k);
+        if (k < pp->n_in) cp->args.src = cp->dev; /* what the graph reads, found or not */
+        else cp->args.dst = cp->dev;
         wanted += io_of(pp, k)->host_bytes ? 1 : 0;
     }
     size_t n = 0;
@@ -105,18 +112,24 @@ static void find_copy_nodes(gl_cuda_ctx *c, gl_cuda_binding *b) {
     if (nodes && cudaGraphGetNodes(b->graph, nodes, &n) != cudaSuccess) n = 0;
     for (size_t i = 0; nodes && i < n; i++) {
         enum cudaGraphNodeType type;
-        struct cudaMemcpy3DParms p;
+        struct cudaKernelNodeParams p;
         if (cudaGraphNodeGetType(nodes[i], &type) != cudaSuccess ||
-            type != cudaGraphNodeTypeMemcpy ||
-            cudaGraphMemcpyNodeGetParams(nodes[i], &p) != cudaSuccess)
+            type != cudaGraphNodeTypeKernel ||
+            cudaGraphKernelNodeGetParams(nodes[i], &p) != cudaSuccess ||
+            p.func != gk_host_copy_kernel() || !p.kernelParams)
             continue;
+        gk_host_copy args;
+        memcpy(&args, p.kernelParams[0], sizeof args);
         for (int k = 0; k < n_io; k++) {
-            const size_t bytes = io_of(pp, k)->host_bytes;
-            const void *host = k < pp->n_in ? p.srcPtr.ptr : p.dstPtr.ptr;
-            if (bytes && !b->copy[k].node && host == staging(c, pp, k) &&
-                p.extent.width == bytes && p.extent.height == 1 && p.extent.depth == 1) {
+            const void *host = k < pp->n_in ? args.src : args.dst;
+            if (io_of(pp, k)->host_bytes && !b->copy[k].node && host == staging_dev(c, pp, k)) {
                 b->copy[k].node = nodes[i];
+                b->copy[k].params = p;
+                b->copy[k].params.kernelParams = NULL;
+                b->copy[k].params.extra = NULL;
+                b->copy[k].args = args;
                 found++;
+                break;
             }
         }
     }
@@ -169,7 +182,7 @@ static void free_buffers(gl_cuda_ctx *c) {
     gl_cuda_host_free(c->eng, c->stage_in, c->stage_in_bytes, c->reset_epoch);
     gl_cuda_host_free(c->eng, c->stage_out, c->stage_out_bytes, c->reset_epoch);
     c->arena = NULL;
-    c->stage_in = c->stage_out = NULL;
+    c->stage_in = c->stage_out = c->stage_in_dev = c->stage_out_dev = NULL;
     c->arena_bytes = c->stage_in_bytes = c->stage_out_bytes = 0;
 }
 
@@ -185,10 +198,10 @@ static glint_status ensure_capacity(gl_cuda_ctx *c, size_t na, size_t ni, size_t
     no = GL_MAX(c->stage_out_bytes, no);
     if (c->arena && na == c->arena_bytes && ni == c->stage_in_bytes && no == c->stage_out_bytes)
         return GLINT_OK;
-    void *arena = NULL, *sin = NULL, *sout = NULL;
+    void *arena = NULL, *sin = NULL, *sout = NULL, *sin_dev = NULL, *sout_dev = NULL;
     glint_status st = gl_cuda_malloc(c->eng, GL_CUDA_MEM_ARENA, na, "context arena", &arena, err);
-    if (!st) st = gl_cuda_host_alloc(c->eng, ni, "pinned input staging", &sin, err);
-    if (!st) st = gl_cuda_host_alloc(c->eng, no, "pinned output staging", &sout, err);
+    if (!st) st = gl_cuda_host_alloc(c->eng, ni, "pinned input staging", &sin, &sin_dev, err);
+    if (!st) st = gl_cuda_host_alloc(c->eng, no, "pinned output staging", &sout, &sout_dev, err);
     if (st) {
         int ep = gl_cuda_epoch(c->eng);
         gl_cuda_free(c->eng, GL_CUDA_MEM_ARENA, arena, na, ep);
@@ -205,8 +218,10 @@ static glint_status ensure_capacity(gl_cuda_ctx *c, size_t na, size_t ni, size_t
     c->arena = arena;
     c->arena_bytes = na;
     c->stage_in = sin;
+    c->stage_in_dev = sin_dev;
     c->stage_in_bytes = ni;
     c->stage_out = sout;
+    c->stage_out_dev = sout_dev;
     c->stage_out_bytes = no;
     c->reset_epoch = gl_cuda_epoch(c->eng);
     /* Zeroed so that warm-up runs read numbers, not stale NaNs. */
@@ -321,43 +336,46 @@ static glint_status rebuild(gl_cuda_ctx *c, gl_err *err) {
     return st;
 }
 
-/* Can the copy engine DMA straight from / to p? True for page-locked host
- * memory registered with this device (cudaHostAlloc, cudaHostRegister,
- * glint_host_alloc). A query of ordinary memory may fail on older runtimes;
- * its error is cleared. */
-static bool dma_capable(const gl_cuda_ctx *c, const void *p) {
+/* The device's address of host buffer p, or NULL where the device cannot
+ * reach it: page-locked host memory registered with this device
+ * (cudaHostAlloc, cudaHostRegister, glint_host_alloc) has one. A query of
+ * ordinary memory may fail on older runtimes; its error is cleared. */
+static void *device_address(const gl_cuda_ctx *c, const void *p) {
     struct cudaPointerAttributes a;
     if (cudaPointerGetAttributes(&a, p) != cudaSuccess) {
         (void)cudaGetLastError();
-        return false;
+        return NULL;
     }
-    return a.type == cudaMemoryTypeHost && a.device == c->eng->device;
+    return a.type == cudaMemoryTypeHost && a.device == c->eng->device ? a.devicePointer : NULL;
 }
 
-/* Points the graph's copy k at host unless it is there already. False when
- * it cannot: no node, or the update failed (its error cleared). */
-static bool point_copy(gl_cuda_ctx *c, gl_cuda_binding *b, int k, void *host) {
+/* Points the graph's copy k at device address dev unless it is there
+ * already. False when it cannot: no node, or the update failed (its error
+ * cleared). */
+static bool point_copy(gl_cuda_ctx *c, gl_cuda_binding *b, int k, void *dev) {
     gl_cuda_copy *cp = &b->copy[k];
-    if (cp->node_host == host) return true;
-    if (!cp->node) return false;
-    const gl_cuda_io *io = io_of(b->pp, k);
-    void *dev = gl_cuda_ptr(b->pp, io->staged, c->arena);
     const bool in = k < b->pp->n_in;
-    cudaError_t e = cudaGraphExecMemcpyNodeSetParams1D(
-        b->exec, cp->node, in ? dev : host, in ? host : dev, io->host_bytes,
-        in ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost);
+    if ((in ? cp->args.src : cp->args.dst) == dev) return true;
+    if (!cp->node) return false;
+    gk_host_copy args = cp->args;
+    if (in) args.src = dev;
+    else args.dst = dev;
+    void *params[1] = {&args};
+    struct cudaKernelNodeParams p = cp->params;
+    p.kernelParams = params;
+    cudaError_t e = cudaGraphExecKernelNodeSetParams(b->exec, cp->node, &p);
     if (e != cudaSuccess) {
         (void)cudaGetLastError();
         gl_cuda_log(c->eng, GLINT_LOG_DEBUG, "CUDA: graph copy of %s %d not updated: %s",
                     in ? "input" : "output", in ? k : k - b->pp->n_in, cudaGetErrorString(e));
         return false;
     }
-    cp->node_host = host;
+    cp->args = args;
     return true;
 }
 
 /* Sets each copy's host end for this run: the caller's buffer where the
- * copy engine can reach it (and, with graphs, the copy node could be
+ * device can address it (and, with graphs, the kernel node could be
  * pointed at it), else staging. Returns whether the graph may be launched:
  * false when a node still points at an earlier run's buffer because
  * pointing it back at staging failed; the run then goes kernel by kernel. */
@@ -369,10 +387,13 @@ static bool choose_hosts(gl_cuda_ctx *c, gl_cuda_binding *b, const void *const *
         gl_cuda_copy *cp = &b->copy[k];
         void *caller = k < pp->n_in ? (void *)inputs[k] : outputs[k - pp->n_in]; /* inputs: read only */
         cp->host = staging(c, pp, k);
+        cp->dev = staging_dev(c, pp, k);
         if (!io_of(pp, k)->host_bytes) continue;
-        if (dma_capable(c, caller) && (!c->use_graph || point_copy(c, b, k, caller)))
+        void *dev = device_address(c, caller);
+        if (dev && (!c->use_graph || point_copy(c, b, k, dev))) {
             cp->host = caller;
-        else if (c->use_graph && !point_copy(c, b, k, cp->host))
+            cp->dev = dev;
+        } else if (c->use_graph && !point_copy(c, b, k, cp->dev))
             graph = false;
     }
     return graph;

@@ -204,6 +204,7 @@ cudaError_t gk_run_conv_mma(const gk_desc *d, void *const *ptrs, gk_store st, cu
 cudaError_t gk_run_conv_imma(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_convt(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
+cudaError_t gk_run_host_io(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_layout(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 cudaError_t gk_run_reduce(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s);
 #endif

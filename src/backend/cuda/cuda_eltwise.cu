@@ -1,5 +1,5 @@
 /* Element-wise kernels: unary activations, broadcasting binary ops,
- * inference BatchNormalization and the FP16 / BF16 staging casts. */
+ * inference BatchNormalization. */
 #include "backend/cuda/cuda_device.cuh"
 
 __device__ __forceinline__ float unary_apply(int op, float x, float a, float b) {
@@ -68,17 +68,6 @@ __global__ void batchnorm_kernel(gk_batchnorm p, const T *x, const T *scale, con
     }
 }
 
-/* The staging casts of FP16 / BF16 inputs and outputs (host data is float). */
-template <typename T>
-__global__ void cast_in_kernel(const float *x, T *y, int64_t n) {
-    GK_FOR(i, n) gk_st(y, i, x[i]);
-}
-
-template <typename T>
-__global__ void cast_out_kernel(const T *x, float *y, int64_t n) {
-    GK_FOR(i, n) y[i] = gk_ld(x, i);
-}
-
 template <typename T>
 static cudaError_t launch(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     void *out = ptrs[d->n_args - 1];
@@ -103,18 +92,6 @@ static cudaError_t launch(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
     return cudaGetLastError();
 }
 
-template <typename T>
-static cudaError_t launch_cast(const gk_desc *d, void *const *ptrs, cudaStream_t s) {
-    const int64_t n = (int64_t)(d->u.copy.bytes / sizeof(float));
-    if (d->kind == GK_CAST_IN)
-        cast_in_kernel<T><<<gk_blocks(n), GK_THREADS, 0, s>>>((const float *)ptrs[0], (T *)ptrs[1], n);
-    else
-        cast_out_kernel<T><<<gk_blocks(n), GK_THREADS, 0, s>>>((const T *)ptrs[0], (float *)ptrs[1], n);
-    return cudaGetLastError();
-}
-
 cudaError_t gk_run_eltwise(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
-    if (d->kind == GK_CAST_IN || d->kind == GK_CAST_OUT)
-        return gk_by_store(st, [&](auto t) { return launch_cast<decltype(t)>(d, ptrs, s); });
     return gk_by_store(st, [&](auto t) { return launch<decltype(t)>(d, ptrs, s); });
 }

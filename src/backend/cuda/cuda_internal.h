@@ -7,13 +7,14 @@
  * and the lost/generation counters of the recovery path.
  *
  * Prepared plan (gl_cuda_prepared): the plan lowered to a list of kernel
- * descriptors over "lowered tensors" (the plan's tensors plus FP32 staging
- * buffers for FP16 / BF16 inputs and outputs), view ops turned into aliases, and
- * its own arena layout from the descriptors' order.
+ * descriptors over "lowered tensors" (the plan's tensors plus tiled weights),
+ * view ops turned into aliases, and its own arena layout from the
+ * descriptors' order; its first and last kernels move the graph's inputs
+ * and outputs between host memory and their tensors (gk_host_io).
  *
  * Context (gl_cuda_ctx): one stream, one device arena (the largest bound
  * plan's), pinned staging, and per bound plan a captured CUDA graph whose
- * copy nodes are pointed at the caller's buffers when those are
+ * host I/O kernels are pointed at the caller's buffers when those are
  * page-locked. */
 #ifndef GL_CUDA_INTERNAL_H
 #define GL_CUDA_INTERNAL_H
@@ -95,7 +96,6 @@ typedef struct gl_cuda_tensor {
 
 typedef struct gl_cuda_io {
     int tensor;                     /* plan tensor id */
-    int staged;                     /* lowered tensor the copy engine reads/writes */
     size_t host_bytes;
     size_t stage_offset;            /* in the context's pinned in/out buffer */
 } gl_cuda_io;
@@ -117,12 +117,14 @@ struct gl_cuda_prepared {
 
 /* One host-device copy of a run (a graph input or output) and its host end:
  * the context's staging, or the caller's buffer when that is page-locked,
- * which the copy engine then reads or writes directly. */
+ * which the host I/O kernel then reads or writes directly. */
 typedef struct gl_cuda_copy {
-    cudaGraphNode_t node;           /* its memcpy node in the binding's graph; NULL when
-                                     * graphs are off or it was not found (staging only) */
-    void *node_host;                /* the host end the instantiated node uses now */
+    cudaGraphNode_t node;           /* its host I/O kernel node in the binding's graph; NULL
+                                     * when graphs are off or it was not found (staging only) */
+    struct cudaKernelNodeParams params; /* the node's, as captured (grid, block, kernel) */
+    gk_host_copy args;              /* the node's kernel parameter as instantiated now */
     void *host;                     /* the host end of the current run */
+    void *dev;                      /* the same as the device addresses it */
 } gl_cuda_copy;
 
 typedef struct gl_cuda_binding {
@@ -137,7 +139,8 @@ typedef struct gl_cuda_ctx {
     cudaStream_t stream;
     void *arena;
     size_t arena_bytes;
-    uint8_t *stage_in, *stage_out;  /* pinned */
+    uint8_t *stage_in, *stage_out;  /* pinned, mapped */
+    uint8_t *stage_in_dev, *stage_out_dev; /* the same as the device addresses them */
     size_t stage_in_bytes, stage_out_bytes;
     gl_cuda_binding *b;
     int n_b, cap_b;
@@ -164,8 +167,9 @@ void gl_cuda_free(gl_cuda_engine *eng, gl_cuda_mem_kind kind, void *ptr, size_t 
 /* The engine's reset epoch, read under its lock (recovery bumps it from
  * another thread). */
 int gl_cuda_epoch(gl_cuda_engine *eng);
+/* Page-locked host memory the device addresses at *dev (mapped). */
 glint_status gl_cuda_host_alloc(gl_cuda_engine *eng, size_t bytes, const char *what, void **ptr,
-                                gl_err *err);
+                                void **dev, gl_err *err);
 void gl_cuda_host_free(gl_cuda_engine *eng, void *ptr, size_t bytes, int epoch);
 /* Uploads n elements of host data of dtype into dev; float data is converted
  * when dev_dtype is half or bfloat16 (round to nearest even). Synchronous. */
@@ -200,6 +204,11 @@ void gl_cuda_context_free(void *ctx);
 glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err);
 glint_status gl_cuda_run(void *ctx, const void *prepared, const void *const *inputs,
                          void *const *outputs, gl_err *err);
+/* c->ptr_scratch = the device addresses of descriptor d's arguments: its
+ * tensors in c's arena, and for a host I/O kernel the host end of copy
+ * (staging when copy is NULL). */
+void gl_cuda_desc_ptrs(gl_cuda_ctx *c, const gl_cuda_prepared *pp, const gk_desc *d,
+                       const gl_cuda_copy *copy);
 
 /* ------------------------------------------------------- cuda_backend.c */
 /* Rebuilds engine-wide device state after a loss (weights, plan constants);

@@ -35,8 +35,8 @@ typedef enum gk_store {
 
 typedef enum gk_kind {
     GK_COPY,          /* bytes: dst = src (any dtype) */
-    GK_CAST_IN,       /* float src -> stored dst (FP16 / BF16 input staging) */
-    GK_CAST_OUT,      /* stored src -> float dst (FP16 / BF16 output staging) */
+    GK_HOST_IN,       /* a graph input from page-locked host memory to its tensor (gk_host_io) */
+    GK_HOST_OUT,      /* a graph output from its tensor to page-locked host memory */
     GK_CONV,          /* Conv / glint::FusedConv, NCHW, direct */
     GK_CONV_WMMA,     /* same semantics, FP16 / BF16 tensor-core implicit GEMM */
     GK_CONV_TILE,     /* same semantics, tiled through shared memory (1x1, 3x3) */
@@ -228,6 +228,35 @@ typedef struct gk_copy {
     size_t bytes;
 } gk_copy;
 
+/* GK_HOST_IN / GK_HOST_OUT: graph input or output `io` moved between host
+ * memory the device can address (the caller's page-locked buffer or the
+ * context's staging) and its tensor by a kernel, not a copy node: at batch
+ * 1 the two copy nodes and the casts of an FP16 run cost ~10 us more than
+ * kernels reading and writing the host memory themselves (H200,
+ * bench/NOTES.md). args: [-1, tensor] in, [tensor, -1] out; the context
+ * puts the host end in the -1 slot, run by run. cast: float host data to or
+ * from the storage type (FP16 / BF16 engines); else the bytes as they are. */
+typedef struct gk_host_io {
+    size_t bytes;               /* on the host */
+    int io;                     /* input or output index */
+    int cast;
+} gk_host_io;
+
+/* What the host I/O kernel takes, as one kernel parameter, so that the
+ * context can re-point a captured graph's node at another host buffer
+ * (cudaGraphExecKernelNodeSetParams). mode: GK_HOST_BYTES (n bytes), or a
+ * cast of n floats to or from the storage type. */
+typedef enum gk_host_mode {
+    GK_HOST_BYTES, GK_HOST_F32_TO_F16, GK_HOST_F32_TO_BF16, GK_HOST_F16_TO_F32,
+    GK_HOST_BF16_TO_F32
+} gk_host_mode;
+typedef struct gk_host_copy {
+    const void *src;
+    void *dst;
+    int64_t n;
+    int mode;
+} gk_host_copy;
+
 typedef struct gk_desc {
     gk_kind kind;
     int node;                   /* graph node for messages, -1 for staging */
@@ -248,6 +277,7 @@ typedef struct gk_desc {
         gk_pad pad;
         gk_batchnorm bn;
         gk_copy copy;
+        gk_host_io host;
     } u;
 } gk_desc;
 
@@ -255,6 +285,13 @@ typedef struct gk_desc {
  * pointers, float tensors stored as `store` says. Returns a cudaError_t as
  * int (0 = success), checked with cudaGetLastError after the launch. */
 int gk_launch(const gk_desc *d, void *const *ptrs, gk_store store, void *stream);
+
+/* The host I/O kernel's launch parameters for a GK_HOST_IN / GK_HOST_OUT
+ * descriptor with its ends resolved, and the kernel itself (its address as
+ * a captured graph's kernel node names it), for the context to find and
+ * re-point those nodes. */
+gk_host_copy gk_host_copy_of(const gk_desc *d, void *const *ptrs, gk_store store);
+const void *gk_host_copy_kernel(void);
 
 /* Whether the tensor-core conv applies to this geometry (FP16 and BF16 only). */
 bool gk_conv_wmma_ok(const gk_conv *c);

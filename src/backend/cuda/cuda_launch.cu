@@ -13,9 +13,9 @@ int gk_launch(const gk_desc *d, void *const *ptrs, gk_store store, void *stream)
     case GK_CONVT: e = gk_run_convt(d, ptrs, store, s); break;
     case GK_UNARY:
     case GK_BINARY:
-    case GK_BATCHNORM:
-    case GK_CAST_IN:
-    case GK_CAST_OUT: e = gk_run_eltwise(d, ptrs, store, s); break;
+    case GK_BATCHNORM: e = gk_run_eltwise(d, ptrs, store, s); break;
+    case GK_HOST_IN:
+    case GK_HOST_OUT: e = gk_run_host_io(d, ptrs, store, s); break;
     case GK_COPY:
     case GK_CONCAT_PART:
     case GK_SLICE:

@@ -137,14 +137,14 @@ static glint_status layout_arena(gl_cuda_prepared *pp, gl_err *err) {
             r->last = GL_MAX(r->last, j + 1);
         }
     for (int i = 0; i < pp->n_in; i++) {
-        gl_cuda_tensor *r = &pp->t[pp->t[pp->in[i].staged].storage];
-        pp->t[pp->in[i].staged].referenced = r->referenced = true;
+        gl_cuda_tensor *r = &pp->t[pp->t[pp->in[i].tensor].storage];
+        pp->t[pp->in[i].tensor].referenced = r->referenced = true;
         r->first = 0;
         r->last = GL_MAX(r->last, 0);
     }
     for (int i = 0; i < pp->n_out; i++) {
-        gl_cuda_tensor *r = &pp->t[pp->t[pp->out[i].staged].storage];
-        pp->t[pp->out[i].staged].referenced = r->referenced = true;
+        gl_cuda_tensor *r = &pp->t[pp->t[pp->out[i].tensor].storage];
+        pp->t[pp->out[i].tensor].referenced = r->referenced = true;
         r->first = GL_MIN(r->first, pp->n_k + 1);
         r->last = pp->n_k + 1;
     }
@@ -228,30 +228,28 @@ int gl_cuda_lowered_const(gl_cuda_lower *L, gl_dtype dtype, int64_t numel, void 
     return id;
 }
 
-/* IO staging: FP16 / BF16 float tensors go through an FP32 device buffer and
- * a cast kernel; everything else is copied to and from its tensor directly. */
+/* A graph input or output: a host I/O kernel moves it between the host
+ * buffer of the run and its tensor, casting float data to and from the
+ * storage type in FP16 / BF16 engines (gk_host_io). An empty tensor moves
+ * nothing and has no kernel. */
 static glint_status add_io(gl_cuda_lower *L, bool input, int k, gl_err *err) {
     gl_cuda_prepared *pp = L->pp;
     int id = input ? L->plan->inputs[k] : L->plan->outputs[k];
     const gl_plan_tensor *pt = &L->plan->tensors[id];
     gl_cuda_io *io = input ? &pp->in[k] : &pp->out[k];
     io->tensor = id;
-    io->staged = id;
     if (!gl_tensor_bytes(pt->dtype, &pt->shape, &io->host_bytes))
         return gl_fail(err, GLINT_ERR_UNSUPPORTED, "CUDA backend: graph %s %d has dtype %s",
                        input ? "input" : "output", k, glint_dtype_name(pt->dtype));
-    if (!(L->store != GK_STORE_F32 && pt->dtype == GLINT_DTYPE_FLOAT32)) return GLINT_OK;
-    int sid = L->next_tensor++;
-    init_tensor(pp, sid, GLINT_DTYPE_FLOAT32, &pt->shape, false, NULL);
-    pp->t[sid].dev_dtype = GLINT_DTYPE_FLOAT32;
-    pp->t[sid].dev_bytes = io->host_bytes;
-    io->staged = sid;
-    gk_desc *d = gl_cuda_add_desc(L, input ? GK_CAST_IN : GK_CAST_OUT, -1, err);
+    if (!io->host_bytes) return GLINT_OK;
+    gk_desc *d = gl_cuda_add_desc(L, input ? GK_HOST_IN : GK_HOST_OUT, -1, err);
     if (!d) return err->status;
     d->n_args = 2;
-    d->args[0] = input ? sid : id;
-    d->args[1] = input ? id : sid;
-    d->u.copy.bytes = io->host_bytes;
+    d->args[0] = input ? -1 : id;
+    d->args[1] = input ? id : -1;
+    d->u.host.bytes = io->host_bytes;
+    d->u.host.io = k;
+    d->u.host.cast = L->store != GK_STORE_F32 && pt->dtype == GLINT_DTYPE_FLOAT32;
     return GLINT_OK;
 }
 
@@ -389,7 +387,7 @@ glint_status gl_cuda_plan_prepare(void *state, const gl_plan *plan, void **prepa
         n_extra += (plan->steps[i].n_inputs >= 2) +
                    2 * (strcmp(plan->steps[i].op->domain, "glint") == 0 &&
                         strcmp(plan->steps[i].op->name, "QConv") == 0);
-    pp->n_t = plan->n_tensors + pp->n_in + pp->n_out + n_extra;
+    pp->n_t = plan->n_tensors + n_extra;
     size_t nt = (size_t)GL_MAX(plan->n_tensors, 1), ns = (size_t)GL_MAX(plan->n_steps, 1);
     pp->t = gl_calloc(a, (size_t)GL_MAX(pp->n_t, 1), sizeof *pp->t);
     pp->in = gl_calloc(a, (size_t)GL_MAX(pp->n_in, 1), sizeof *pp->in);

@@ -194,7 +194,7 @@ glint_status gl_cuda_plan_layouts(gl_cuda_lower *L, gl_err *err) {
         }
     }
     /* (graph inputs have no conv writer: the writer count below drops them) */
-    for (int k = 0; k < pp->n_out; k++) nchw[pp->out[k].tensor] = nchw[pp->out[k].staged] = true;
+    for (int k = 0; k < pp->n_out; k++) nchw[pp->out[k].tensor] = true;
     for (int t = 0; t < pp->n_t; t++)
         if (pp->t[t].storage != t) nchw[t] = nchw[pp->t[t].storage] = true;
     for (int t = 0; t < pp->n_t; t++)

@@ -13,8 +13,7 @@ static glint_status time_one(gl_cuda_ctx *c, const gl_cuda_prepared *pp, int j, 
                              cudaEvent_t e0, cudaEvent_t e1, double *us, gl_err *err) {
     gl_cuda_engine *eng = c->eng;
     const gk_desc *d = &pp->k[j];
-    for (int a = 0; a < GK_MAX_ARGS; a++)
-        c->ptr_scratch[a] = a < d->n_args ? gl_cuda_ptr(pp, d->args[a], c->arena) : NULL;
+    gl_cuda_desc_ptrs(c, pp, d, NULL); /* host I/O through the context's staging */
     glint_status st = gl_cuda_check(
         eng, cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal), err,
         "cudaStreamBeginCapture");

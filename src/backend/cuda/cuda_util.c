@@ -109,13 +109,22 @@ void gl_cuda_free(gl_cuda_engine *eng, gl_cuda_mem_kind kind, void *ptr, size_t 
 }
 
 glint_status gl_cuda_host_alloc(gl_cuda_engine *eng, size_t bytes, const char *what, void **ptr,
-                                gl_err *err) {
-    *ptr = NULL;
+                                void **dev, gl_err *err) {
+    *ptr = *dev = NULL;
     if (bytes == 0) bytes = GL_CUDA_ALIGN;
-    cudaError_t e = cudaHostAlloc(ptr, bytes, cudaHostAllocPortable);
+    char buf[160];
+    cudaError_t e = cudaHostAlloc(ptr, bytes, cudaHostAllocPortable | cudaHostAllocMapped);
+    if (e == cudaSuccess) {
+        e = cudaHostGetDevicePointer(dev, *ptr, 0);
+        if (e != cudaSuccess) {
+            (void)cudaFreeHost(*ptr);
+            *ptr = *dev = NULL;
+            snprintf(buf, sizeof buf, "cudaHostGetDevicePointer(%s)", what);
+            return gl_cuda_check(eng, e, err, buf);
+        }
+    }
     if (e != cudaSuccess) {
         *ptr = NULL;
-        char buf[160];
         snprintf(buf, sizeof buf, "cudaHostAlloc(%s, %zu bytes)", what, bytes);
         return gl_cuda_check(eng, e, err, buf);
     }

@@ -21,6 +21,7 @@ list(APPEND GLINT_CUDA_SOURCES
   src/backend/cuda/cuda_conv_imma_codes.cu
   src/backend/cuda/cuda_conv_imma_f32.cu
   src/backend/cuda/cuda_eltwise.cu
+  src/backend/cuda/cuda_host_io.cu
   src/backend/cuda/cuda_layout.cu
   src/backend/cuda/cuda_reduce.cu)
 # Device code warning-clean (nvcc's own diagnostics) when warnings are errors.
@@ -33,7 +34,7 @@ if(GLINT_WERROR)
     src/backend/cuda/cuda_conv_mma.cu src/backend/cuda/cuda_conv_mma_resident.cu
     src/backend/cuda/cuda_conv_imma.cu
     src/backend/cuda/cuda_conv_imma_codes.cu src/backend/cuda/cuda_conv_imma_f32.cu
-    src/backend/cuda/cuda_eltwise.cu
+    src/backend/cuda/cuda_eltwise.cu src/backend/cuda/cuda_host_io.cu
     src/backend/cuda/cuda_layout.cu src/backend/cuda/cuda_reduce.cu
     PROPERTIES COMPILE_OPTIONS "--Werror=all-warnings;-Xcompiler=-Wall")
 endif()
