@@ -6,12 +6,14 @@
  *   fp32 fast    float storage: the int32 sums must be exact, so the output
  *                equals the reference's to float rounding (max error <= 2e-6
  *                of the output rms; one unit of the accumulator is 1e-5 to
- *                1e-4 of it in these cases); a chain <= 2e-2: the second
- *                conv quantises the first's float output, and where the GPU
- *                rounds that one ulp apart from the reference (contracted
- *                multiply-adds of the FiLM epilogue) a value on a code
- *                boundary takes the neighbouring code (H200: once in five
- *                runs, 5.4e-3, in the fast and simple paths alike);
+ *                1e-4 of it in these cases); a chain <= 2e-2 per int8
+ *                conv in series that quantises another's float output:
+ *                where the GPU rounds that one ulp apart from the reference
+ *                (contracted multiply-adds of the epilogue) a value on a
+ *                code boundary takes the neighbouring code (H200: once in
+ *                five runs, 5.4e-3, in the fast and simple paths alike;
+ *                nhwc_chain_b40, three in series, 2.72e-2 in both paths
+ *                once, 0 in the runs before);
  *   fp32 simple  the same on the SIMT loop alone (GLINT_CUDA_SIMPLE=1);
  *   int8 fast    what an INT8 engine runs: half storage (inputs drawn on the
  *                half grid, so the codes are the reference's), max error
@@ -167,7 +169,7 @@ static void run(const int8_case *ic, const gl_graph *g, const gl_plan *plan, flo
                 float *const *ref, const size_t *n_out, glint_precision prec, bool simple) {
     const char *mode = simple ? "simple" : "fast";
     const char *pname = prec == GLINT_PRECISION_INT8 ? "int8/f16" : "int8/f32";
-    const double tol = prec != GLINT_PRECISION_INT8 ? (ic->chain ? 2e-2 : 2e-6)
+    const double tol = prec != GLINT_PRECISION_INT8 ? (ic->chain ? 2e-2 * ic->chain : 2e-6)
                        : ic->chain                  ? 5e-2 * ic->chain
                                                     : 1e-2;
     float *got[MAX_IO] = {0};

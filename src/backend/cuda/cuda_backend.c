@@ -346,8 +346,8 @@ static void cuda_memory(void *state, glint_memory_info *info) {
 
 /* glint_host_alloc on CUDA: whole pages from the engine's allocator,
  * page-locked and mapped with cudaHostRegister, so that runs read and
- * write them straight from the GPU (gk_host_io). Registered rather than taken from cudaHostAlloc: the device reset
- * that recovers from a real device loss (gl_cuda_engine_recover) frees
+ * write them straight from the GPU (gk_host_io). Registered rather than
+ * taken from cudaHostAlloc: the device reset that recovers from a real device loss (gl_cuda_engine_recover) frees
  * every cudaHostAlloc block of the process, which would leave the caller
  * holding dead pointers; registered memory stays valid and merely stops
  * being page-locked (runs then copy it through staging). */

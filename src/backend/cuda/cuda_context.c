@@ -38,19 +38,21 @@ static void *staging_dev(const gl_cuda_ctx *c, const gl_cuda_prepared *pp, int k
                         : c->stage_out_dev + pp->out[k - pp->n_in].stage_offset;
 }
 
-/* Copy k of a host I/O descriptor. */
-static int copy_index(const gl_cuda_prepared *pp, const gk_desc *d) {
-    return d->kind == GK_HOST_IN ? d->u.host.io : pp->n_in + d->u.host.io;
+/* The copy of item i of a host I/O descriptor. */
+static int copy_index(const gl_cuda_prepared *pp, const gk_desc *d, int i) {
+    return d->kind == GK_HOST_IN ? d->u.host.io[i] : pp->n_in + d->u.host.io[i];
 }
 
 void gl_cuda_desc_ptrs(gl_cuda_ctx *c, const gl_cuda_prepared *pp, const gk_desc *d,
                        const gl_cuda_copy *copy) {
     for (int a = 0; a < GK_MAX_ARGS; a++)
         c->ptr_scratch[a] = a < d->n_args ? gl_cuda_ptr(pp, d->args[a], c->arena) : NULL;
-    if (d->kind == GK_HOST_IN || d->kind == GK_HOST_OUT) {
-        const int k = copy_index(pp, d);
-        c->ptr_scratch[d->kind == GK_HOST_IN ? 0 : 1] = copy ? copy[k].dev : staging_dev(c, pp, k);
-    }
+    if (d->kind == GK_HOST_IN || d->kind == GK_HOST_OUT)
+        for (int i = 0; i < d->u.host.count; i++) {
+            const int k = copy_index(pp, d, i);
+            c->ptr_scratch[2 * i + (d->kind == GK_HOST_IN ? 0 : 1)] =
+                copy ? copy[k].dev : staging_dev(c, pp, k);
+        }
 }
 
 /* Enqueues one whole run of pp on the context's stream. The host end of
@@ -88,50 +90,53 @@ static void destroy_exec(gl_cuda_ctx *c, gl_cuda_binding *b) {
     b->graph = NULL;
 }
 
-/* Finds the host I/O kernel node of each copy in b's freshly captured
- * graph by its host end, the staging address it was captured with, and
- * keeps its parameters for re-pointing. A copy whose node is not found (or
- * whose query fails) keeps node NULL and always goes through staging. */
+/* Finds the host I/O kernel nodes of b's freshly captured graph, and the
+ * node and item of each copy by its host end, the staging address it was
+ * captured with. A copy whose node is not found (or whose query fails)
+ * keeps node -1 and always goes through staging. */
 static void find_copy_nodes(gl_cuda_ctx *c, gl_cuda_binding *b) {
     const gl_cuda_prepared *pp = b->pp;
     const int n_io = pp->n_in + pp->n_out;
     int wanted = 0, found = 0;
     for (int k = 0; k < n_io; k++) {
         gl_cuda_copy *cp = &b->copy[k];
-        memset(cp, 0, sizeof *cp);
+        cp->node = cp->item = -1;
         cp->host = staging(c, pp, k);
-        cp->dev = staging_dev(c, pp, k);
-        if (k < pp->n_in) cp->args.src = cp->dev; /* what the graph reads, found or not */
-        else cp->args.dst = cp->dev;
+        cp->dev = cp->graph_dev = staging_dev(c, pp, k);
         wanted += io_of(pp, k)->host_bytes ? 1 : 0;
     }
+    b->n_nodes = 0;
     size_t n = 0;
     cudaGraphNode_t *nodes = NULL;
     if (cudaGraphGetNodes(b->graph, NULL, &n) == cudaSuccess && n)
         nodes = gl_calloc(c->eng->alloc, n, sizeof *nodes);
     if (nodes && cudaGraphGetNodes(b->graph, nodes, &n) != cudaSuccess) n = 0;
-    for (size_t i = 0; nodes && i < n; i++) {
+    for (size_t i = 0; nodes && i < n && b->n_nodes < n_io; i++) {
         enum cudaGraphNodeType type;
-        struct cudaKernelNodeParams p;
+        gl_cuda_host_node h = {.node = nodes[i]};
         if (cudaGraphNodeGetType(nodes[i], &type) != cudaSuccess ||
             type != cudaGraphNodeTypeKernel ||
-            cudaGraphKernelNodeGetParams(nodes[i], &p) != cudaSuccess ||
-            p.func != gk_host_copy_kernel() || !p.kernelParams)
+            cudaGraphKernelNodeGetParams(nodes[i], &h.params) != cudaSuccess ||
+            h.params.func != gk_host_copy_kernel() || !h.params.kernelParams)
             continue;
-        gk_host_copy args;
-        memcpy(&args, p.kernelParams[0], sizeof args);
-        for (int k = 0; k < n_io; k++) {
-            const void *host = k < pp->n_in ? args.src : args.dst;
-            if (io_of(pp, k)->host_bytes && !b->copy[k].node && host == staging_dev(c, pp, k)) {
-                b->copy[k].node = nodes[i];
-                b->copy[k].params = p;
-                b->copy[k].params.kernelParams = NULL;
-                b->copy[k].params.extra = NULL;
-                b->copy[k].args = args;
-                found++;
-                break;
+        memcpy(&h.args, h.params.kernelParams[0], sizeof h.args);
+        h.params.kernelParams = NULL;
+        h.params.extra = NULL;
+        bool used = false;
+        for (int it = 0; it < h.args.count && it < GK_HOST_MAX; it++)
+            for (int k = 0; k < n_io; k++) {
+                const gk_host_item *p = &h.args.item[it];
+                gl_cuda_copy *cp = &b->copy[k];
+                if (io_of(pp, k)->host_bytes && cp->node < 0 &&
+                    (k < pp->n_in ? p->src : p->dst) == cp->graph_dev) {
+                    cp->node = b->n_nodes;
+                    cp->item = it;
+                    used = true;
+                    found++;
+                    break;
+                }
             }
-        }
+        if (used) b->nodes[b->n_nodes++] = h;
     }
     gl_free(c->eng->alloc, nodes);
     (void)cudaGetLastError(); /* a failed query is not left for a later check to find */
@@ -260,6 +265,7 @@ void gl_cuda_context_free(void *ctx) {
     for (int i = 0; i < c->n_b; i++) {
         destroy_exec(c, &c->b[i]);
         gl_free(c->eng->alloc, c->b[i].copy);
+        gl_free(c->eng->alloc, c->b[i].nodes);
     }
     free_buffers(c);
     if (alive && c->stream) (void)cudaStreamDestroy(c->stream);
@@ -293,12 +299,15 @@ glint_status gl_cuda_context_bind(void *ctx, const void *prepared, gl_err *err) 
     if (st) return gl_err_prefix(err, "binding plan");
     gl_cuda_binding *b = &c->b[c->n_b];
     *b = (gl_cuda_binding){.pp = pp};
-    b->copy = gl_calloc(c->eng->alloc, (size_t)(pp->n_in + pp->n_out) + 1, sizeof *b->copy);
-    if (!b->copy) return gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: binding copies");
-    st = capture(c, b, err);
+    const size_t n_io = (size_t)(pp->n_in + pp->n_out) + 1;
+    b->copy = gl_calloc(c->eng->alloc, n_io, sizeof *b->copy);
+    b->nodes = gl_calloc(c->eng->alloc, n_io, sizeof *b->nodes);
+    st = b->copy && b->nodes ? capture(c, b, err)
+                             : gl_fail(err, GLINT_ERR_OUT_OF_MEMORY, "CUDA: binding copies");
     if (st) {
         destroy_exec(c, b);
         gl_free(c->eng->alloc, b->copy);
+        gl_free(c->eng->alloc, b->nodes);
         return st;
     }
     c->n_b++;
@@ -355,22 +364,24 @@ static void *device_address(const gl_cuda_ctx *c, const void *p) {
 static bool point_copy(gl_cuda_ctx *c, gl_cuda_binding *b, int k, void *dev) {
     gl_cuda_copy *cp = &b->copy[k];
     const bool in = k < b->pp->n_in;
-    if ((in ? cp->args.src : cp->args.dst) == dev) return true;
-    if (!cp->node) return false;
-    gk_host_copy args = cp->args;
-    if (in) args.src = dev;
-    else args.dst = dev;
+    if (cp->graph_dev == dev) return true;
+    if (cp->node < 0) return false;
+    gl_cuda_host_node *h = &b->nodes[cp->node];
+    gk_host_copy args = h->args;
+    if (in) args.item[cp->item].src = dev;
+    else args.item[cp->item].dst = dev;
     void *params[1] = {&args};
-    struct cudaKernelNodeParams p = cp->params;
+    struct cudaKernelNodeParams p = h->params;
     p.kernelParams = params;
-    cudaError_t e = cudaGraphExecKernelNodeSetParams(b->exec, cp->node, &p);
+    cudaError_t e = cudaGraphExecKernelNodeSetParams(b->exec, h->node, &p);
     if (e != cudaSuccess) {
         (void)cudaGetLastError();
         gl_cuda_log(c->eng, GLINT_LOG_DEBUG, "CUDA: graph copy of %s %d not updated: %s",
                     in ? "input" : "output", in ? k : k - b->pp->n_in, cudaGetErrorString(e));
         return false;
     }
-    cp->args = args;
+    h->args = args;
+    cp->graph_dev = dev;
     return true;
 }
 

@@ -48,7 +48,8 @@ __device__ void host_bytes(const uint8_t *x, uint8_t *y, int64_t n) {
     }
 }
 
-__global__ void host_copy_kernel(gk_host_copy p) {
+__global__ void host_copy_kernel(const __grid_constant__ gk_host_copy c) {
+    const gk_host_item &p = c.item[blockIdx.y];
     switch (p.mode) {
     case GK_HOST_F32_TO_F16:
         host_from_float((const float *)p.src, (__half *)p.dst, p.n);
@@ -65,23 +66,35 @@ __global__ void host_copy_kernel(gk_host_copy p) {
 }
 
 gk_host_copy gk_host_copy_of(const gk_desc *d, void *const *ptrs, gk_store store) {
+    const gk_host_io &h = d->u.host;
     const bool in = d->kind == GK_HOST_IN, half = store == GK_STORE_F16;
-    gk_host_copy p = {ptrs[0], ptrs[1], (int64_t)d->u.host.bytes, GK_HOST_BYTES};
-    if (d->u.host.cast && store != GK_STORE_F32) {
-        p.n = (int64_t)(d->u.host.bytes / sizeof(float));
-        p.mode = in ? (half ? GK_HOST_F32_TO_F16 : GK_HOST_F32_TO_BF16)
-                    : (half ? GK_HOST_F16_TO_F32 : GK_HOST_BF16_TO_F32);
+    gk_host_copy c = {};
+    c.count = h.count;
+    for (int i = 0; i < h.count; i++) {
+        gk_host_item &p = c.item[i];
+        p = {ptrs[2 * i], ptrs[2 * i + 1], (int64_t)h.bytes[i], GK_HOST_BYTES};
+        if (h.cast[i] && store != GK_STORE_F32) {
+            p.n = (int64_t)(h.bytes[i] / sizeof(float));
+            p.mode = in ? (half ? GK_HOST_F32_TO_F16 : GK_HOST_F32_TO_BF16)
+                        : (half ? GK_HOST_F16_TO_F32 : GK_HOST_BF16_TO_F32);
+        }
     }
-    return p;
+    return c;
 }
 
 const void *gk_host_copy_kernel(void) { return (const void *)host_copy_kernel; }
 
-/* One thread per 16 bytes or per 4 values: enough loads in flight to fill
- * the bus at batch 32 (512 KB), one block at batch 1. */
+/* A row of blocks per item, one thread per 16 bytes or per 4 values of the
+ * largest: enough loads in flight to fill the bus at batch 32 (512 KB),
+ * one block at batch 1. */
 cudaError_t gk_run_host_io(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
-    const gk_host_copy p = gk_host_copy_of(d, ptrs, st);
-    const int64_t threads = p.mode == GK_HOST_BYTES ? p.n / 16 : p.n / 4;
-    host_copy_kernel<<<gk_blocks(threads), GK_THREADS, 0, s>>>(p);
+    const gk_host_copy c = gk_host_copy_of(d, ptrs, st);
+    if (c.count < 1 || c.count > GK_HOST_MAX) return cudaErrorInvalidValue;
+    int64_t threads = 1;
+    for (int i = 0; i < c.count; i++) {
+        const gk_host_item &p = c.item[i];
+        threads = max(threads, p.mode == GK_HOST_BYTES ? p.n / 16 : p.n / 4);
+    }
+    host_copy_kernel<<<dim3(gk_blocks(threads), (unsigned)c.count), GK_THREADS, 0, s>>>(c);
     return cudaGetLastError();
 }

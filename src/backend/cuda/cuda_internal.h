@@ -115,14 +115,20 @@ struct gl_cuda_prepared {
     int n_wmma;                     /* convs on tensor cores (for logs and tests) */
 };
 
+/* A host I/O kernel node of a binding's graph, for re-pointing. */
+typedef struct gl_cuda_host_node {
+    cudaGraphNode_t node;
+    struct cudaKernelNodeParams params; /* as captured (grid, block, kernel) */
+    gk_host_copy args;              /* its kernel parameter as instantiated now */
+} gl_cuda_host_node;
+
 /* One host-device copy of a run (a graph input or output) and its host end:
  * the context's staging, or the caller's buffer when that is page-locked,
  * which the host I/O kernel then reads or writes directly. */
 typedef struct gl_cuda_copy {
-    cudaGraphNode_t node;           /* its host I/O kernel node in the binding's graph; NULL
+    int node, item;                 /* item `item` of host node `node` of the binding; node -1
                                      * when graphs are off or it was not found (staging only) */
-    struct cudaKernelNodeParams params; /* the node's, as captured (grid, block, kernel) */
-    gk_host_copy args;              /* the node's kernel parameter as instantiated now */
+    void *graph_dev;                /* the host end the instantiated graph uses now */
     void *host;                     /* the host end of the current run */
     void *dev;                      /* the same as the device addresses it */
 } gl_cuda_copy;
@@ -132,6 +138,8 @@ typedef struct gl_cuda_binding {
     cudaGraph_t graph;              /* kept while exec lives: exec updates name its nodes */
     cudaGraphExec_t exec;           /* NULL when graphs are off */
     gl_cuda_copy *copy;             /* pp->n_in inputs, then pp->n_out outputs */
+    gl_cuda_host_node *nodes;       /* n_nodes of them (at most one per copy) */
+    int n_nodes;
 } gl_cuda_binding;
 
 typedef struct gl_cuda_ctx {

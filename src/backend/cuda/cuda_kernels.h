@@ -228,33 +228,42 @@ typedef struct gk_copy {
     size_t bytes;
 } gk_copy;
 
-/* GK_HOST_IN / GK_HOST_OUT: graph input or output `io` moved between host
- * memory the device can address (the caller's page-locked buffer or the
- * context's staging) and its tensor by a kernel, not a copy node: at batch
- * 1 the two copy nodes and the casts of an FP16 run cost ~10 us more than
- * kernels reading and writing the host memory themselves (H200,
- * bench/NOTES.md). args: [-1, tensor] in, [tensor, -1] out; the context
- * puts the host end in the -1 slot, run by run. cast: float host data to or
- * from the storage type (FP16 / BF16 engines); else the bytes as they are. */
+/* GK_HOST_IN / GK_HOST_OUT: up to GK_HOST_MAX graph inputs (or outputs)
+ * moved between host memory the device can address (the caller's
+ * page-locked buffer or the context's staging) and their tensors by one
+ * kernel, not copy nodes: at batch 1 the two copy nodes and the casts of
+ * an FP16 run cost ~10 us more than kernels reading and writing the host
+ * memory themselves, and one kernel for both inputs waits for the bus
+ * once (H200, bench/NOTES.md). Item i: args [2i] and [2i + 1], [-1,
+ * tensor] in, [tensor, -1] out; the context puts the host end in the -1
+ * slot, run by run. cast: float host data to or from the storage type
+ * (FP16 / BF16 engines); else the bytes as they are. */
+#define GK_HOST_MAX 4
 typedef struct gk_host_io {
-    size_t bytes;               /* on the host */
-    int io;                     /* input or output index */
-    int cast;
+    int count;
+    size_t bytes[GK_HOST_MAX];  /* on the host */
+    int io[GK_HOST_MAX];        /* input or output index */
+    int cast[GK_HOST_MAX];
 } gk_host_io;
 
 /* What the host I/O kernel takes, as one kernel parameter, so that the
  * context can re-point a captured graph's node at another host buffer
- * (cudaGraphExecKernelNodeSetParams). mode: GK_HOST_BYTES (n bytes), or a
- * cast of n floats to or from the storage type. */
+ * (cudaGraphExecKernelNodeSetParams); block row y moves item y. mode:
+ * GK_HOST_BYTES (n bytes), or a cast of n floats to or from the storage
+ * type. */
 typedef enum gk_host_mode {
     GK_HOST_BYTES, GK_HOST_F32_TO_F16, GK_HOST_F32_TO_BF16, GK_HOST_F16_TO_F32,
     GK_HOST_BF16_TO_F32
 } gk_host_mode;
-typedef struct gk_host_copy {
+typedef struct gk_host_item {
     const void *src;
     void *dst;
     int64_t n;
     int mode;
+} gk_host_item;
+typedef struct gk_host_copy {
+    gk_host_item item[GK_HOST_MAX];
+    int count;
 } gk_host_copy;
 
 typedef struct gk_desc {

@@ -230,8 +230,8 @@ int gl_cuda_lowered_const(gl_cuda_lower *L, gl_dtype dtype, int64_t numel, void 
 
 /* A graph input or output: a host I/O kernel moves it between the host
  * buffer of the run and its tensor, casting float data to and from the
- * storage type in FP16 / BF16 engines (gk_host_io). An empty tensor moves
- * nothing and has no kernel. */
+ * storage type in FP16 / BF16 engines (gk_host_io); consecutive inputs (or
+ * outputs) share one kernel. An empty tensor moves nothing. */
 static glint_status add_io(gl_cuda_lower *L, bool input, int k, gl_err *err) {
     gl_cuda_prepared *pp = L->pp;
     int id = input ? L->plan->inputs[k] : L->plan->outputs[k];
@@ -242,14 +242,20 @@ static glint_status add_io(gl_cuda_lower *L, bool input, int k, gl_err *err) {
         return gl_fail(err, GLINT_ERR_UNSUPPORTED, "CUDA backend: graph %s %d has dtype %s",
                        input ? "input" : "output", k, glint_dtype_name(pt->dtype));
     if (!io->host_bytes) return GLINT_OK;
-    gk_desc *d = gl_cuda_add_desc(L, input ? GK_HOST_IN : GK_HOST_OUT, -1, err);
-    if (!d) return err->status;
-    d->n_args = 2;
-    d->args[0] = input ? -1 : id;
-    d->args[1] = input ? id : -1;
-    d->u.host.bytes = io->host_bytes;
-    d->u.host.io = k;
-    d->u.host.cast = L->store != GK_STORE_F32 && pt->dtype == GLINT_DTYPE_FLOAT32;
+    const gk_kind kind = input ? GK_HOST_IN : GK_HOST_OUT;
+    gk_desc *d = pp->n_k > 0 ? &pp->k[pp->n_k - 1] : NULL;
+    if (!d || d->kind != kind || d->u.host.count == GK_HOST_MAX) {
+        d = gl_cuda_add_desc(L, kind, -1, err);
+        if (!d) return err->status;
+    }
+    gk_host_io *h = &d->u.host;
+    const int i = h->count++;
+    d->n_args = 2 * h->count;
+    d->args[2 * i] = input ? -1 : id;
+    d->args[2 * i + 1] = input ? id : -1;
+    h->bytes[i] = io->host_bytes;
+    h->io[i] = k;
+    h->cast[i] = L->store != GK_STORE_F32 && pt->dtype == GLINT_DTYPE_FLOAT32;
     return GLINT_OK;
 }
 
