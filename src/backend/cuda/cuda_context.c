@@ -98,11 +98,8 @@ static void find_copy_nodes(gl_cuda_ctx *c, gl_cuda_binding *b) {
     const gl_cuda_prepared *pp = b->pp;
     const int n_io = pp->n_in + pp->n_out;
     int wanted = 0, found = 0;
-    for (int k = 0; k < n_io; k++) {
-        gl_cuda_copy *cp = &b->copy[k];
-        cp->node = cp->item = -1;
-        cp->host = staging(c, pp, k);
-        cp->dev = cp->graph_dev = staging_dev(c, pp, k);
+    for (int k = 0; k < n_io; k++) { /* (the host ends are the run's: choose_hosts) */
+        b->copy[k].node = b->copy[k].item = -1;
         wanted += io_of(pp, k)->host_bytes ? 1 : 0;
     }
     b->n_nodes = 0;
@@ -128,7 +125,7 @@ static void find_copy_nodes(gl_cuda_ctx *c, gl_cuda_binding *b) {
                 const gk_host_item *p = &h.args.item[it];
                 gl_cuda_copy *cp = &b->copy[k];
                 if (io_of(pp, k)->host_bytes && cp->node < 0 &&
-                    (k < pp->n_in ? p->src : p->dst) == cp->graph_dev) {
+                    (k < pp->n_in ? p->src : p->dst) == staging_dev(c, pp, k)) {
                     cp->node = b->n_nodes;
                     cp->item = it;
                     used = true;
@@ -364,12 +361,13 @@ static void *device_address(const gl_cuda_ctx *c, const void *p) {
 static bool point_copy(gl_cuda_ctx *c, gl_cuda_binding *b, int k, void *dev) {
     gl_cuda_copy *cp = &b->copy[k];
     const bool in = k < b->pp->n_in;
-    if (cp->graph_dev == dev) return true;
-    if (cp->node < 0) return false;
+    if (cp->node < 0) return dev == staging_dev(c, b->pp, k); /* the graph reads staging */
     gl_cuda_host_node *h = &b->nodes[cp->node];
     gk_host_copy args = h->args;
-    if (in) args.item[cp->item].src = dev;
-    else args.item[cp->item].dst = dev;
+    gk_host_item *it = &args.item[cp->item];
+    if ((in ? it->src : it->dst) == dev) return true;
+    if (in) it->src = dev;
+    else it->dst = dev;
     void *params[1] = {&args};
     struct cudaKernelNodeParams p = h->params;
     p.kernelParams = params;
@@ -381,7 +379,6 @@ static bool point_copy(gl_cuda_ctx *c, gl_cuda_binding *b, int k, void *dev) {
         return false;
     }
     h->args = args;
-    cp->graph_dev = dev;
     return true;
 }
 

@@ -65,7 +65,8 @@ __global__ void host_copy_kernel(const __grid_constant__ gk_host_copy c) {
     }
 }
 
-gk_host_copy gk_host_copy_of(const gk_desc *d, void *const *ptrs, gk_store store) {
+/* The kernel's parameter for descriptor d with its ends resolved. */
+static gk_host_copy host_copy_of(const gk_desc *d, void *const *ptrs, gk_store store) {
     const gk_host_io &h = d->u.host;
     const bool in = d->kind == GK_HOST_IN, half = store == GK_STORE_F16;
     gk_host_copy c = {};
@@ -88,7 +89,7 @@ const void *gk_host_copy_kernel(void) { return (const void *)host_copy_kernel; }
  * largest: enough loads in flight to fill the bus at batch 32 (512 KB),
  * one block at batch 1. */
 cudaError_t gk_run_host_io(const gk_desc *d, void *const *ptrs, gk_store st, cudaStream_t s) {
-    const gk_host_copy c = gk_host_copy_of(d, ptrs, st);
+    const gk_host_copy c = host_copy_of(d, ptrs, st);
     if (c.count < 1 || c.count > GK_HOST_MAX) return cudaErrorInvalidValue;
     int64_t threads = 1;
     for (int i = 0; i < c.count; i++) {

@@ -128,7 +128,6 @@ typedef struct gl_cuda_host_node {
 typedef struct gl_cuda_copy {
     int node, item;                 /* item `item` of host node `node` of the binding; node -1
                                      * when graphs are off or it was not found (staging only) */
-    void *graph_dev;                /* the host end the instantiated graph uses now */
     void *host;                     /* the host end of the current run */
     void *dev;                      /* the same as the device addresses it */
 } gl_cuda_copy;

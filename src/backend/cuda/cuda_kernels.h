@@ -295,11 +295,8 @@ typedef struct gk_desc {
  * int (0 = success), checked with cudaGetLastError after the launch. */
 int gk_launch(const gk_desc *d, void *const *ptrs, gk_store store, void *stream);
 
-/* The host I/O kernel's launch parameters for a GK_HOST_IN / GK_HOST_OUT
- * descriptor with its ends resolved, and the kernel itself (its address as
- * a captured graph's kernel node names it), for the context to find and
- * re-point those nodes. */
-gk_host_copy gk_host_copy_of(const gk_desc *d, void *const *ptrs, gk_store store);
+/* The host I/O kernel (its address as a captured graph's kernel node
+ * names it), for the context to find and re-point those nodes. */
 const void *gk_host_copy_kernel(void);
 
 /* Whether the tensor-core conv applies to this geometry (FP16 and BF16 only). */
