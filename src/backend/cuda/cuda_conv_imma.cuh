@@ -16,7 +16,7 @@
  * copied by cp.async into a staging area as whole 16-byte vectors (half
  * storage, rows a multiple of 8; an NHWC input is read straight as 8
  * channels of a position a load; else gathered element by element), then
- * quantised as QuantizeLinear would (gk_quantize) into the patch,
+ * quantised as QuantizeLinear would (gk_quantize_n) into the patch,
  * channel-innermost. Padding gets the QConv's zero point either way, so
  * that the sum of code x weight over the whole window less x_zp x (the
  * channel's weight sum) is the reference's exact sum of (code - x_zp) x
@@ -97,14 +97,14 @@ __device__ __forceinline__ int gi_patch_at(int pos, int h) {
 
 /* 16 values' codes, packed four to a word, lowest channel first. */
 __device__ __forceinline__ uint4 gi_quantize16(const float (&v)[16], const gk_conv &p) {
+    int q[16];
+    gk_quantize_n<16>(v, p.q_scale, p.q_inv, p.q_zp, q);
     uint32_t wd[4];
 #pragma unroll
     for (int i = 0; i < 4; i++) {
         wd[i] = 0;
 #pragma unroll
-        for (int u = 0; u < 4; u++)
-            wd[i] |= (uint32_t)(gk_quantize(v[4 * i + u], p.q_scale, p.q_inv, p.q_zp) & 0xff)
-                     << (8 * u);
+        for (int u = 0; u < 4; u++) wd[i] |= (uint32_t)(q[4 * i + u] & 0xff) << (8 * u);
     }
     return make_uint4(wd[0], wd[1], wd[2], wd[3]);
 }

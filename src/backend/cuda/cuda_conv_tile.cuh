@@ -116,32 +116,30 @@ __device__ __forceinline__ void gk_st_pixel(T *y, size_t at, const float (&r)[PM
         if (j < count) gk_st(y, at + j, r[j]);
 }
 
-/* INT8 activations in memory (gk_conv.y_codes): a pixel's values r[0 ..
- * PM) for channels from y + at, only the first `count`, as each variant's
- * int8 codes (variant k at byte k * numel of the output): 4 to a word
- * where the run is whole and aligned, 2 to a 16-bit store for PM = 2, else
- * byte by byte. */
+/* INT8 activations in memory (gk_conv.y_codes): variant k of the output
+ * starts at byte k * numel (at most two, unrolled so that both variants'
+ * quantisations interleave). */
+#define GK_FOR_CODE_VARIANT(p, k) \
+    _Pragma("unroll") for (int k = 0; k < 2 && k < (p).y_codes; k++)
+
+/* A pixel's values r[0 .. PM) for channels from y + at, only the first
+ * `count`, as each variant's int8 codes: 4 to a word where the run is
+ * whole and aligned, else byte by byte. */
 template <int PM>
 __device__ __forceinline__ void gk_st_codes(const gk_conv &p, int8_t *y, size_t at,
                                             const float (&r)[PM], int count) {
     const size_t numel = (size_t)p.n * p.c_out * p.oh * p.ow;
-    for (int k = 0; k < p.y_codes; k++) {
-        uint32_t c[PM];
-#pragma unroll
-        for (int j = 0; j < PM; j++)
-            c[j] = (uint32_t)gk_quantize(r[j], p.y_scale[k], p.y_inv[k], p.y_zp[k]) & 0xffu;
+    GK_FOR_CODE_VARIANT(p, k) {
+        int c[PM];
+        gk_quantize_n<PM>(r, p.y_scale[k], p.y_inv[k], p.y_zp[k], c);
         int8_t *yk = y + k * numel + at;
         if constexpr (PM % 4 == 0)
             if (count >= PM && ((uintptr_t)yk & 3) == 0) {
 #pragma unroll
-                for (int q = 0; q < PM / 4; q++)
-                    reinterpret_cast<uint32_t *>(yk)[q] =
-                        c[4 * q] | c[4 * q + 1] << 8 | c[4 * q + 2] << 16 | c[4 * q + 3] << 24;
-                continue;
-            }
-        if constexpr (PM == 2)
-            if (count >= 2 && ((uintptr_t)yk & 1) == 0) {
-                *reinterpret_cast<uint16_t *>(yk) = (uint16_t)(c[0] | c[1] << 8);
+                for (int w = 0; w < PM / 4; w++)
+                    reinterpret_cast<uint32_t *>(yk)[w] =
+                        (uint32_t)(c[4 * w] & 0xff) | (uint32_t)(c[4 * w + 1] & 0xff) << 8 |
+                        (uint32_t)(c[4 * w + 2] & 0xff) << 16 | (uint32_t)(c[4 * w + 3] & 0xff) << 24;
                 continue;
             }
 #pragma unroll
@@ -261,15 +259,23 @@ __device__ __forceinline__ void gk_frag_store(const gk_conv &p, const gk_tile_po
         }
     for (int e = 0; e < p.n_epi; e++) gk_conv_epi_n<T, NF * 4>(p, e, rv, ops, n, mc, px, plane);
     if constexpr (std::is_same_v<T, __half>)
-        if (p.y_codes) { /* NHWC, c_out a multiple of 16 (cuda_lower_layout.c) */
+        if (p.y_codes) { /* NHWC, c_out a multiple of 16 (cuda_lower_layout.c): a
+                              * thread's channels 2t, 2t + 1 are one aligned 16-bit store */
+            const size_t numel = (size_t)p.n * p.c_out * p.oh * p.ow;
+            GK_FOR_CODE_VARIANT(p, k) {
+                int q[NF * 4];
+                gk_quantize_n<NF * 4>(rv, p.y_scale[k], p.y_inv[k], p.y_zp[k], q);
+                int8_t *yk = reinterpret_cast<int8_t *>(y) + k * numel;
 #pragma unroll
-            for (int j = 0; j < NF; j++)
+                for (int j = 0; j < NF; j++)
 #pragma unroll
-                for (int h = 0; h < 2; h++)
-                    if (ok[h] && m0 + j * 8 + 2 * t < p.c_out)
-                        gk_st_codes<2>(p, reinterpret_cast<int8_t *>(y),
-                                       gk_out_at(p, n, mc[4 * j + 2 * h], pix[h], plane),
-                                       {rv[4 * j + 2 * h], rv[4 * j + 2 * h + 1]}, 2);
+                    for (int h = 0; h < 2; h++)
+                        if (ok[h] && m0 + j * 8 + 2 * t < p.c_out)
+                            *reinterpret_cast<uint16_t *>(
+                                yk + gk_out_at(p, n, mc[4 * j + 2 * h], pix[h], plane)) =
+                                (uint16_t)((q[4 * j + 2 * h] & 0xff) |
+                                           (q[4 * j + 2 * h + 1] & 0xff) << 8);
+            }
             return;
         }
     if constexpr (sizeof(T) == 2)

@@ -77,15 +77,20 @@ __device__ __forceinline__ void gt_fill_vectors(const gk_conv &p, const gk_tile_
             if (e >= nv) break;
             const T *hv = reinterpret_cast<const T *>(&v[u]);
             const bool in = inside >> u & 1u;
+            float f[EV];
 #pragma unroll
             for (int k = 0; k < EV; k++) {
-                float f;
-                if constexpr (CODES) f = in ? (float)(hv[k] - p.x_zp) : 0.0f;
-                else f = gk_ld(hv, k);
-                if constexpr (Q && !CODES)
-                    f = in ? (float)(gk_quantize(f, p.q_scale, p.q_inv, p.q_zp) - p.x_zp) : 0.0f;
-                xs[(EV * h + k) * PATCH + r] = f;
+                if constexpr (CODES) f[k] = in ? (float)(hv[k] - p.x_zp) : 0.0f;
+                else f[k] = gk_ld(hv, k);
             }
+            if constexpr (Q && !CODES) {
+                int q[EV];
+                gk_quantize_n<EV>(f, p.q_scale, p.q_inv, p.q_zp, q);
+#pragma unroll
+                for (int k = 0; k < EV; k++) f[k] = in ? (float)(q[k] - p.x_zp) : 0.0f;
+            }
+#pragma unroll
+            for (int k = 0; k < EV; k++) xs[(EV * h + k) * PATCH + r] = f[k];
         }
     }
 }
@@ -171,18 +176,20 @@ conv_tile_kernel(const __grid_constant__ gk_conv p, const T *__restrict__ x,
                     if (!in) v[u] = zero;
                     if constexpr (Q) inside |= (unsigned)in << u;
                 }
+                float f[GT_BATCH];
+#pragma unroll
+                for (int u = 0; u < GT_BATCH; u++) f[u] = gk_ld(v, u);
+                if constexpr (Q) {
+                    int q[GT_BATCH];
+                    gk_quantize_n<GT_BATCH>(f, p.q_scale, p.q_inv, p.q_zp, q);
+#pragma unroll
+                    for (int u = 0; u < GT_BATCH; u++)
+                        f[u] = (inside >> u & 1u) ? (float)(q[u] - p.x_zp) : 0.0f;
+                }
 #pragma unroll
                 for (int u = 0; u < GT_BATCH; u++) {
                     if (e0 + u * nthreads >= xn) break;
-                    if constexpr (Q)
-                        xs[e0 + u * nthreads] =
-                            (inside >> u & 1u)
-                                ? (float)(gk_quantize(gk_ld(v, u), p.q_scale, p.q_inv,
-                                                      p.q_zp) -
-                                          p.x_zp)
-                                : 0.0f;
-                    else
-                        xs[e0 + u * nthreads] = gk_ld(v, u);
+                    xs[e0 + u * nthreads] = f[u];
                 }
             }
         /* Weights as stored by the engine (cuda_backend.c): rows of

@@ -33,19 +33,33 @@ __host__ __device__ __forceinline__ void gk_st(__nv_bfloat16 *p, int64_t i, floa
 /* INT8 weight codes (a QConv's), read as the float they equal exactly. */
 __host__ __device__ __forceinline__ float gk_ld(const int8_t *p, int64_t i) { return (float)p[i]; }
 
-/* A QConv's input code of x (gk_conv.quant): QuantizeLinear's arithmetic
- * (src/ops/quant_params.h: IEEE x / scale, rounded half to even, plus the
- * zero point, saturated; NaN gives the zero point) in signed codes.
- * x * inv (inv = 1 / scale, rounded) is within 2^-23 of x / scale relative
- * to it, so it rounds to the same integer unless it lies that close to a
- * half-way point: only then (and for NaN and infinities) does it divide,
- * which costs a dozen instructions (the patch loaders of batch 1 ran 30%
- * slower dividing every element; bench/NOTES.md). */
-__device__ __forceinline__ int gk_quantize(float x, float scale, float inv, int zp) {
-    float v = x * inv;
-    if (!(fabsf(v - floorf(v) - 0.5f) > 4.8e-7f * fabsf(v))) v = __fdiv_rn(x, scale);
-    if (v != v) return zp;
-    return (int)fminf(fmaxf(rintf(v) + (float)zp, -128.0f), 127.0f);
+/* The QConv input codes q[i] of x[i] (gk_conv.quant): QuantizeLinear's
+ * arithmetic (src/ops/quant_params.h: IEEE x / scale, rounded half to
+ * even, plus the zero point, saturated; NaN gives the zero point) in
+ * signed codes. x * inv (inv = 1 / scale, rounded) is within 2^-23 of
+ * x / scale relative to it, so it rounds to the same integer unless it
+ * lies that close to a half-way point: only then (and for NaN and
+ * infinities) are the values divided, which costs a dozen instructions
+ * each (the patch loaders of batch 1 ran 30% slower dividing every
+ * element; bench/NOTES.md). One test and one branch for all N values, so
+ * that their instructions interleave: a branch per value put each
+ * value's dependent chain in series with the next one's. */
+template <int N>
+__device__ __forceinline__ void gk_quantize_n(const float (&x)[N], float scale, float inv, int zp,
+                                              int (&q)[N]) {
+    float v[N];
+    bool divide = false;
+#pragma unroll
+    for (int i = 0; i < N; i++) {
+        v[i] = x[i] * inv;
+        divide |= !(fabsf(v[i] - floorf(v[i]) - 0.5f) > 4.8e-7f * fabsf(v[i]));
+    }
+    if (divide)
+#pragma unroll
+        for (int i = 0; i < N; i++) v[i] = __fdiv_rn(x[i], scale);
+#pragma unroll
+    for (int i = 0; i < N; i++)
+        q[i] = v[i] != v[i] ? zp : (int)fminf(fmaxf(rintf(v[i]) + (float)zp, -128.0f), 127.0f);
 }
 
 /* float -> storage type T, rounded as gk_st rounds: for code that builds

@@ -101,7 +101,7 @@ typedef struct gk_conv {
      * x_zp * sum of the channel's codes, so that
      * y = (acc - corr[m]) * dq[m] + B[m], acc = sum of code * w. */
     int quant;
-    float q_scale, q_inv;   /* q_inv = 1 / q_scale (gk_quantize) */
+    float q_scale, q_inv;   /* q_inv = 1 / q_scale (gk_quantize_n) */
     int q_zp, x_zp;
     int qaux_arg;
     int out_arg;
