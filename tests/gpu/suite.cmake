@@ -23,6 +23,16 @@ if(GLINT_HAVE_CUDA)
   add_test(NAME test_conv_host COMMAND test_conv_host)
   set_tests_properties(test_conv_host PROPERTIES LABELS cuda_host TIMEOUT 300)
 endif()
+# The INT8 kernels' quantiser (gk_quantize_n, cuda_device.cuh) run on the host
+# against QuantizeLinear's reference: needs nvcc but no GPU.
+if(GLINT_HAVE_CUDA)
+  add_executable(test_quantize_host ${CMAKE_CURRENT_LIST_DIR}/test_quantize_host.cu)
+  target_link_libraries(test_quantize_host PRIVATE glint_testlib)
+  target_compile_options(test_quantize_host PRIVATE
+    $<$<BOOL:${GLINT_WERROR}>:--Werror=all-warnings -Xcompiler=-Wall>)
+  add_test(NAME test_quantize_host COMMAND test_quantize_host)
+  set_tests_properties(test_quantize_host PROPERTIES LABELS cuda_host TIMEOUT 120)
+endif()
 
 # The CUDA kernels' index math checked on the host: needs a CUDA build (it
 # links the lowering), not a GPU, so it runs wherever nvcc is (label cuda_host).

@@ -33,6 +33,25 @@ __host__ __device__ __forceinline__ void gk_st(__nv_bfloat16 *p, int64_t i, floa
 /* INT8 weight codes (a QConv's), read as the float they equal exactly. */
 __host__ __device__ __forceinline__ float gk_ld(const int8_t *p, int64_t i) { return (float)p[i]; }
 
+/* Unrolling asked of nvcc's device pass only, in code that also compiles
+ * for the host (the host test's pass): the host compiler does not know the
+ * pragma and warns. */
+#ifdef __CUDA_ARCH__
+#define GK_UNROLL _Pragma("unroll")
+#else
+#define GK_UNROLL
+#endif
+
+/* IEEE single division, rounded to nearest; on the host too, for
+ * tests/gpu/test_quantize_host.cu. */
+__host__ __device__ __forceinline__ float gk_div_rn(float a, float b) {
+#ifdef __CUDA_ARCH__
+    return __fdiv_rn(a, b);
+#else
+    return a / b;
+#endif
+}
+
 /* The QConv input codes q[i] of x[i] (gk_conv.quant): QuantizeLinear's
  * arithmetic (src/ops/quant_params.h: IEEE x / scale, rounded half to
  * even, plus the zero point, saturated; NaN gives the zero point) in
@@ -43,21 +62,23 @@ __host__ __device__ __forceinline__ float gk_ld(const int8_t *p, int64_t i) { re
  * each (the patch loaders of batch 1 ran 30% slower dividing every
  * element; bench/NOTES.md). One test and one branch for all N values, so
  * that their instructions interleave: a branch per value put each
- * value's dependent chain in series with the next one's. */
+ * value's dependent chain in series with the next one's. On the host
+ * too, for tests/gpu/test_quantize_host.cu. */
 template <int N>
-__device__ __forceinline__ void gk_quantize_n(const float (&x)[N], float scale, float inv, int zp,
-                                              int (&q)[N]) {
+__host__ __device__ __forceinline__ void gk_quantize_n(const float (&x)[N], float scale, float inv,
+                                                       int zp, int (&q)[N]) {
     float v[N];
     bool divide = false;
-#pragma unroll
+    GK_UNROLL
     for (int i = 0; i < N; i++) {
         v[i] = x[i] * inv;
         divide |= !(fabsf(v[i] - floorf(v[i]) - 0.5f) > 4.8e-7f * fabsf(v[i]));
     }
-    if (divide)
-#pragma unroll
-        for (int i = 0; i < N; i++) v[i] = __fdiv_rn(x[i], scale);
-#pragma unroll
+    if (divide) {
+        GK_UNROLL
+        for (int i = 0; i < N; i++) v[i] = gk_div_rn(x[i], scale);
+    }
+    GK_UNROLL
     for (int i = 0; i < N; i++)
         q[i] = v[i] != v[i] ? zp : (int)fminf(fmaxf(rintf(v[i]) + (float)zp, -128.0f), 127.0f);
 }
@@ -103,15 +124,6 @@ static inline unsigned gk_blocks(int64_t count) {
 struct gk_ptrs {
     const void *p[GK_MAX_ARGS];
 };
-
-/* Unrolling asked of nvcc's device pass only, in code that also compiles
- * for the host (the host test's pass): the host compiler does not know the
- * pragma and warns. */
-#ifdef __CUDA_ARCH__
-#define GK_UNROLL _Pragma("unroll")
-#else
-#define GK_UNROLL
-#endif
 
 /* Epilogue step k of convolution p on N output values y[j] of sample n,
  * channel m[j] at spatial index i[j] — the semantics of gl_epi_apply in
