@@ -1,7 +1,7 @@
 /* The INT8 kernels' quantiser (gk_quantize_n, cuda_device.cuh: a product by
  * the reciprocal, an exact division for the groups holding a value near a
- * half-way point) run on the host — the very
- * function the kernels call — against QuantizeLinear's reference
+ * half-way point) run on the host — the very function the kernels call —
+ * against QuantizeLinear's reference
  * (gl_quantize_value: IEEE x / scale, half to even, zero point, saturated
  * to int8, NaN to the zero point). Needs nvcc, no GPU, so it always runs.
  * Every code must be equal. Values: random ones over the codes' range and
@@ -58,8 +58,9 @@ static float nudge(float x, int k) {
     return x;
 }
 
-/* n values for scale: a mix of uniform ones, near-half-way ones and ones
- * near the clamp, shuffled so that groups mix them. */
+/* n values for scale, each of a kind drawn at random (so that a group
+ * mixes them): uniform over the codes' range, near a half-way point, near
+ * a whole code, or saturated. */
 static void draw(float *x, int n, float scale) {
     for (int i = 0; i < n; i++) {
         const int kind = (int)(tl_rand_u64() % 4);

@@ -121,6 +121,9 @@ __device__ __forceinline__ void gk_st_pixel(T *y, size_t at, const float (&r)[PM
  * quantisations interleave). */
 #define GK_FOR_CODE_VARIANT(p, k) \
     _Pragma("unroll") for (int k = 0; k < 2 && k < (p).y_codes; k++)
+__device__ __forceinline__ int8_t *gk_code_variant(const gk_conv &p, void *y, int k) {
+    return reinterpret_cast<int8_t *>(y) + (size_t)k * p.n * p.c_out * p.oh * p.ow;
+}
 
 /* A pixel's values r[0 .. PM) for channels from y + at, only the first
  * `count`, as each variant's int8 codes: 4 to a word where the run is
@@ -128,11 +131,10 @@ __device__ __forceinline__ void gk_st_pixel(T *y, size_t at, const float (&r)[PM
 template <int PM>
 __device__ __forceinline__ void gk_st_codes(const gk_conv &p, int8_t *y, size_t at,
                                             const float (&r)[PM], int count) {
-    const size_t numel = (size_t)p.n * p.c_out * p.oh * p.ow;
     GK_FOR_CODE_VARIANT(p, k) {
         int c[PM];
         gk_quantize_n<PM>(r, p.y_scale[k], p.y_inv[k], p.y_zp[k], c);
-        int8_t *yk = y + k * numel + at;
+        int8_t *yk = gk_code_variant(p, y, k) + at;
         if constexpr (PM % 4 == 0)
             if (count >= PM && ((uintptr_t)yk & 3) == 0) {
 #pragma unroll
@@ -261,11 +263,10 @@ __device__ __forceinline__ void gk_frag_store(const gk_conv &p, const gk_tile_po
     if constexpr (std::is_same_v<T, __half>)
         if (p.y_codes) { /* NHWC, c_out a multiple of 16 (cuda_lower_layout.c): a
                               * thread's channels 2t, 2t + 1 are one aligned 16-bit store */
-            const size_t numel = (size_t)p.n * p.c_out * p.oh * p.ow;
             GK_FOR_CODE_VARIANT(p, k) {
                 int q[NF * 4];
                 gk_quantize_n<NF * 4>(rv, p.y_scale[k], p.y_inv[k], p.y_zp[k], q);
-                int8_t *yk = reinterpret_cast<int8_t *>(y) + k * numel;
+                int8_t *yk = gk_code_variant(p, y, k);
 #pragma unroll
                 for (int j = 0; j < NF; j++)
 #pragma unroll
