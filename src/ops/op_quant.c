@@ -51,15 +51,17 @@ static glint_status check_scale(const char *op, const gl_qdq_params *p, const gl
                        "%s: scale %s is neither a scalar nor a 1-D per-axis vector (block "
                        "quantisation is not supported)",
                        op, gl_shape_str(&in[1].shape, ss, sizeof ss));
-    if (in[1].shape.rank == 1) {
+    /* One value is per-tensor quantisation, whose axis ONNX ignores: ONNX
+     * Runtime's quantiser writes a bias's 1-element scale with the default
+     * axis 1 on the rank-1 bias. */
+    if (in[1].shape.rank == 1 && n_scale > 1) {
         if ((st = gl_axis_norm(op, p->axis, in[0].shape.rank, axis, err))) return st;
         *axis_dim = in[0].shape.d[*axis];
-        if (n_scale != *axis_dim && n_scale != 1)
+        if (n_scale != *axis_dim)
             return gl_fail(err, GLINT_ERR_INVALID_MODEL,
                            "%s: scale %s does not match axis %d of input %s", op,
                            gl_shape_str(&in[1].shape, ss, sizeof ss), *axis,
                            gl_shape_str(&in[0].shape, xs, sizeof xs));
-        if (n_scale == 1) *axis_dim = 0; /* one value: per tensor */
     }
     if (gl_in_present(in, n_in, 2) && !gl_shape_equal(&in[2].shape, &in[1].shape) &&
         gl_shape_numel(&in[2].shape) != n_scale)

@@ -88,6 +88,28 @@ static void c_qdq_uint8(gu_graph *b) {
     gu_output(b, "y");
 }
 
+/* A QDQ input that a conv and an Add both read: the conv runs as a QConv,
+ * the Add reads the DequantizeLinear, which on CUDA runs with its
+ * QuantizeLinear as one kernel (GKU_QDQ); uint8 codes (zero point 128) or
+ * int8 ones (zero point -2, so that the lowest inputs saturate). */
+static void qdq_residual(gu_graph *b, bool u8) {
+    gu_input(b, "x", 4, (int64_t[]){8, 16, 16, 16});
+    gu_floats(b, "xs", 1, (float[]){u8 ? 2.0f / 255.0f : 1.0f / 127.0f});
+    gl_const *zp = gu_const(b, "xz", u8 ? GLINT_DTYPE_UINT8 : GLINT_DTYPE_INT8, 0, NULL);
+    if (zp && u8) *(uint8_t *)zp->data = 128;
+    if (zp && !u8) *(int8_t *)zp->data = -2;
+    gu_weight(b, "w", D_(16, 16, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
+    gu_node(b, "QuantizeLinear", L_("x", "xs", "xz"), L_("xq"));
+    gu_node(b, "DequantizeLinear", L_("xq", "xs", "xz"), L_("xd"));
+    int n = gu_node(b, "Conv", L_("xd", "w", "bias"), L_("c"));
+    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
+    gu_node(b, "Add", L_("c", "xd"), L_("y"));
+    gu_output(b, "y");
+}
+static void c_qdq_residual_u8(gu_graph *b) { qdq_residual(b, true); }
+static void c_qdq_residual_s8(gu_graph *b) { qdq_residual(b, false); }
+
 typedef struct int8_case {
     const char *name;
     void (*build)(gu_graph *b); /* or NULL: the single convolution `conv` */
@@ -130,6 +152,8 @@ static const int8_case g_cases[] = {
     {.name = "nhwc_pipeline", .build = c_nhwc_pipeline, .imma = true, .chain = 2, .nhwc = true,
      .codes = 2},
     {.name = "qdq_uint8", .build = c_qdq_uint8, .imma = true, .qdq = true},
+    {.name = "qdq_residual_u8", .build = c_qdq_residual_u8, .imma = true, .qdq = true},
+    {.name = "qdq_residual_s8", .build = c_qdq_residual_s8, .imma = true, .qdq = true},
 };
 
 #define MAX_IO 4

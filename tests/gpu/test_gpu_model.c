@@ -12,6 +12,7 @@
 
 #include "gpu_model_util.h"
 #include "gpu_util.h"
+#include "npy.h"
 
 static char g_models[GM_MAX_MODELS][512];
 static int g_n_models;
@@ -179,6 +180,57 @@ static void parity_int8(const char *path, int batch, int size) {
         for (int i = 0; i < GM_MAX_IO; i++) free(out[k][i]);
     }
     gm_free_io(&io);
+}
+
+/* The generator as ONNX Runtime's quantiser exports it (tests/models/qdq;
+ * tests/quant/test_qdq_ort.c holds the CPU engine to ONNX Runtime's answer,
+ * which it gives bit for bit) on CUDA at INT8 (its convolutions QConvs, its
+ * other QuantizeLinear / DequantizeLinear pairs one kernel each, GKU_QDQ),
+ * FP16 and FP32, against that answer, output poisoned first: INT8's bound
+ * of gu_model_parity for all three (a code flips where half storage, or a
+ * float sum in another order, puts a value across a code boundary). */
+static void qdq_exported(void) {
+    const char *dir = GLINT_SOURCE_DIR "/tests/models/qdq/";
+    static const char *const files[3] = {"qdq_content.npy", "qdq_style.npy", "qdq_ort.npy"};
+    npy_array a[3];
+    char path[512], err[512] = "";
+    int loaded = 0;
+    for (; loaded < 3; loaded++) {
+        snprintf(path, sizeof path, "%s%s", dir, files[loaded]);
+        if (npy_read(path, &a[loaded], err, sizeof err)) break;
+    }
+    if (loaded < 3) report(false, "qdq exported: %s", err);
+    snprintf(path, sizeof path, "%sglyph_generator_qdq.onnx", dir);
+    static const glint_precision precs[3] = {GLINT_PRECISION_INT8, GLINT_PRECISION_FP16,
+                                             GLINT_PRECISION_FP32};
+    const size_t n = loaded == 3 ? a[2].bytes / sizeof(float) : 0;
+    float *got = n ? malloc(n * sizeof(float)) : NULL;
+    for (int k = 0; got && k < 3; k++) {
+        glint_engine *e = NULL;
+        glint_context *c = NULL;
+        glint_status st = gm_engine(path, GLINT_DEVICE_CUDA, precs[k], 0, 0, &e, err, sizeof err);
+        if (!st) st = glint_context_create(e, &c, err, sizeof err);
+        glint_tensor in[2], out = {"glyph", 0, 0, {0}, got, n * sizeof(float)};
+        for (int i = 0; i < 2; i++) {
+            in[i] = (glint_tensor){i ? "style" : "content", a[i].dtype, a[i].rank, {0}, a[i].data,
+                                   a[i].bytes};
+            memcpy(in[i].dims, a[i].dims, sizeof in[i].dims);
+        }
+        tl_poison(got, n);
+        if (!st && glint_run(c, in, 2, &out, 1)) {
+            st = GLINT_ERR_DEVICE;
+            snprintf(err, sizeof err, "%s", glint_context_last_error(c));
+        }
+        char fig[160] = "";
+        const bool ok = !st && gu_first_nan(got, n) < 0 &&
+                        gu_model_parity(got, a[2].data, n, GLINT_PRECISION_INT8, fig, sizeof fig);
+        report(ok, "qdq exported %s (cuda vs onnx runtime): %s", glint_precision_name(precs[k]),
+               st ? err : fig);
+        glint_context_free(c);
+        glint_engine_free(e);
+    }
+    free(got);
+    for (int i = 0; i < loaded; i++) npy_free(&a[i]);
 }
 
 /* The same kernels with and without graph capture give identical bits. */
@@ -575,5 +627,6 @@ int main(void) {
     report(w16 > 0 && w16 == wbf, "memory %s: weight bytes fp16 %zu, bf16 %zu (equal)",
            base(main_model), w16, wbf);
     threads(main_model);
+    qdq_exported();
     return TEST_END();
 }

@@ -117,6 +117,30 @@ static void test_qdq_errors(void) {
     CHECK(gl_op_quantize_linear.infer(&p, in, 2, &out, 1, &err) == GLINT_ERR_UNSUPPORTED);
 }
 
+/* A 1-element scale is per-tensor quantisation, whose axis ONNX ignores:
+ * ONNX Runtime's quantiser writes a bias's DequantizeLinear with a [1]
+ * scale, a scalar zero point and the default axis 1 on the rank-1 int32
+ * bias (tests/models/qdq). Fresh random codes. */
+static void test_dq_one_value_scale(void) {
+    int32_t q[5], zp = 0;
+    float s[1] = {tl_rand_uniform(1e-4f, 1e-2f)}, y[5];
+    for (int i = 0; i < 5; i++) q[i] = rand_int(-100000, 100000);
+    gl_qdq_params p = {.axis = 1, .dequantize = true};
+    gl_tensor in[3] = {{GLINT_DTYPE_INT32, {.rank = 1, .d = {5}}, q},
+                       {GLINT_DTYPE_FLOAT32, {.rank = 1, .d = {1}}, s},
+                       {GLINT_DTYPE_INT32, {.rank = 0}, &zp}};
+    gl_tensor out = {GLINT_DTYPE_UNDEFINED, {.rank = -1}, y};
+    gl_err err = {0};
+    CHECK_OK(gl_op_dequantize_linear.infer(&p, in, 3, &out, 1, &err));
+    tl_poison(y, 5);
+    CHECK_OK(gl_op_dequantize_linear.run(&p, in, 3, &out, 1, NULL, &err));
+    for (int i = 0; i < 5; i++) CHECK(y[i] == (float)q[i] * s[0]);
+    /* two values are per-axis, and axis 1 of a rank-1 input is then an error */
+    in[1].shape.d[0] = 2;
+    in[2].shape = in[1].shape;
+    CHECK(gl_op_dequantize_linear.infer(&p, in, 3, &out, 1, &err) == GLINT_ERR_INVALID_MODEL);
+}
+
 /* ------------------------------------------------------------ QConv */
 typedef struct qcase {
     int64_t n, cin, cout, group, h, w, k, stride, dil, pad;
@@ -347,6 +371,7 @@ int main(void) {
         test_qdq(GLINT_DTYPE_UINT8, i & 1);
     }
     test_qdq_errors();
+    test_dq_one_value_scale();
     for (int i = 0; i < 40; i++) test_qconv_exact(i);
     test_qconv_vs_fp32();
     test_bf16();

@@ -2,8 +2,9 @@
  * inference BatchNormalization. */
 #include "backend/cuda/cuda_device.cuh"
 
-__device__ __forceinline__ float unary_apply(int op, float x, float a, float b) {
-    switch (op) {
+__device__ __forceinline__ float unary_apply(const gk_unary &p, float x) {
+    const float a = p.alpha, b = p.beta;
+    switch (p.op) {
     case GKU_RELU: return x > 0.0f ? x : (x != x ? x : 0.0f); /* NaN passes, as in src/ops */
     case GKU_LEAKY_RELU: return x >= 0.0f ? x : a * x;
     case GKU_SIGMOID: return 1.0f / (1.0f + expf(-x));
@@ -21,13 +22,19 @@ __device__ __forceinline__ float unary_apply(int op, float x, float a, float b) 
     case GKU_HARD_SIGMOID: return fminf(fmaxf(a * x + b, 0.0f), 1.0f);
     case GKU_RECIPROCAL: return 1.0f / x;
     case GKU_LOG: return logf(x);
+    case GKU_QDQ: { /* QuantizeLinear's codes (NaN: the zero point), then back */
+        const float v[1] = {x};
+        int q[1];
+        gk_quantize_n<1>(v, a, b, p.zp, q);
+        return (float)(q[0] - p.zp) * a;
+    }
     }
     return x;
 }
 
 template <typename T>
 __global__ void unary_kernel(gk_unary p, const T *x, T *y) {
-    GK_FOR(i, p.count) gk_st(y, i, unary_apply(p.op, gk_ld(x, i), p.alpha, p.beta));
+    GK_FOR(i, p.count) gk_st(y, i, unary_apply(p, gk_ld(x, i)));
 }
 
 __device__ __forceinline__ float binary_apply(int op, float a, float b) {

@@ -59,7 +59,8 @@ typedef enum gk_kind {
 typedef enum gk_unary_op {
     GKU_RELU, GKU_LEAKY_RELU, GKU_SIGMOID, GKU_TANH, GKU_CLIP, GKU_ERF, GKU_EXP,
     GKU_NEG, GKU_ABS, GKU_SQRT, GKU_SILU, GKU_GELU, GKU_ELU, GKU_SOFTPLUS,
-    GKU_HARD_SIGMOID, GKU_RECIPROCAL, GKU_LOG
+    GKU_HARD_SIGMOID, GKU_RECIPROCAL, GKU_LOG,
+    GKU_QDQ /* QuantizeLinear then DequantizeLinear (gk_unary) */
 } gk_unary_op;
 
 typedef enum gk_binary_op { GKB_ADD, GKB_SUB, GKB_MUL, GKB_DIV, GKB_MAX, GKB_MIN, GKB_POW } gk_binary_op;
@@ -132,9 +133,14 @@ typedef struct gk_convt {
     int has_bias;
 } gk_convt;
 
+/* GKU_QDQ: a per-tensor QuantizeLinear and the DequantizeLinear that undoes
+ * it (as quantisation tools export a quantised tensor), in one kernel:
+ * scale alpha, its reciprocal beta, the zero point zp as a signed code
+ * (a uint8 one shifted by -128, as gk_conv's). */
 typedef struct gk_unary {
     int op;
     float alpha, beta;
+    int zp;
     int64_t count;
 } gk_unary;
 

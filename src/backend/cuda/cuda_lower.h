@@ -37,6 +37,13 @@ struct gl_cuda_lower {
                          * whose float input the conv quantises as it loads it, or -1 */
 };
 
+/* Whether step d is a DequantizeLinear that undoes QuantizeLinear step q
+ * (per tensor, of a float tensor): it reads q's codes with the same
+ * constant scale and zero point, as quantisation tools export a quantised
+ * tensor. It then runs as one kernel from q's float input (GKU_QDQ), and q
+ * not at all when nothing else reads its codes (cuda_lower_nn.c). */
+bool gl_cuda_dq_mirrors(const gl_cuda_lower *L, int d, int q);
+
 /* Appends a zeroed descriptor for node `node`; NULL on allocation failure. */
 gk_desc *gl_cuda_add_desc(gl_cuda_lower *L, gk_kind kind, int node, gl_err *err);
 

@@ -256,16 +256,16 @@ static void fold_operand(gl_cuda_lower *L, int si, int e) {
     L->fold_op[si * GL_MAX_EPILOGUE + e] = f;
 }
 
-/* Whether step q is a QuantizeLinear a QConv can apply itself while
- * loading: per tensor, constant scale and zero point, a float input. */
-static bool quantizer_folds(const gl_cuda_lower *L, int q) {
+/* Whether step q is a QuantizeLinear of a float tensor computed at run
+ * time, by a constant per-tensor scale and zero point, to int8 or uint8. */
+static bool quantizer_per_tensor(const gl_cuda_lower *L, int q) {
     const gl_plan *p = L->plan;
     if (q < 0 || !is_op(&p->steps[q], "", "QuantizeLinear")) return false;
     const gl_plan_step *s = &p->steps[q];
     if (s->n_inputs < 2 || s->n_outputs != 1 || s->inputs[0] < 0 || s->inputs[1] < 0) return false;
     const gl_plan_tensor *x = &p->tensors[s->inputs[0]], *sc = &p->tensors[s->inputs[1]];
     const gl_plan_tensor *y = &p->tensors[s->outputs[0]];
-    if (x->dtype != GLINT_DTYPE_FLOAT32 || x->is_const || x->shape.rank != 4 || !sc->is_const ||
+    if (x->dtype != GLINT_DTYPE_FLOAT32 || x->is_const || !sc->is_const ||
         sc->dtype != GLINT_DTYPE_FLOAT32 || gl_shape_numel(&sc->shape) != 1 ||
         (y->dtype != GLINT_DTYPE_INT8 && y->dtype != GLINT_DTYPE_UINT8))
         return false;
@@ -276,9 +276,41 @@ static bool quantizer_folds(const gl_cuda_lower *L, int q) {
     return true;
 }
 
+/* Whether step q is a QuantizeLinear a QConv can apply itself while
+ * loading: per tensor, of an NCHW float tensor. */
+static bool quantizer_folds(const gl_cuda_lower *L, int q) {
+    return quantizer_per_tensor(L, q) && L->plan->tensors[L->plan->steps[q].inputs[0]].shape.rank == 4;
+}
+
+/* Input k (1 scale, 2 zero point) of step s as a constant's bytes, or NULL
+ * when it is absent. */
+static const gl_plan_tensor *step_const(const gl_cuda_lower *L, const gl_plan_step *s, int k) {
+    return k < s->n_inputs && s->inputs[k] >= 0 ? &L->plan->tensors[s->inputs[k]] : NULL;
+}
+
+bool gl_cuda_dq_mirrors(const gl_cuda_lower *L, int d, int q) {
+    const gl_plan *p = L->plan;
+    if (d < 0 || !quantizer_per_tensor(L, q) || !is_op(&p->steps[d], "", "DequantizeLinear"))
+        return false;
+    const gl_plan_step *ds = &p->steps[d], *qs = &p->steps[q];
+    if (ds->n_outputs != 1 || ds->outputs[0] < 0 || ds->inputs[0] != qs->outputs[0] ||
+        p->tensors[ds->outputs[0]].dtype != GLINT_DTYPE_FLOAT32)
+        return false;
+    for (int k = 1; k < 3; k++) { /* the same constant scale, and zero point or none */
+        const gl_plan_tensor *a = step_const(L, ds, k), *b = step_const(L, qs, k);
+        if (!a != !b) return false;
+        if (a && (!a->is_const || a->dtype != b->dtype || gl_shape_numel(&a->shape) != 1 ||
+                  memcmp(a->data, b->data, glint_dtype_size(a->dtype)) != 0))
+            return false;
+    }
+    return true;
+}
+
 /* QConvs read the float tensor their QuantizeLinear reads and quantise it
- * themselves (cuda_conv_imma.cuh); the QuantizeLinear runs only when
- * something other than such QConvs reads its codes. */
+ * themselves (cuda_conv_imma.cuh), and a DequantizeLinear that undoes a
+ * QuantizeLinear runs as one kernel from the same float tensor
+ * (gl_cuda_dq_mirrors); the QuantizeLinear runs only when something else
+ * reads its codes (the CUDA backend has no kernel of its own for it). */
 static void plan_quant_folds(gl_cuda_lower *L) {
     const gl_plan *p = L->plan;
     for (int si = 0; si < p->n_steps; si++) {
@@ -288,10 +320,11 @@ static void plan_quant_folds(gl_cuda_lower *L) {
         if (quantizer_folds(L, q)) L->fold_q[si] = q;
     }
     for (int q = 0; q < p->n_steps; q++) {
-        if (!quantizer_folds(L, q)) continue;
-        int codes = p->steps[q].outputs[0], folded = 0;
-        for (int si = 0; si < p->n_steps; si++) folded += L->fold_q[si] == q;
-        if (folded == L->readers[codes] && !L->is_output[codes]) L->skip[q] = true;
+        if (!quantizer_per_tensor(L, q)) continue;
+        int codes = p->steps[q].outputs[0], handled = 0;
+        for (int si = 0; si < p->n_steps; si++)
+            handled += L->fold_q[si] == q || gl_cuda_dq_mirrors(L, si, q);
+        if (handled == L->readers[codes] && !L->is_output[codes]) L->skip[q] = true;
     }
 }
 

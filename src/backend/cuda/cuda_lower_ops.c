@@ -124,6 +124,38 @@ static glint_status lower_unary(gl_cuda_lower *L, int si, int op, gl_err *err) {
     return GLINT_OK;
 }
 
+/* A DequantizeLinear of a skipped QuantizeLinear's codes that it undoes
+ * (gl_cuda_dq_mirrors): the pair as one kernel from the float tensor. */
+static glint_status lower_dequantize(gl_cuda_lower *L, int si, gl_err *err) {
+    const gl_plan *p = L->plan;
+    const gl_plan_step *s = &p->steps[si];
+    const int q = s->inputs[0] >= 0 ? L->producer[s->inputs[0]] : -1;
+    if (q < 0 || !L->skip[q] || !gl_cuda_dq_mirrors(L, si, q))
+        return gl_cuda_unsupported(L, si, err,
+                                   "has no CUDA kernel (a DequantizeLinear runs only where it "
+                                   "undoes a per-tensor QuantizeLinear of a float tensor)");
+    const gl_plan_step *qs = &p->steps[q];
+    const gl_plan_tensor *zpt = qs->n_inputs > 2 && qs->inputs[2] >= 0 ? &p->tensors[qs->inputs[2]]
+                                                                      : NULL;
+    const float scale = *(const float *)p->tensors[qs->inputs[1]].data;
+    int zp = 0;
+    if (zpt) zp = zpt->dtype == GLINT_DTYPE_UINT8 ? *(const uint8_t *)zpt->data - 128
+                                                  : *(const int8_t *)zpt->data;
+    else if (p->tensors[qs->outputs[0]].dtype == GLINT_DTYPE_UINT8)
+        zp = -128;
+    gk_desc *d = gl_cuda_add_desc(L, GK_UNARY, s->node, err);
+    if (!d) return err->status;
+    d->n_args = 2;
+    d->args[0] = qs->inputs[0];
+    d->args[1] = s->outputs[0];
+    d->u.unary.op = GKU_QDQ;
+    d->u.unary.alpha = scale;
+    d->u.unary.beta = 1.0f / scale;
+    d->u.unary.zp = zp;
+    d->u.unary.count = L->pp->t[s->outputs[0]].numel;
+    return GLINT_OK;
+}
+
 static int binary_code(const char *name) {
     static const struct { const char *n; int op; } t[] = {
         {"Add", GKB_ADD}, {"Sub", GKB_SUB}, {"Mul", GKB_MUL}, {"Div", GKB_DIV},
@@ -430,6 +462,7 @@ glint_status gl_cuda_lower_step(gl_cuda_lower *L, int si, gl_err *err) {
             return lower_view(L, si, err);
         return gl_cuda_unsupported(L, si, err, "casts between dtypes");
     }
+    if (!strcmp(name, "DequantizeLinear")) return lower_dequantize(L, si, err);
     int op = unary_code(name);
     if (op >= 0) return lower_unary(L, si, op, err);
     op = binary_code(name);
