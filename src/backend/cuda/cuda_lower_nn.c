@@ -282,10 +282,20 @@ static bool quantizer_folds(const gl_cuda_lower *L, int q) {
     return quantizer_per_tensor(L, q) && L->plan->tensors[L->plan->steps[q].inputs[0]].shape.rank == 4;
 }
 
-/* Input k (1 scale, 2 zero point) of step s as a constant's bytes, or NULL
- * when it is absent. */
+/* Input k (1 scale, 2 zero point) of step s, or NULL when it is absent. */
 static const gl_plan_tensor *step_const(const gl_cuda_lower *L, const gl_plan_step *s, int k) {
     return k < s->n_inputs && s->inputs[k] >= 0 ? &L->plan->tensors[s->inputs[k]] : NULL;
+}
+
+bool gl_cuda_quantizer_params(const gl_cuda_lower *L, int q, float *scale, int *zp) {
+    const gl_plan_step *qs = &L->plan->steps[q];
+    const bool u8 = L->plan->tensors[qs->outputs[0]].dtype == GLINT_DTYPE_UINT8;
+    int64_t z = 0;
+    if (qs->n_inputs > 2 && qs->inputs[2] >= 0 && !gl_cuda_const_i64(L, qs->inputs[2], 0, &z))
+        return false;
+    if (!gl_cuda_const_f32(L, qs->inputs[1], 0, scale)) return false;
+    *zp = (int)z - (u8 ? 128 : 0);
+    return true;
 }
 
 bool gl_cuda_dq_mirrors(const gl_cuda_lower *L, int d, int q) {
@@ -537,20 +547,17 @@ static glint_status qconv_input(gl_cuda_lower *L, int si, gk_conv *c, gl_err *er
         return gl_cuda_unsupported(L, si, err,
                                    "reads int8 codes not made by a per-tensor QuantizeLinear of "
                                    "a float tensor");
-    const gl_plan_step *qs = &L->plan->steps[q];
     const bool u8 = L->plan->tensors[s->inputs[0]].dtype == GLINT_DTYPE_UINT8;
-    const int off = u8 ? 128 : 0;
-    int64_t zp = 0;
-    if (qs->n_inputs > 2 && qs->inputs[2] >= 0 && !gl_cuda_const_i64(L, qs->inputs[2], 0, &zp))
-        return gl_cuda_unsupported(L, si, err, "has a QuantizeLinear zero point that is not a constant");
     float scale = 0.0f;
-    if (!gl_cuda_const_f32(L, qs->inputs[1], 0, &scale))
-        return gl_cuda_unsupported(L, si, err, "has a QuantizeLinear scale that is not a constant");
+    int zp = 0;
+    if (!gl_cuda_quantizer_params(L, q, &scale, &zp))
+        return gl_cuda_unsupported(L, si, err,
+                                   "has a QuantizeLinear scale or zero point that is not a constant");
     c->quant = 1;
     c->q_scale = scale;
     c->q_inv = 1.0f / scale;
-    c->q_zp = (int)zp - off;
-    c->x_zp = qp->x_zero_point - off;
+    c->q_zp = zp;
+    c->x_zp = qp->x_zero_point - (u8 ? 128 : 0);
     return GLINT_OK;
 }
 

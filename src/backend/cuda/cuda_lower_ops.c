@@ -134,19 +134,15 @@ static glint_status lower_dequantize(gl_cuda_lower *L, int si, gl_err *err) {
         return gl_cuda_unsupported(L, si, err,
                                    "has no CUDA kernel (a DequantizeLinear runs only where it "
                                    "undoes a per-tensor QuantizeLinear of a float tensor)");
-    const gl_plan_step *qs = &p->steps[q];
-    const gl_plan_tensor *zpt = qs->n_inputs > 2 && qs->inputs[2] >= 0 ? &p->tensors[qs->inputs[2]]
-                                                                      : NULL;
-    const float scale = *(const float *)p->tensors[qs->inputs[1]].data;
+    float scale = 0.0f;
     int zp = 0;
-    if (zpt) zp = zpt->dtype == GLINT_DTYPE_UINT8 ? *(const uint8_t *)zpt->data - 128
-                                                  : *(const int8_t *)zpt->data;
-    else if (p->tensors[qs->outputs[0]].dtype == GLINT_DTYPE_UINT8)
-        zp = -128;
+    if (!gl_cuda_quantizer_params(L, q, &scale, &zp))
+        return gl_cuda_unsupported(L, si, err,
+                                   "has a QuantizeLinear scale or zero point that is not a constant");
     gk_desc *d = gl_cuda_add_desc(L, GK_UNARY, s->node, err);
     if (!d) return err->status;
     d->n_args = 2;
-    d->args[0] = qs->inputs[0];
+    d->args[0] = p->steps[q].inputs[0];
     d->args[1] = s->outputs[0];
     d->u.unary.op = GKU_QDQ;
     d->u.unary.alpha = scale;
