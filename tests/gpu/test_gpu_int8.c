@@ -72,43 +72,33 @@ static void c_nhwc_chain(gu_graph *b) { gu_nhwc_chain(b, 1, false); }
 static void c_nhwc_chain_b40(gu_graph *b) { gu_nhwc_chain(b, 40, false); }
 /* The same over 80 channels (gu_nhwc_pipeline), batch 48. */
 static void c_nhwc_pipeline(gu_graph *b) { gu_nhwc_pipeline(b, 48); }
-/* A QDQ graph as quantisation tools export it: uint8 activations (zero
- * point 128, codes shifted to signed on the GPU); no calibration run. */
-static void c_qdq_uint8(gu_graph *b) {
-    gu_input(b, "x", 4, (int64_t[]){40, 32, 16, 16});
-    gu_floats(b, "xs", 1, (float[]){2.0f / 255.0f});
-    gl_const *zp = gu_const(b, "xz", GLINT_DTYPE_UINT8, 0, NULL);
-    if (zp) *(uint8_t *)zp->data = 128;
-    gu_weight(b, "w", D_(32, 32, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(32), -0.5f, 0.5f);
-    gu_node(b, "QuantizeLinear", L_("x", "xs", "xz"), L_("xq"));
-    gu_node(b, "DequantizeLinear", L_("xq", "xs", "xz"), L_("xd"));
-    int n = gu_node(b, "Conv", L_("xd", "w", "bias"), L_("y"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_output(b, "y");
-}
-
-/* A QDQ input that a conv and an Add both read: the conv runs as a QConv,
- * the Add reads the DequantizeLinear, which on CUDA runs with its
- * QuantizeLinear as one kernel (GKU_QDQ); uint8 codes (zero point 128) or
- * int8 ones (zero point -2, so that the lowest inputs saturate). */
-static void qdq_residual(gu_graph *b, bool u8) {
-    gu_input(b, "x", 4, (int64_t[]){8, 16, 16, 16});
+/* A QDQ graph as quantisation tools export it, x -> QuantizeLinear ->
+ * DequantizeLinear -> Conv 3x3 (c -> c channels, batch n, 16x16): uint8
+ * activations (zero point 128, codes shifted to signed on the GPU) or int8
+ * ones (zero point -2); no calibration run. With residual an Add reads the
+ * DequantizeLinear too. */
+static void qdq_conv(gu_graph *b, int64_t n, int64_t c, bool u8, bool residual) {
+    gu_input(b, "x", 4, (int64_t[]){n, c, 16, 16});
     gu_floats(b, "xs", 1, (float[]){u8 ? 2.0f / 255.0f : 1.0f / 127.0f});
     gl_const *zp = gu_const(b, "xz", u8 ? GLINT_DTYPE_UINT8 : GLINT_DTYPE_INT8, 0, NULL);
     if (zp && u8) *(uint8_t *)zp->data = 128;
     if (zp && !u8) *(int8_t *)zp->data = -2;
-    gu_weight(b, "w", D_(16, 16, 3, 3), -0.2f, 0.2f);
-    gu_weight(b, "bias", D_(16), -0.5f, 0.5f);
+    gu_weight(b, "w", D_(c, c, 3, 3), -0.2f, 0.2f);
+    gu_weight(b, "bias", D_(c), -0.5f, 0.5f);
     gu_node(b, "QuantizeLinear", L_("x", "xs", "xz"), L_("xq"));
     gu_node(b, "DequantizeLinear", L_("xq", "xs", "xz"), L_("xd"));
-    int n = gu_node(b, "Conv", L_("xd", "w", "bias"), L_("c"));
-    gu_attr_ints(b, n, "pads", D_(1, 1, 1, 1));
-    gu_node(b, "Add", L_("c", "xd"), L_("y"));
+    int k = gu_node(b, "Conv", L_("xd", "w", "bias"), L_(residual ? "c" : "y"));
+    gu_attr_ints(b, k, "pads", D_(1, 1, 1, 1));
+    if (residual) gu_node(b, "Add", L_("c", "xd"), L_("y"));
     gu_output(b, "y");
 }
-static void c_qdq_residual_u8(gu_graph *b) { qdq_residual(b, true); }
-static void c_qdq_residual_s8(gu_graph *b) { qdq_residual(b, false); }
+static void c_qdq_uint8(gu_graph *b) { qdq_conv(b, 40, 32, true, false); }
+/* A QDQ input that a conv and an Add both read: the conv runs as a QConv,
+ * the Add reads the DequantizeLinear, which on CUDA runs with its
+ * QuantizeLinear as one kernel (GKU_QDQ); uint8 codes or int8 ones (zero
+ * point -2, so that the lowest inputs saturate). */
+static void c_qdq_residual_u8(gu_graph *b) { qdq_conv(b, 8, 16, true, true); }
+static void c_qdq_residual_s8(gu_graph *b) { qdq_conv(b, 8, 16, false, true); }
 
 typedef struct int8_case {
     const char *name;
