@@ -99,14 +99,8 @@ __device__ __forceinline__ int gi_patch_at(int pos, int h) {
 __device__ __forceinline__ uint4 gi_quantize16(const float (&v)[16], const gk_conv &p) {
     int q[16];
     gk_quantize_n<16>(v, p.q_scale, p.q_inv, p.q_zp, q);
-    uint32_t wd[4];
-#pragma unroll
-    for (int i = 0; i < 4; i++) {
-        wd[i] = 0;
-#pragma unroll
-        for (int u = 0; u < 4; u++) wd[i] |= (uint32_t)(q[4 * i + u] & 0xff) << (8 * u);
-    }
-    return make_uint4(wd[0], wd[1], wd[2], wd[3]);
+    return make_uint4(gk_code_word(q), gk_code_word(q + 4), gk_code_word(q + 8),
+                      gk_code_word(q + 12));
 }
 
 /* The patch of chunk c0 (cn channels) from a float input, quantised by the

@@ -125,6 +125,12 @@ __device__ __forceinline__ int8_t *gk_code_variant(const gk_conv &p, void *y, in
     return reinterpret_cast<int8_t *>(y) + (size_t)k * p.n * p.c_out * p.oh * p.ow;
 }
 
+/* Codes q[0 .. 3] as one word, q[0] in the lowest byte (first in memory). */
+__device__ __forceinline__ uint32_t gk_code_word(const int *q) {
+    return (uint32_t)(q[0] & 0xff) | (uint32_t)(q[1] & 0xff) << 8 | (uint32_t)(q[2] & 0xff) << 16 |
+           (uint32_t)(q[3] & 0xff) << 24;
+}
+
 /* A pixel's values r[0 .. PM) for channels from y + at, only the first
  * `count`, as each variant's int8 codes: 4 to a word where the run is
  * whole and aligned, else byte by byte. */
@@ -139,9 +145,7 @@ __device__ __forceinline__ void gk_st_codes(const gk_conv &p, int8_t *y, size_t 
             if (count >= PM && ((uintptr_t)yk & 3) == 0) {
 #pragma unroll
                 for (int w = 0; w < PM / 4; w++)
-                    reinterpret_cast<uint32_t *>(yk)[w] =
-                        (uint32_t)(c[4 * w] & 0xff) | (uint32_t)(c[4 * w + 1] & 0xff) << 8 |
-                        (uint32_t)(c[4 * w + 2] & 0xff) << 16 | (uint32_t)(c[4 * w + 3] & 0xff) << 24;
+                    reinterpret_cast<uint32_t *>(yk)[w] = gk_code_word(c + 4 * w);
                 continue;
             }
 #pragma unroll

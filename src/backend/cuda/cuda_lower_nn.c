@@ -279,7 +279,8 @@ static bool quantizer_per_tensor(const gl_cuda_lower *L, int q) {
 /* Whether step q is a QuantizeLinear a QConv can apply itself while
  * loading: per tensor, of an NCHW float tensor. */
 static bool quantizer_folds(const gl_cuda_lower *L, int q) {
-    return quantizer_per_tensor(L, q) && L->plan->tensors[L->plan->steps[q].inputs[0]].shape.rank == 4;
+    return quantizer_per_tensor(L, q) &&
+           L->plan->tensors[L->plan->steps[q].inputs[0]].shape.rank == 4;
 }
 
 /* Input k (1 scale, 2 zero point) of step s, or NULL when it is absent. */
@@ -552,7 +553,8 @@ static glint_status qconv_input(gl_cuda_lower *L, int si, gk_conv *c, gl_err *er
     int zp = 0;
     if (!gl_cuda_quantizer_params(L, q, &scale, &zp))
         return gl_cuda_unsupported(L, si, err,
-                                   "has a QuantizeLinear scale or zero point that is not a constant");
+                                   "has a QuantizeLinear scale or zero point that is not a "
+                                   "constant");
     c->quant = 1;
     c->q_scale = scale;
     c->q_inv = 1.0f / scale;
