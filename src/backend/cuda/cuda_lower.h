@@ -44,10 +44,12 @@ struct gl_cuda_lower {
  * not at all when nothing else reads its codes (cuda_lower_nn.c). */
 bool gl_cuda_dq_mirrors(const gl_cuda_lower *L, int d, int q);
 
-/* The constant scale and zero point of per-tensor QuantizeLinear step q,
- * the zero point as a signed code (a uint8 one shifted by -128, as the
- * kernels take it); false when either is not a constant. */
-bool gl_cuda_quantizer_params(const gl_cuda_lower *L, int q, float *scale, int *zp);
+/* The constant scale and zero point of per-tensor QuantizeLinear step q
+ * that step si applies, the zero point as a signed code (a uint8 one
+ * shifted by -128, as the kernels take it); an error naming step si when
+ * either is not a constant. */
+glint_status gl_cuda_quantizer_params(gl_cuda_lower *L, int si, int q, float *scale, int *zp,
+                                      gl_err *err);
 
 /* Appends a zeroed descriptor for node `node`; NULL on allocation failure. */
 gk_desc *gl_cuda_add_desc(gl_cuda_lower *L, gk_kind kind, int node, gl_err *err);

@@ -288,15 +288,18 @@ static const gl_plan_tensor *step_const(const gl_cuda_lower *L, const gl_plan_st
     return k < s->n_inputs && s->inputs[k] >= 0 ? &L->plan->tensors[s->inputs[k]] : NULL;
 }
 
-bool gl_cuda_quantizer_params(const gl_cuda_lower *L, int q, float *scale, int *zp) {
+glint_status gl_cuda_quantizer_params(gl_cuda_lower *L, int si, int q, float *scale, int *zp,
+                                      gl_err *err) {
     const gl_plan_step *qs = &L->plan->steps[q];
     const bool u8 = L->plan->tensors[qs->outputs[0]].dtype == GLINT_DTYPE_UINT8;
     int64_t z = 0;
-    if (qs->n_inputs > 2 && qs->inputs[2] >= 0 && !gl_cuda_const_i64(L, qs->inputs[2], 0, &z))
-        return false;
-    if (!gl_cuda_const_f32(L, qs->inputs[1], 0, scale)) return false;
+    if ((qs->n_inputs > 2 && qs->inputs[2] >= 0 && !gl_cuda_const_i64(L, qs->inputs[2], 0, &z)) ||
+        !gl_cuda_const_f32(L, qs->inputs[1], 0, scale))
+        return gl_cuda_unsupported(L, si, err,
+                                   "has a QuantizeLinear scale or zero point that is not a "
+                                   "constant");
     *zp = (int)z - (u8 ? 128 : 0);
-    return true;
+    return GLINT_OK;
 }
 
 bool gl_cuda_dq_mirrors(const gl_cuda_lower *L, int d, int q) {
@@ -551,10 +554,8 @@ static glint_status qconv_input(gl_cuda_lower *L, int si, gk_conv *c, gl_err *er
     const bool u8 = L->plan->tensors[s->inputs[0]].dtype == GLINT_DTYPE_UINT8;
     float scale = 0.0f;
     int zp = 0;
-    if (!gl_cuda_quantizer_params(L, q, &scale, &zp))
-        return gl_cuda_unsupported(L, si, err,
-                                   "has a QuantizeLinear scale or zero point that is not a "
-                                   "constant");
+    glint_status st = gl_cuda_quantizer_params(L, si, q, &scale, &zp, err);
+    if (st) return st;
     c->quant = 1;
     c->q_scale = scale;
     c->q_inv = 1.0f / scale;

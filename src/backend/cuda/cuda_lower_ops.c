@@ -136,10 +136,8 @@ static glint_status lower_dequantize(gl_cuda_lower *L, int si, gl_err *err) {
                                    "undoes a per-tensor QuantizeLinear of a float tensor)");
     float scale = 0.0f;
     int zp = 0;
-    if (!gl_cuda_quantizer_params(L, q, &scale, &zp))
-        return gl_cuda_unsupported(L, si, err,
-                                   "has a QuantizeLinear scale or zero point that is not a "
-                                   "constant");
+    glint_status st = gl_cuda_quantizer_params(L, si, q, &scale, &zp, err);
+    if (st) return st;
     gk_desc *d = gl_cuda_add_desc(L, GK_UNARY, s->node, err);
     if (!d) return err->status;
     d->n_args = 2;
